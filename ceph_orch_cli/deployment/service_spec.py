@@ -774,13 +774,14 @@ REQUIRES_CERTIFICATES: Dict[str, Dict[str, Any]] = {
     'node-proxy': {'user_cert_allowed': False, 'scope': 'host', 'requires_ca_cert': False},
 }
 
-#: Service types whose daemons cephadm lets share a host (rgw and mds allow_colo()).
-_ALLOW_COLO = frozenset({'rgw', 'mds'})
+#: Service types whose daemons cephadm lets share a host (``allow_colo()`` is True for
+#: mds, rgw and rbd-mirror; mgr only when mgr_standby_modules is off, which is not the default).
+_ALLOW_COLO = frozenset({'mds', 'rgw', 'rbd-mirror'})
 
 
 def allow_colo(service_type: str) -> bool:
     """Whether several daemons of this service may run on one host (cephadm's
-    ``CephadmService.allow_colo``: True for rgw and mds)."""
+    ``CephadmService.allow_colo``: True for mds, rgw and rbd-mirror)."""
     return service_type in _ALLOW_COLO
 
 
@@ -1180,10 +1181,9 @@ class NFSServiceSpec(_FieldSpec):
         self.kmip_host_list = hosts
 
     def get_port_start(self) -> List[int]:
-        ports = [self.port or 2049, self.monitoring_port or 9587]
-        if self.enable_rdma:
-            ports.append(self.rdma_port or 20049)
-        return ports
+        # cephadm's scheduler gives nfs slots a port only when the spec names one
+        # (reference/scheduling.md section 3); ganesha's defaults apply otherwise.
+        return [self.port] if self.port else []
 
     def rados_config_name(self) -> str:
         return 'conf-' + self.service_name()

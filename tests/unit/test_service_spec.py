@@ -908,9 +908,9 @@ def test_mgmt_gateway_defaults_to_https_on_443():
 
 
 def test_nfs_ports():
-    assert NFSServiceSpec(service_id='n').get_port_start() == [2049, 9587]
-    assert NFSServiceSpec(service_id='n', port=12049, enable_rdma=True).get_port_start() == \
-        [12049, 9587, 20049]
+    # The scheduler gives nfs slots a port only when the spec names one.
+    assert NFSServiceSpec(service_id='n').get_port_start() == []
+    assert NFSServiceSpec(service_id='n', port=12049).get_port_start() == [12049]
     with pytest.raises(SpecValidationError, match="count_per_host' is not supported for nfs"):
         ServiceSpec.from_json({'service_type': 'nfs', 'service_id': 'n',
                                'placement': {'count_per_host': 2, 'label': 'nfs'}})
