@@ -1,0 +1,411 @@
+"""The `orch` root command: global options, lazy command loading and the one error boundary.
+
+`orch --help` must stay fast, so this module imports only click and the stdlib; each command
+group lives in `commands/<module>.py` and is imported when it is invoked (or when help lists it).
+Every error that reaches a user is printed the way the `ceph` CLI prints it,
+``Error <ENAME>: <message>``, and the exit code is the errno.
+"""
+from __future__ import annotations
+
+import errno
+import importlib
+import importlib.util
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import click
+
+from ceph_orch_cli import __version__
+
+FORMAT_CHOICES = ('plain', 'json', 'json-pretty', 'yaml', 'xml', 'xml-pretty')
+
+# name -> "module:attribute" under ceph_orch_cli.commands; imported on first use.
+ROOT_COMMANDS: Dict[str, str] = {
+    'host': 'host:host',
+    'device': 'device:device',
+    'apply': 'apply:apply',
+    'daemon': 'daemon:daemon',
+    'osd': 'osd:osd',
+    'upgrade': 'upgrade:upgrade',
+    'ls': 'service:ls',
+    'ps': 'service:ps',
+    'rm': 'service:rm',
+    'start': 'service:start',
+    'stop': 'service:stop',
+    'restart': 'service:restart',
+    'redeploy': 'service:redeploy',
+    'reconfig': 'service:reconfig',
+    'rotate-key': 'service:rotate_key',
+    'set-managed': 'service:set_managed',
+    'set-unmanaged': 'service:set_unmanaged',
+    'status': 'status:status',
+    'set': 'status:set_group',
+    'pause': 'status:pause',
+    'resume': 'status:resume',
+    'cancel': 'status:cancel',
+    'serve': 'status:serve',
+    'tuned-profile': 'tuned_profile:tuned_profile',
+    'ssh': 'ssh:ssh',
+}
+
+# One-line help for `orch --help`, so listing commands does not import them.
+ROOT_HELP: Dict[str, str] = {
+    'host': 'Add, remove, label, drain and list hosts',
+    'device': 'List, zap and light storage devices',
+    'apply': 'Update the size or placement for a service or apply a yaml spec',
+    'daemon': 'Add, remove and act on single daemons',
+    'osd': 'Remove OSDs and follow their removal',
+    'upgrade': 'Check, start and follow an upgrade',
+    'ls': 'List services known to orchestrator',
+    'ps': 'List daemons known to orchestrator',
+    'rm': 'Remove a service',
+    'start': 'Start an entire service (i.e. all daemons)',
+    'stop': 'Stop an entire service (i.e. all daemons)',
+    'restart': 'Restart an entire service (i.e. all daemons)',
+    'redeploy': 'Redeploy an entire service (i.e. all daemons)',
+    'reconfig': 'Reconfig an entire service (i.e. all daemons)',
+    'rotate-key': 'Rotate the keys of an entire service (i.e. all daemons)',
+    'set-managed': 'Set the service to managed',
+    'set-unmanaged': 'Set the service to unmanaged',
+    'status': 'Report configured backend and its status',
+    'set': 'Select orchestrator backend',
+    'pause': 'Pause orchestrator background work',
+    'resume': 'Resume orchestrator background work (if paused)',
+    'cancel': 'Cancel ongoing background operations',
+    'serve': 'Run the reconcile loop (--once for a single pass)',
+    'tuned-profile': 'Add, list and remove tuned profiles',
+    'ssh': 'Configure the ssh backend',
+}
+
+
+def dual(name: str) -> Tuple[str, ...]:
+    """Both spellings Ceph accepts for an option: ``--service-name`` and ``--service_name``."""
+    body = name.lstrip('-')
+    prefix = name[:len(name) - len(body)]
+    dashed = prefix + body.replace('_', '-')
+    under = prefix + body.replace('-', '_')
+    if dashed == under:
+        return (dashed,)
+    return (dashed, under)
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when they are used."""
+
+    def __init__(self, *args: Any, lazy_commands: Optional[Dict[str, str]] = None,
+                 lazy_help: Optional[Dict[str, str]] = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+        self.lazy_help = dict(lazy_help or {})
+
+    def _available(self, name: str) -> bool:
+        module = self.lazy_commands[name].split(':')[0]
+        return importlib.util.find_spec(f'ceph_orch_cli.commands.{module}') is not None
+
+    def list_commands(self, ctx: click.Context) -> List[str]:
+        lazy = [n for n in self.lazy_commands if self._available(n)]
+        return sorted(set(super().list_commands(ctx)) | set(lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        target = self.lazy_commands.get(cmd_name)
+        if target is None or not self._available(cmd_name):
+            return None
+        module_name, attr = target.split(':')
+        module = importlib.import_module(f'ceph_orch_cli.commands.{module_name}')
+        command: click.Command = getattr(module, attr)
+        self.commands[cmd_name] = command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands from the help table, so `orch --help` imports no command module."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.commands:
+                cmd = self.commands[name]
+                if cmd.hidden:
+                    continue
+                rows.append((name, cmd.get_short_help_str(formatter.width)))
+            else:
+                rows.append((name, self.lazy_help.get(name, '')))
+        if rows:
+            with formatter.section('Commands'):
+                formatter.write_dl(rows)
+
+
+class DefaultGroup(click.Group):
+    """A group that runs ``default_command`` when the first word is not one of its subcommands.
+
+    Ceph has both `orch apply <service_type> ...` and `orch apply osd ...`, and both
+    `orch osd rm <ids>` and `orch osd rm status`; this lets one word do both jobs.
+    """
+
+    def __init__(self, *args: Any, default_command: str = '', **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_command = default_command
+
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        if not args or args[0] not in self.commands:
+            if not (args and args[0] in ('--help', '-h') and len(args) == 1):
+                args = [self.default_command] + list(args)
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        default = self.commands.get(self.default_command)
+        if default is not None:
+            pieces = default.collect_usage_pieces(ctx)
+            formatter.write_usage(ctx.command_path, ' '.join(pieces))
+            names = [n for n in self.commands if n != self.default_command]
+            formatter.write_usage(ctx.command_path, f"{'|'.join(names)} ...", prefix='   or: ')
+        else:
+            super().format_usage(ctx, formatter)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        default = self.commands.get(self.default_command)
+        if default is not None:
+            default.format_options(ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+
+# --------------------------------------------------------------------------- global state
+
+def default_state_dir() -> Path:
+    xdg = os.environ.get('XDG_STATE_HOME') or os.path.join(os.path.expanduser('~'), '.local',
+                                                           'state')
+    return Path(xdg) / 'ceph-orch'
+
+
+class OrchContext:
+    """What every command needs: where the state lives and which backend to talk to.
+
+    The backend is built on first use, so `--help`, usage errors and `set backend` never open
+    the store.
+    """
+
+    def __init__(self, state_dir: Path, backend_option: Optional[str], debug: bool) -> None:
+        self.state_dir = state_dir
+        self.backend_option = backend_option
+        self.debug = debug
+        self._orch: Any = None
+
+    def backend_name(self) -> str:
+        """--backend, else ORCH_BACKEND, else the one saved by `orch set backend`, else local.
+
+        A saved empty name means "unset": NoOrchestrator.
+        """
+        if self.backend_option is not None:
+            name = self.backend_option
+        elif os.environ.get('ORCH_BACKEND') is not None:
+            name = os.environ['ORCH_BACKEND']
+        else:
+            from ceph_orch_cli.commands._common import read_saved_backend
+            saved = read_saved_backend(self.state_dir)
+            name = 'local' if saved is None else saved
+        if not name:
+            from ceph_orch_cli.orchestrator.errors import NoOrchestrator
+            raise NoOrchestrator()
+        return name
+
+    @property
+    def orch(self) -> Any:
+        if self._orch is None:
+            from ceph_orch_cli.backends import load_backend
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            self._orch = load_backend(self.backend_name(), self.state_dir)
+        return self._orch
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f'orch {__version__}')
+    ctx.exit(0)
+
+
+# --------------------------------------------------------------------------- error boundary
+
+#: where Linux has two names for one errno, the one Ceph users see
+_PREFERRED_NAMES = {errno.EOPNOTSUPP: 'EOPNOTSUPP'}
+
+
+def _ename(code: int) -> str:
+    return _PREFERRED_NAMES.get(abs(code)) or errno.errorcode.get(abs(code), 'EIO')
+
+
+def _command_words(args: List[str]) -> str:
+    """The command prefix (`orch host add`) for the NotImplementedError message."""
+    words = ['orch']
+    cmd: Any = orch
+    ctx = click.Context(orch, info_name='orch', resilient_parsing=True)
+    rest = list(args)
+    while isinstance(cmd, click.Group) and rest:
+        word = rest[0]
+        if word.startswith('-'):
+            # skip a global option and its value
+            rest.pop(0)
+            if word in ('--state-dir', '--backend') and rest:
+                rest.pop(0)
+            continue
+        sub = cmd.get_command(ctx, word)
+        if sub is None:
+            break
+        words.append(word)
+        rest.pop(0)
+        cmd = sub
+    return ' '.join(words)
+
+
+def _visible_path(ctx: click.Context) -> str:
+    """The words a user typed: a DefaultGroup's hidden default command has no word of its own."""
+    parent = ctx.parent
+    if parent is not None and isinstance(parent.command, DefaultGroup) and \
+            ctx.info_name == parent.command.default_command:
+        return parent.command_path
+    return ctx.command_path
+
+
+def _report(message: str, code: int) -> int:
+    click.echo(f'Error {_ename(code)}: {message}', err=True)
+    return abs(code) or errno.EIO
+
+
+def run(args: List[str], debug_requested: bool) -> int:
+    """Run the root group without Click's own exit handling and map every failure."""
+    try:
+        orch.main(args=args, prog_name='orch', standalone_mode=False)
+        return 0
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.exceptions.Abort:
+        click.echo('Interrupted: the intent is stored; `orch serve --once` finishes the work',
+                   err=True)
+        return 130
+    except click.UsageError as e:
+        no_args = getattr(click.exceptions, 'NoArgsIsHelpError', None)
+        if no_args is not None and isinstance(e, no_args):
+            # a bare group (`orch`, `orch host`): its help, then why it is not a command
+            click.echo(e.format_message(), err=True)
+            return _report('missing command', -errno.EINVAL)
+        if e.ctx is not None:
+            path = _visible_path(e.ctx)
+            formatter = e.ctx.make_formatter()
+            formatter.write_usage(path, ' '.join(e.ctx.command.collect_usage_pieces(e.ctx)))
+            click.echo(formatter.getvalue().rstrip('\n'), err=True)
+            click.echo(f"Try '{path} --help' for help.", err=True)
+        return _report(e.format_message(), -errno.EINVAL)
+    except click.ClickException as e:
+        return _report(e.format_message(), -errno.EINVAL)
+    except KeyboardInterrupt:
+        click.echo('Interrupted: the intent is stored; `orch serve --once` finishes the work',
+                   err=True)
+        return 130
+    except NotImplementedError:
+        if debug_requested:
+            traceback.print_exc()
+        return _report(f'This Orchestrator does not support `{_command_words(args)}`',
+                       -errno.EOPNOTSUPP)
+    except BrokenPipeError:
+        # the reader went away (`orch ps | head`); nothing left to tell anyone
+        _silence_stdout()
+        return 0
+    except OSError as e:
+        # e.g. a state dir that cannot be created: the errno is the answer
+        if debug_requested:
+            traceback.print_exc()
+        where = f': {e.filename}' if e.filename else ''
+        return _report(f'{e.strerror or e}{where}', -(e.errno or errno.EIO))
+    except Exception as e:  # noqa: BLE001 - the one boundary: no traceback ever reaches a user
+        if _is_orchestrator_error(e) or _is_spec_error(e):
+            if debug_requested:
+                traceback.print_exc()
+            return _report(str(e), getattr(e, 'errno', -errno.EINVAL) or -errno.EINVAL)
+        if _is_format_error(e):
+            return _report(str(e), -errno.EINVAL)
+        if debug_requested:
+            traceback.print_exc()
+        first = str(e).splitlines()[0] if str(e) else ''
+        return _report(f'{type(e).__name__}: {first}', -errno.EIO)
+
+
+def _silence_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        # stdout is not a real file (a test runner's buffer): nothing to silence
+        return
+
+
+def _is_orchestrator_error(e: Exception) -> bool:
+    """OrchestratorError (and NoOrchestrator...) can only be raised once its module is loaded;
+    looking it up lazily keeps the orchestrator package out of `orch --help`."""
+    mod = sys.modules.get('ceph_orch_cli.orchestrator.errors')
+    return mod is not None and isinstance(e, mod.OrchestratorError)
+
+
+def _is_spec_error(e: Exception) -> bool:
+    """SpecValidationError lives in deployment/, which is imported only when a spec is parsed."""
+    mod = sys.modules.get('ceph_orch_cli.deployment.hostspec')
+    cls = getattr(mod, 'SpecValidationError', None) if mod else None
+    return cls is not None and isinstance(e, cls)
+
+
+def _is_format_error(e: Exception) -> bool:
+    mod = sys.modules.get('ceph_orch_cli.output')
+    return mod is not None and isinstance(e, mod.FormatNotImplemented)
+
+
+class OrchRootGroup(LazyGroup):
+    """The root group; `main` is the single error boundary (CliRunner goes through it too)."""
+
+    def main(self, args: Optional[List[str]] = None, prog_name: Optional[str] = None,
+             complete_var: Optional[str] = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args=args, prog_name=prog_name or 'orch',
+                                complete_var=complete_var, standalone_mode=False, **extra)
+        if args is None:
+            args = sys.argv[1:]
+        args = list(args)
+        # shell completion must go through Click's own entry point
+        if os.environ.get(complete_var or '_ORCH_COMPLETE'):
+            return super().main(args=args, prog_name='orch', complete_var=complete_var,
+                                standalone_mode=True, **extra)
+        debug = '--debug' in args or os.environ.get('ORCH_DEBUG') == '1'
+        code = run(args, debug)
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        sys.exit(code)
+
+
+@click.group(cls=OrchRootGroup, lazy_commands=ROOT_COMMANDS, lazy_help=ROOT_HELP,
+             context_settings={'help_option_names': ['-h', '--help']})
+@click.option(*dual('--state-dir'), 'state_dir', type=click.Path(file_okay=False),
+              default=None, help='State directory (default: $ORCH_STATE_DIR, else '
+                                 '$XDG_STATE_HOME/ceph-orch)')
+@click.option('--backend', default=None,
+              help='Backend (default: $ORCH_BACKEND, else `orch set backend`, else local)')
+@click.option('--debug', is_flag=True, help='Show tracebacks for errors')
+@click.option('--version', is_flag=True, expose_value=False, is_eager=True,
+              callback=_print_version, help='Show the version and exit')
+@click.pass_context
+def orch(ctx: click.Context, state_dir: Optional[str], backend: Optional[str],
+         debug: bool) -> None:
+    """orch: a standalone `ceph orch` with pluggable backends.
+
+    Shell completion: eval "$(_ORCH_COMPLETE=bash_source orch)" (zsh_source, fish_source).
+    """
+    resolved = Path(state_dir or os.environ.get('ORCH_STATE_DIR') or default_state_dir())
+    ctx.obj = OrchContext(resolved, backend, debug)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    orch.main(prog_name='orch')

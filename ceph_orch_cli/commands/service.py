@@ -1,0 +1,154 @@
+"""Service-level commands: `orch ls`, `orch ps`, `orch rm`, `orch <action> <service>`,
+`orch set-managed` and `orch set-unmanaged`."""
+from __future__ import annotations
+
+from typing import Optional
+
+import click
+
+from ceph_orch_cli.commands._common import (call, complete_hosts, complete_services, emit,
+                                            flag, format_option, option, orch_of, progress,
+                                            result_str)
+
+
+def _ukn(s: Optional[str]) -> str:
+    return '<unknown>' if s is None else s
+
+
+@click.command('ls')
+@click.argument('service_type', required=False)
+@click.argument('service_name', required=False, shell_complete=complete_services)
+@flag('--export', help='Print the specs as YAML that `orch apply -i` takes back')
+@format_option
+@flag('--refresh', help='Read the state afresh from the hosts')
+@click.pass_context
+def ls(ctx: click.Context, service_type: Optional[str], service_name: Optional[str],
+       export: bool, fmt: str, refresh: bool) -> None:
+    """List services known to orchestrator."""
+    from ceph_orch_cli import output
+
+    if export and fmt == 'plain':
+        fmt = 'yaml'
+    services = call(orch_of(ctx).describe_service(service_type, service_name, refresh=refresh))
+    services.sort(key=lambda s: _ukn(s.spec.service_name()))
+    if not services:
+        emit('No services reported')
+        return
+    if fmt != 'plain':
+        from ceph_orch_cli.deployment.service_spec import service_spec_allow_invalid_from_json
+        with service_spec_allow_invalid_from_json():
+            if export:
+                specs = [s.spec for s in services if s.deleted is None]
+                if fmt == 'yaml':
+                    from ceph_orch_cli.deployment.loader import dump_specs
+                    emit(dump_specs(specs).rstrip('\n'))
+                else:
+                    emit(output.to_format(specs, fmt, many=True).rstrip('\n'))
+            else:
+                emit(output.to_format(services, fmt, many=True).rstrip('\n'))
+        return
+
+    now = output.datetime_now()
+    table = output.Table(['NAME', 'PORTS', 'RUNNING', 'REFRESHED', 'AGE', 'PLACEMENT'],
+                         align={'RUNNING': 'r'})
+    for s in services:
+        if not s.spec:
+            placement = '<no spec>'
+        elif s.spec.unmanaged:
+            placement = '<unmanaged>'
+        else:
+            placement = s.spec.placement.pretty_str()
+        refreshed = '<deleting>' if s.deleted else output.nice_delta(now, s.last_refresh, ' ago')
+        running = str(s.running) if s.spec.service_type == 'osd' else f'{s.running}/{s.size}'
+        table.add_row((s.spec.service_name(), s.get_port_summary(), running, refreshed,
+                       output.nice_delta(now, s.created), placement))
+    emit(table.get_string())
+
+
+@click.command('ps')
+@click.argument('hostname', required=False, shell_complete=complete_hosts)
+@option('--service-name', 'service_name', default=None, shell_complete=complete_services,
+        help='Only daemons of this service')
+@option('--daemon-type', 'daemon_type', default=None, help='Only daemons of this type')
+@option('--daemon-id', 'daemon_id', default=None, help='Only daemons with this id')
+@format_option
+@flag('--refresh', help='Read the state afresh from the hosts')
+@click.pass_context
+def ps(ctx: click.Context, hostname: Optional[str], service_name: Optional[str],
+       daemon_type: Optional[str], daemon_id: Optional[str], fmt: str, refresh: bool) -> None:
+    """List daemons known to orchestrator."""
+    from ceph_orch_cli import output
+    from ceph_orch_cli.orchestrator import DaemonDescriptionStatus
+
+    daemons = call(orch_of(ctx).list_daemons(service_name, daemon_type, daemon_id=daemon_id,
+                                             host=hostname, refresh=refresh))
+    daemons.sort(key=lambda d: (_ukn(d.daemon_type), _ukn(d.hostname), _ukn(d.daemon_id)))
+    if fmt != 'plain':
+        emit(output.to_format(daemons, fmt, many=True).rstrip('\n'))
+        return
+    if not daemons:
+        emit('No daemons reported')
+        return
+
+    now = output.datetime_now()
+    table = output.Table(['NAME', 'HOST', 'PORTS', 'STATUS', 'REFRESHED', 'AGE', 'MEM USE',
+                          'MEM LIM', 'VERSION', 'IMAGE ID', 'CONTAINER ID'],
+                         align={'REFRESHED': 'r', 'AGE': 'r', 'MEM USE': 'r', 'MEM LIM': 'r'})
+    for d in output.natsorted(daemons, key=lambda d: d.name()):
+        status = d.status_desc or DaemonDescriptionStatus.to_str(d.status)
+        if d.status == DaemonDescriptionStatus.running and d.started:
+            status += ' (%s)' % output.to_pretty_timedelta(now - output.as_utc(d.started))
+        table.add_row((d.name(), _ukn(d.hostname), d.get_port_summary(), status,
+                       output.nice_delta(now, d.last_refresh, ' ago'),
+                       output.nice_delta(now, d.created), output.nice_bytes(d.memory_usage),
+                       output.nice_bytes(d.memory_request), _ukn(d.version),
+                       _ukn(d.container_image_id)[0:12], _ukn(d.container_id)))
+    if all(c == '<unknown>' for c in table.column('CONTAINER ID')):
+        table.del_column('CONTAINER ID')
+    emit(table.get_string())
+
+
+@click.command('rm')
+@click.argument('service_name', shell_complete=complete_services)
+@flag('--force', help='Remove even mon/mgr, or an OSD service with OSDs left')
+@click.pass_context
+def rm(ctx: click.Context, service_name: str, force: bool) -> None:
+    """Remove a service."""
+    from ceph_orch_cli.orchestrator.errors import OrchestratorError
+    if service_name in ('mon', 'mgr') and not force:
+        raise OrchestratorError('The mon and mgr services cannot be removed')
+    orch = orch_of(ctx)
+    with progress(ctx):
+        emit(result_str(call(orch.remove_service(service_name, force=force))))
+
+
+def _service_action(action: str) -> click.Command:
+    @click.command(action, help=f'{action.capitalize()} an entire service (i.e. all daemons).')
+    @click.argument('service_name', shell_complete=complete_services)
+    @click.pass_context
+    def command(ctx: click.Context, service_name: str) -> None:
+        orch = orch_of(ctx)
+        with progress(ctx):
+            emit(result_str(call(orch.service_action(action, service_name))))
+    return command
+
+
+start = _service_action('start')
+stop = _service_action('stop')
+restart = _service_action('restart')
+redeploy = _service_action('redeploy')
+reconfig = _service_action('reconfig')
+rotate_key = _service_action('rotate-key')
+
+
+def _set_unmanaged(name: str, value: bool, doc: str) -> click.Command:
+    @click.command(name, help=doc)
+    @click.argument('service_name', shell_complete=complete_services)
+    @click.pass_context
+    def command(ctx: click.Context, service_name: str) -> None:
+        emit(result_str(call(orch_of(ctx).set_unmanaged(service_name, value))))
+    return command
+
+
+set_managed = _set_unmanaged('set-managed', False, 'Set the service to managed.')
+set_unmanaged = _set_unmanaged('set-unmanaged', True, 'Set the service to unmanaged.')

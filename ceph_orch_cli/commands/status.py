@@ -1,0 +1,108 @@
+"""Orchestrator utilities: `orch status`, `orch set backend`, `orch pause|resume|cancel` and
+`orch serve`, the reconcile loop."""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Dict, Optional
+
+import click
+
+from ceph_orch_cli.commands._common import (app_of, call, emit, flag, format_option, orch_of,
+                                            write_saved_backend)
+
+
+@click.command('status')
+@flag('--detail', help='Also show the host parallelism')
+@format_option
+@click.pass_context
+def status(ctx: click.Context, detail: bool, fmt: str) -> None:
+    """Report configured backend and its status."""
+    from ceph_orch_cli import output
+
+    name = app_of(ctx).backend_name()
+    avail, why, details = orch_of(ctx).available()
+    result: Dict[str, Any] = {'available': avail, 'backend': name}
+    if avail:
+        result.update(details or {})
+    else:
+        result['reason'] = why
+    if fmt != 'plain':
+        emit(output.to_format(result, fmt, many=False).rstrip('\n'))
+        return
+    text = f"Backend: {result['backend']}"
+    text += f"\nAvailable: {'Yes' if result['available'] else 'No'}"
+    if 'reason' in result:
+        text += f" ({result['reason']})"
+    if 'paused' in result:
+        text += f"\nPaused: {'Yes' if result['paused'] else 'No'}"
+    if 'workers' in result and detail:
+        text += f"\nHost Parallelism: {result['workers']}"
+    emit(text)
+
+
+@click.group('set')
+def set_group() -> None:
+    """Select orchestrator backend."""
+
+
+@set_group.command('backend')
+@click.argument('module_name', required=False, default='')
+@click.pass_context
+def set_backend(ctx: click.Context, module_name: str) -> None:
+    """Select orchestrator module backend ('' unsets it)."""
+    from ceph_orch_cli.backends import KNOWN_BACKENDS
+    from ceph_orch_cli.orchestrator.errors import OrchestratorValidationError
+    app = app_of(ctx)
+    if module_name and module_name not in KNOWN_BACKENDS:
+        raise OrchestratorValidationError(f"Module '{module_name}' not found")
+    app.state_dir.mkdir(parents=True, exist_ok=True)
+    write_saved_backend(app.state_dir, module_name)
+
+
+@click.command('pause')
+@click.pass_context
+def pause(ctx: click.Context) -> None:
+    """Pause orchestrator background work."""
+    call(orch_of(ctx).pause())
+
+
+@click.command('resume')
+@click.pass_context
+def resume(ctx: click.Context) -> None:
+    """Resume orchestrator background work (if paused)."""
+    call(orch_of(ctx).resume())
+
+
+@click.command('cancel')
+@click.pass_context
+def cancel(ctx: click.Context) -> None:
+    """Cancel ongoing background operations."""
+    call(orch_of(ctx).cancel_completions())
+
+
+def _print_pass(summary: Optional[Dict[str, Any]]) -> None:
+    if summary:
+        emit(json.dumps(summary, sort_keys=True, default=str))
+
+
+@click.command('serve')
+@flag('--once', help='Run one reconcile pass and exit')
+@click.option('--interval', type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help='Seconds between passes')
+@click.pass_context
+def serve(ctx: click.Context, once: bool, interval: float) -> None:
+    """Run the reconcile loop: refresh, converge specs, OSD removal and upgrade steps.
+
+    Each pass that did something prints one JSON line. Ctrl-C stops the loop cleanly.
+    """
+    orch = orch_of(ctx)
+    if once:
+        _print_pass(orch.reconcile_pass())
+        return
+    try:
+        while True:
+            _print_pass(orch.reconcile_pass())
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        return
