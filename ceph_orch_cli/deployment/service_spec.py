@@ -2123,7 +2123,7 @@ class SMBClusterPublicIPSpec:
                                                         for v in self.destination):
             dests = self.destination
         else:
-            raise ValueError('destination field must be a string or list of strings')
+            raise SpecValidationError('destination field must be a string or list of strings')
         for dest in dests:
             try:
                 ip_network(dest)
@@ -2198,31 +2198,31 @@ class SMBSpec(_FieldSpec):
     def validate(self) -> None:
         # Ceph's SMBSpec raises ValueError (not SpecValidationError) for these.
         if not self.cluster_id:
-            raise ValueError('a valid cluster_id is required')
+            raise SpecValidationError('a valid cluster_id is required')
         if not self.config_uri:
-            raise ValueError('a valid config_uri is required')
+            raise SpecValidationError('a valid config_uri is required')
         if self.features:
             invalid = set(self.features).difference(SMB_FEATURES)
             if invalid:
-                raise ValueError(f'invalid feature flags: {", ".join(sorted(invalid))}')
+                raise SpecValidationError(f'invalid feature flags: {", ".join(sorted(invalid))}')
         clustered = 'clustered' in self.features
         if clustered and not self.cluster_meta_uri:
             self.cluster_meta_uri = self._derive_cluster_uri(self.config_uri, 'cluster.meta.json')
         if not clustered and self.cluster_meta_uri:
-            raise ValueError('cluster meta uri unsupported when "clustered" feature not set')
+            raise SpecValidationError('cluster meta uri unsupported when "clustered" feature not set')
         if clustered and not self.cluster_lock_uri:
             self.cluster_lock_uri = self._derive_cluster_uri(self.config_uri, 'cluster.meta.lock')
         if not clustered and self.cluster_lock_uri:
-            raise ValueError('cluster lock uri unsupported when "clustered" feature not set')
+            raise SpecValidationError('cluster lock uri unsupported when "clustered" feature not set')
         for key in self.custom_ports or {}:
             if key not in SMB_DEFAULT_PORTS:
-                raise ValueError(f'{key} is not a valid service name')
+                raise SpecValidationError(f'{key} is not a valid service name')
         super().validate()
 
     @staticmethod
     def _derive_cluster_uri(uri: str, objname: str) -> str:
         if not uri.startswith(('rados://', 'mem:')):
-            raise ValueError('invalid uri scheme for cluster metadata')
+            raise SpecValidationError('invalid uri scheme for cluster metadata')
         parts = uri[8:].split('/')
         parts[-1] = objname
         return 'rados://' + '/'.join(parts)

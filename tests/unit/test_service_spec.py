@@ -961,14 +961,15 @@ def test_ceph_exporter_settings():
         ServiceSpec.from_json({'service_type': 'ceph-exporter', 'spec': {'prio_limit': 'x'}})
 
 
-def test_smb_spec_follows_ceph_value_errors():
+def test_smb_spec_rejects_a_missing_config_uri_as_a_spec_error():
     spec = ServiceSpec.from_json({'service_type': 'smb', 'service_id': 'tango',
                                   'spec': {'cluster_id': 'tango', 'features': ['clustered'],
                                            'config_uri': 'rados://.smb/tango/scc.toml'}})
     assert isinstance(spec, SMBSpec)
     assert spec.cluster_meta_uri == 'rados://.smb/tango/cluster.meta.json'
     assert spec.get_port_start() == [445, 9922, 4379]
-    with pytest.raises(ValueError, match='a valid config_uri is required'):
+    # Ceph raises ValueError here; we raise SpecValidationError so the CLI reports EINVAL.
+    with pytest.raises(SpecValidationError, match='a valid config_uri is required'):
         ServiceSpec.from_json({'service_type': 'smb', 'service_id': 't',
                                'spec': {'cluster_id': 't'}})
 
