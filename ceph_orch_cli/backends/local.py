@@ -1,0 +1,579 @@
+"""The embedded ``local`` backend: the real engine over simulated hardware.
+
+Hosts, their addresses, facts and disks come from a fleet file (``ORCH_FLEET``, else
+``<state_dir>/fleet.yaml``, else the demo fleet shipped with the package). Daemons "run" in
+the store: ``LocalHostDriver`` keeps each host's daemons, used devices and lights as one JSON
+row per host, and ``SimulatedCephCluster`` keeps OSDs with placement groups that drain over
+a few passes. Both buffer changes in memory and write them in bulk when the engine commits
+a batch (``flush``), inside the engine's own transaction, so a crash never leaves the
+simulated hosts and the engine's cache half-updated and a 5,000-host apply costs a handful
+of SQL statements, not one per daemon.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import random
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Set
+
+from ceph_orch_cli.cluster.ceph import CephCluster, OkToStop
+from ceph_orch_cli.cluster.driver import (DeployRequest, HostActionError, HostDriver,
+                                          HostUnreachable, OsdPrepareRequest)
+from ceph_orch_cli.cluster.engine import ClusterOrchestrator
+from ceph_orch_cli.cluster.store import Store, now_str
+from ceph_orch_cli.orchestrator.errors import OrchestratorError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ceph_orch_cli.deployment.hostspec import HostSpec
+
+PACKAGED_FLEET = Path(__file__).resolve().parent.parent / "demo" / "fleet.yaml"
+
+#: placement groups a new simulated OSD carries
+PGS_PER_OSD = 64
+#: passes (``osd_tick``) a reweighted-to-0 OSD needs to drain
+DRAIN_PASSES = 3
+#: OSDs that must stay up for ``ok-to-stop`` (pool min_size)
+MIN_OSDS_UP = 2
+
+_LOCAL_DDL = (
+    "CREATE TABLE IF NOT EXISTS local_hosts (hostname TEXT PRIMARY KEY, state TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sim_osds (osd_id INTEGER PRIMARY KEY, hostname TEXT NOT NULL,"
+    " weight REAL NOT NULL, pgs INTEGER NOT NULL, up INTEGER NOT NULL, in_ INTEGER NOT NULL,"
+    " destroyed INTEGER NOT NULL, drain_step INTEGER)",
+)
+
+_dumps = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
+
+_VERSION_BY_TAG = {"v18": "18.2.4", "v19": "19.2.0", "v17": "17.2.7"}
+
+
+def fleet_path(state_dir: Path) -> Path:
+    """Where the fleet comes from: ``ORCH_FLEET``, the state dir, else the demo fleet."""
+    env = os.environ.get("ORCH_FLEET")
+    if env:
+        return Path(env)
+    own = Path(state_dir) / "fleet.yaml"
+    if own.exists():
+        return own
+    return PACKAGED_FLEET
+
+
+def load_fleet(path: Path) -> Dict[str, Dict[str, Any]]:
+    """Read a fleet file: YAML documents, or one list, of host entries (JSON works too)."""
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise OrchestratorError(f"Cannot read fleet file {path}: {e.strerror}")
+    stripped = text.lstrip()
+    try:
+        if stripped.startswith(("[", "{")):
+            docs: List[Any] = [json.loads(text)]
+        else:
+            raise ValueError("not JSON")
+    except ValueError:
+        import yaml  # lazily: only the local backend reading a YAML fleet pays for it
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            docs = list(yaml.load_all(text, Loader=loader))
+        except yaml.YAMLError as e:
+            raise OrchestratorError(f"Invalid YAML in fleet file {path}: {e}")
+    entries: List[Any] = []
+    for doc in docs:
+        if doc is None:
+            continue
+        entries.extend(doc if isinstance(doc, list) else [doc])
+    fleet: Dict[str, Dict[str, Any]] = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or not entry.get("hostname"):
+            raise OrchestratorError(f"Fleet file {path}: every entry needs a hostname, got {entry!r}")
+        fleet[str(entry["hostname"])] = entry
+    return fleet
+
+
+def image_version(image: str) -> str:
+    """The Ceph version an image tag stands for (``quay.io/ceph/ceph:v18.2.4`` -> 18.2.4)."""
+    tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else "latest"
+    if tag in _VERSION_BY_TAG:
+        return _VERSION_BY_TAG[tag]
+    return tag[1:] if tag.startswith("v") and tag[1:2].isdigit() else tag
+
+
+@functools.lru_cache(maxsize=64)
+def _image_id(image: str) -> str:
+    return uuid.uuid5(uuid.NAMESPACE_URL, image).hex + uuid.uuid5(uuid.NAMESPACE_DNS, image).hex
+
+
+class LocalHostDriver(HostDriver):
+    """Hosts from the fleet file; their daemons and device use kept in the store."""
+
+    def __init__(self, store: Store, fleet: Callable[[], Dict[str, Dict[str, Any]]],
+                 fsid: str) -> None:
+        self.store = store
+        self._load_fleet = fleet
+        self._fleet: Optional[Dict[str, Dict[str, Any]]] = None
+        self.fsid = fsid
+        self._state: Dict[str, Dict[str, Any]] = {}
+        self._dirty: Set[str] = set()
+        self._rng = random.Random()
+
+    # -- state -------------------------------------------------------------------------
+    @property
+    def fleet(self) -> Dict[str, Dict[str, Any]]:
+        """The hardware, read on first use: read-only commands (``orch ps``) never parse it."""
+        if self._fleet is None:
+            self._fleet = self._load_fleet()
+        return self._fleet
+
+    def _host_state(self, hostname: str) -> Dict[str, Any]:
+        """One host's simulated state, read from the store on first use."""
+        st = self._state.get(hostname)
+        if st is None:
+            rows = self.store.query("SELECT state FROM local_hosts WHERE hostname = ?", (hostname,))
+            st = json.loads(rows[0][0]) if rows else {"daemons": {}, "used": {}, "lights": {},
+                                                       "maintenance": False}
+            self._state[hostname] = st
+        return st
+
+    def reload(self) -> None:
+        """Forget buffered state (another process may have changed it)."""
+        self._state = {}
+        self._dirty.clear()
+
+    def flush(self) -> None:
+        """Write changed hosts; called by the engine inside its transaction. Afterwards the
+        memory is released: a 5,000-host fleet is never held whole."""
+        if self._dirty:
+            dumps = _dumps
+            rows = [(h, dumps(self._state[h])) for h in self._dirty if h in self._state]
+            with self.store.transaction() as c:
+                c.executemany("INSERT OR REPLACE INTO local_hosts VALUES (?, ?)", rows)
+            self._dirty.clear()
+        self._state = {}
+
+    def _reach(self, host: "HostSpec") -> Dict[str, Any]:
+        entry = self.fleet.get(host.hostname)
+        if entry is None:
+            raise HostUnreachable(host.hostname, "No route to host (not in the fleet file)")
+        if str(entry.get("status", "")).lower() == "offline":
+            raise HostUnreachable(host.hostname, "Connection timed out (host is offline in the fleet file)")
+        fleet_addr = str(entry.get("addr") or host.hostname)
+        if host.addr not in (fleet_addr, host.hostname):
+            raise HostUnreachable(host.hostname, f"Connection refused by {host.addr}")
+        return entry
+
+    # -- discovery -------------------------------------------------------------------
+    def check_host(self, host: "HostSpec") -> Dict[str, Any]:
+        self._reach(host)
+        return {"hostname": host.hostname}
+
+    def gather_facts(self, host: "HostSpec") -> Dict[str, Any]:
+        entry = self._reach(host)
+        if entry.get("facts"):
+            return dict(entry["facts"])
+        return self._synthesized_facts(entry)
+
+    def _synthesized_facts(self, entry: Dict[str, Any]) -> Dict[str, Any]:
+        hostname = entry["hostname"]
+        addr = str(entry.get("addr") or hostname)
+        hdd, flash = [], []
+        for d in entry.get("devices") or []:
+            sys_api = d.get("sys_api") or {}
+            disk = {"description": f"{sys_api.get('vendor', '')} {sys_api.get('model', '')}".strip(),
+                    "vendor": sys_api.get("vendor", ""), "model": sys_api.get("model", ""),
+                    "rev": sys_api.get("rev", ""), "wwid": d.get("device_id", ""),
+                    "dev_name": d["path"].rsplit("/", 1)[-1],
+                    "disk_size_bytes": int(sys_api.get("size", 0)),
+                    "disk_type": "hdd" if str(sys_api.get("rotational")) == "1" else "flash",
+                    "serial": d.get("device_id", "").rsplit("_", 1)[-1]}
+            (hdd if disk["disk_type"] == "hdd" else flash).append(disk)
+        hdd_bytes = sum(x["disk_size_bytes"] for x in hdd)
+        flash_bytes = sum(x["disk_size_bytes"] for x in flash)
+        return {
+            "arch": "x86_64", "bios_date": "04/01/2014", "bios_version": "1.16.2",
+            "board_serial": "Unknown", "chassis_serial": "Unknown",
+            "cpu_count": 1, "cpu_cores": 8, "cpu_threads": 2,
+            "cpu_load": {"1min": 0.1, "5min": 0.1, "15min": 0.05},
+            "cpu_model": "Intel(R) Xeon(R) Silver 4210 CPU @ 2.20GHz",
+            "enclosure_count": 0, "enclosures": {},
+            "flash_capacity": f"{flash_bytes / 1e9:.1f}GB", "flash_capacity_bytes": flash_bytes,
+            "flash_count": len(flash), "flash_list": flash,
+            "fqdn": hostname, "hdd_capacity": f"{hdd_bytes / 1e12:.1f}TB",
+            "hdd_capacity_bytes": hdd_bytes, "hdd_count": len(hdd), "hdd_list": hdd,
+            "hostname": hostname,
+            "interfaces": {"eth0": {"driver": "virtio_net", "iftype": "physical",
+                                    "ipv4_address": f"{addr}/24", "ipv6_address": "",
+                                    "lower_devs_list": [], "mtu": 1500, "nic_type": "ethernet",
+                                    "operstate": "up", "speed": 10000, "upper_devs_list": []}},
+            "kernel": "6.1.0-18-amd64", "kernel_parameters": {},
+            "kernel_security": {"type": "AppArmor", "description": "AppArmor: Enabled"},
+            "memory_available_kb": 60000000, "memory_free_kb": 58000000,
+            "memory_total_kb": 65536000, "model": "Standard PC (Q35 + ICH9, 2009)",
+            "nic_count": 1, "operating_system": "Debian GNU/Linux 12 (bookworm)",
+            "product_serial": "Unknown", "selinux_enabled": False, "shortname": hostname.split(".")[0],
+            "subscribed": "Unknown", "sysctl_options": {}, "system_uptime": 86400.0,
+            "tcp6_ports_used": [], "tcp_ports_used": [22], "timestamp": 0.0,
+            "udp6_ports_used": [], "udp_ports_used": [], "vendor": "QEMU",
+        }
+
+    def list_networks(self, host: "HostSpec") -> Dict[str, Dict[str, List[str]]]:
+        entry = self._reach(host)
+        if entry.get("networks"):
+            return dict(entry["networks"])
+        addr = str(entry.get("addr") or "")
+        parts = addr.split(".")
+        if len(parts) == 4 and all(p.isdigit() for p in parts):
+            return {".".join(parts[:3]) + ".0/24": {"eth0": [addr]}}
+        return {}
+
+    def inventory(self, host: "HostSpec") -> List[Dict[str, Any]]:
+        entry = self._reach(host)
+        st = self._host_state(host.hostname)
+        used: Dict[str, List[Dict[str, Any]]] = st["used"]
+        lights: Dict[str, Dict[str, bool]] = st["lights"]
+        out = []
+        for d in entry.get("devices") or []:
+            dev = dict(d)
+            path = dev["path"]
+            lvs = used.get(path)
+            if lvs:
+                dev["available"] = False
+                dev["ceph_device"] = True
+                dev["lvs"] = lvs
+                dev["rejected_reasons"] = sorted(set(dev.get("rejected_reasons") or []) | {
+                    "Has a FileSystem", "Insufficient space (<10 extents) on vgs", "LVM detected"})
+            light = lights.get(path)
+            if light:
+                lsm = dict(dev.get("lsm_data") or {})
+                lsm["ledSupport"] = {
+                    "IDENTsupport": "Supported", "IDENTstatus": "on" if light.get("ident") else "off",
+                    "FAILsupport": "Supported", "FAILstatus": "on" if light.get("fault") else "off"}
+                dev["lsm_data"] = lsm
+            out.append(dev)
+        out.sort(key=lambda d: (not d.get("available"), d["path"]))
+        return out
+
+    def list_daemons(self, host: "HostSpec") -> List[Dict[str, Any]]:
+        self._reach(host)
+        return list(self._host_state(host.hostname)["daemons"].values())
+
+    # -- actions ---------------------------------------------------------------------
+    def _run_state(self, hostname: str, daemon_type: str) -> str:
+        """``error`` for the daemon types the fleet marks as crashing on this host
+        (``error_daemon_types: [rgw]``), else ``running``."""
+        broken = self.fleet.get(hostname, {}).get("error_daemon_types") or ()
+        return "error" if daemon_type in broken else "running"
+
+    def _ls_entry(self, host: "HostSpec", request: DeployRequest,
+                  old: Optional[Dict[str, Any]], ts: Optional[str] = None) -> Dict[str, Any]:
+        ts = ts or now_str()
+        entry = {
+            "style": "cephadm:v1", "name": request.name, "fsid": request.fsid,
+            "systemd_unit": f"ceph-{request.fsid}@{request.name}", "enabled": True,
+            "state": self._run_state(host.hostname, request.daemon_type),
+            "container_id": "%064x" % self._rng.getrandbits(256),
+            "container_image_name": request.image,
+            "container_image_id": _image_id(request.image),
+            "container_image_digests": [f"{request.image.rsplit(':', 1)[0]}@sha256:{_image_id(request.image)}"],
+            "version": image_version(request.image),
+            "memory_usage": 64 * 1024 * 1024,
+            "started": ts, "created": (old or {}).get("created", ts), "deployed": ts, "configured": ts,
+            "service_name": request.service_name, "ports": list(request.ports), "ip": request.ip,
+            "rank": request.rank, "rank_generation": request.rank_generation,
+            "memory_request": request.memory_request, "memory_limit": request.memory_limit,
+            "extra_container_args": list(request.extra_container_args),
+            "extra_entrypoint_args": list(request.extra_entrypoint_args),
+        }
+        if request.daemon_type == "osd":
+            entry["osdspec_affinity"] = (old or {}).get("osdspec_affinity", "")
+        return entry
+
+    def deploy_daemon(self, host: "HostSpec", request: DeployRequest) -> Dict[str, Any]:
+        self._reach(host)
+        st = self._host_state(host.hostname)
+        old = st["daemons"].get(request.name)
+        if request.reconfig:
+            if old is None:
+                raise HostActionError(host.hostname, "deploy --reconfig",
+                                      f"daemon {request.name} not found")
+            old["configured"] = now_str()
+            entry = old
+        else:
+            entry = self._ls_entry(host, request, old)
+            if st["maintenance"]:
+                entry["state"] = "stopped"
+            st["daemons"][request.name] = entry
+        self._dirty.add(host.hostname)
+        return dict(entry)
+
+    def prepare_osds(self, host: "HostSpec", request: OsdPrepareRequest) -> List[Dict[str, Any]]:
+        entry = self._reach(host)
+        st = self._host_state(host.hostname)
+        known = {d["path"] for d in entry.get("devices") or []}
+        wanted = list(request.data_devices) + list(request.db_devices) + list(request.wal_devices)
+        for path in wanted:
+            if path not in known:
+                raise HostActionError(host.hostname, "ceph-volume lvm batch",
+                                      f"Device path '{path}' not found on host '{host.hostname}'")
+        for path in request.data_devices:
+            if st["used"].get(path):
+                raise HostActionError(host.hostname, "ceph-volume lvm batch",
+                                      f"{path} is already used by an OSD")
+        per_device = max(1, request.osds_per_device)
+        needed = len(request.data_devices) * per_device
+        if len(request.osd_ids) < needed:
+            raise HostActionError(host.hostname, "ceph-volume lvm batch",
+                                  f"{needed} OSD ids needed, {len(request.osd_ids)} given")
+        affinity = request.service_name.split(".", 1)[1] if "." in request.service_name else "None"
+        ts = now_str()
+        created = []
+        ids = iter(request.osd_ids)
+        for i, path in enumerate(request.data_devices):
+            for _ in range(per_device):
+                osd_id = next(ids)
+                lv = {"name": f"osd-block-{uuid.UUID(int=self._rng.getrandbits(128))}",
+                      "osd_id": str(osd_id),
+                      "cluster_name": "ceph", "type": "block", "cluster_fsid": request.fsid,
+                      "osdspec_affinity": affinity}
+                st["used"].setdefault(path, []).append(lv)
+                for extra, kind in ((request.db_devices, "db"), (request.wal_devices, "wal")):
+                    if extra:
+                        dev = extra[i % len(extra)]
+                        st["used"].setdefault(dev, []).append(dict(lv, type=kind))
+                req = DeployRequest(name=f"osd.{osd_id}", fsid=request.fsid, image=request.image,
+                                    service_name=request.service_name, osd_devices=[path])
+                ls = self._ls_entry(host, req, None, ts)
+                ls["osdspec_affinity"] = affinity
+                if st["maintenance"]:
+                    ls["state"] = "stopped"
+                st["daemons"][req.name] = ls
+                created.append(dict(ls))
+        self._dirty.add(host.hostname)
+        return created
+
+    def remove_daemon(self, host: "HostSpec", name: str, force: bool = False) -> None:
+        self._reach(host)
+        st = self._host_state(host.hostname)
+        if st["daemons"].pop(name, None) is None and not force:
+            raise HostActionError(host.hostname, "rm-daemon", f"daemon {name} not found")
+        self._dirty.add(host.hostname)
+
+    def daemon_unit(self, host: "HostSpec", name: str, action: str) -> None:
+        self._reach(host)
+        st = self._host_state(host.hostname)
+        entry = st["daemons"].get(name)
+        if entry is None:
+            raise HostActionError(host.hostname, f"unit {action}", f"daemon {name} not found")
+        if action == "stop":
+            entry["state"] = "stopped"
+        elif action in ("start", "restart"):
+            entry["state"] = self._run_state(host.hostname, name.split(".", 1)[0])
+            entry["started"] = now_str()
+            entry["container_id"] = "%064x" % self._rng.getrandbits(256)
+        else:
+            raise HostActionError(host.hostname, f"unit {action}", "unknown unit action")
+        self._dirty.add(host.hostname)
+
+    def zap_device(self, host: "HostSpec", path: str) -> None:
+        entry = self._reach(host)
+        if path not in {d["path"] for d in entry.get("devices") or []}:
+            raise HostActionError(host.hostname, "ceph-volume lvm zap",
+                                  f"Device path '{path}' not found on host '{host.hostname}'")
+        self._host_state(host.hostname)["used"].pop(path, None)
+        self._dirty.add(host.hostname)
+
+    def set_light(self, host: "HostSpec", ident_fault: str, on: bool, path: str) -> None:
+        entry = self._reach(host)
+        if path not in {d["path"] for d in entry.get("devices") or []}:
+            raise HostActionError(host.hostname, "light",
+                                  f"Device path '{path}' not found on host '{host.hostname}'")
+        lights = self._host_state(host.hostname)["lights"].setdefault(path, {})
+        lights[ident_fault] = on
+        self._dirty.add(host.hostname)
+
+    def maintenance(self, host: "HostSpec", enter: bool) -> None:
+        self._reach(host)
+        st = self._host_state(host.hostname)
+        st["maintenance"] = enter
+        ts = now_str()
+        for name, entry in st["daemons"].items():
+            entry["state"] = "stopped" if enter else self._run_state(host.hostname,
+                                                                     name.split(".", 1)[0])
+            if not enter:
+                entry["started"] = ts
+        self._dirty.add(host.hostname)
+
+
+class SimulatedCephCluster(CephCluster):
+    """A Ceph cluster's answers, simulated: OSDs with PGs that drain when reweighted to 0."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._osds: Optional[Dict[int, Dict[str, Any]]] = None
+        self._dirty: Set[int] = set()
+        self._deleted: Set[int] = set()
+        self._next_free = 0
+
+    def _all(self) -> Dict[int, Dict[str, Any]]:
+        if self._osds is None:
+            self._osds = {
+                int(r[0]): {"hostname": r[1], "weight": r[2], "pgs": r[3], "up": bool(r[4]),
+                            "in": bool(r[5]), "destroyed": bool(r[6]), "drain_step": r[7]}
+                for r in self.store.query("SELECT osd_id, hostname, weight, pgs, up, in_, "
+                                          "destroyed, drain_step FROM sim_osds")}
+        return self._osds
+
+    def reload(self) -> None:
+        self._osds = None
+        self._dirty.clear()
+        self._deleted.clear()
+        self._next_free = 0
+
+    def flush(self) -> None:
+        if self._osds is None or not (self._dirty or self._deleted):
+            return
+        with self.store.transaction() as c:
+            c.executemany("DELETE FROM sim_osds WHERE osd_id = ?", [(i,) for i in self._deleted])
+            osds = self._osds
+            c.executemany("INSERT OR REPLACE INTO sim_osds VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          [(i, o["hostname"], o["weight"], o["pgs"], int(o.get("up", True)),
+                            int(o.get("in", True)), int(o.get("destroyed", False)),
+                            o.get("drain_step")) for i, o in
+                           ((i, osds[i]) for i in self._dirty if i in osds)])
+        self._dirty.clear()
+        self._deleted.clear()
+
+    def _osd(self, osd_id: int) -> Dict[str, Any]:
+        osd = self._all().get(int(osd_id))
+        if osd is None:
+            raise OrchestratorError(f"osd.{osd_id} does not exist", errno=-2)
+        return osd
+
+    def fsid(self) -> str:
+        return self.store.setting_default("fsid", lambda: str(uuid.uuid4()))
+
+    def _running(self, daemon_type: str) -> List[str]:
+        return [d["daemon_id"] for d in self.store.get_daemons(daemon_type=daemon_type)
+                if d.get("status") == 1]
+
+    def ok_to_stop(self, daemon_type: str, daemon_ids: List[str]) -> OkToStop:
+        ids = [str(i) for i in daemon_ids]
+        if daemon_type == "mon":
+            running = self._running("mon")
+            left = len([m for m in running if m not in ids])
+            if running and left < len(running) // 2 + 1:
+                return OkToStop(False, f"Error EBUSY: stopping mon(s) {','.join(ids)} would "
+                                       f"leave {left} of {len(running)} monitors: no quorum")
+        elif daemon_type == "osd":
+            osds = self._all()
+            pgs = sum(osds[int(i)]["pgs"] for i in ids if int(i) in osds)
+            up = [i for i, o in osds.items() if o.get("up") and not o.get("destroyed")]
+            left = len([i for i in up if str(i) not in ids])
+            if pgs and left < MIN_OSDS_UP:
+                return OkToStop(False, f"Error EBUSY: {pgs} PGs are or would become offline")
+        elif daemon_type == "mgr":
+            running = self._running("mgr")
+            if running and not [m for m in running if m not in ids]:
+                return OkToStop(False, "Error EBUSY: no standby mgr would remain")
+        return OkToStop(True, f"It is presumed safe to stop {['%s.%s' % (daemon_type, i) for i in ids]}")
+
+    def safe_to_destroy(self, osd_ids: List[int]) -> bool:
+        osds = self._all()
+        return all(osds.get(int(i), {}).get("pgs", 0) == 0 for i in osd_ids)
+
+    def pg_count(self, osd_id: int) -> int:
+        osd = self._all().get(int(osd_id))
+        return -1 if osd is None else int(osd["pgs"])
+
+    def osd_weight(self, osd_id: int) -> Optional[float]:
+        osd = self._all().get(int(osd_id))
+        return None if osd is None else float(osd["weight"])
+
+    def reweight_osd(self, osd_id: int, weight: float) -> None:
+        osd = self._osd(osd_id)
+        osd["weight"] = float(weight)
+        if weight == 0 and osd["pgs"]:
+            osd["drain_step"] = max(1, -(-osd["pgs"] // DRAIN_PASSES))
+        self._dirty.add(int(osd_id))
+
+    def mark_osd(self, osd_id: int, state: str) -> None:
+        osd = self._osd(osd_id)
+        if state == "out":
+            osd["in"] = False
+            if osd["pgs"]:
+                osd["drain_step"] = max(1, -(-osd["pgs"] // DRAIN_PASSES))
+        elif state == "in":
+            osd["in"] = True
+        elif state == "down":
+            osd["up"] = False
+        else:
+            raise OrchestratorError(f"unknown OSD state {state!r}")
+        self._dirty.add(int(osd_id))
+
+    def destroy_osd(self, osd_id: int) -> None:
+        osd = self._osd(osd_id)
+        osd.update(destroyed=True, up=False, pgs=0)
+        self._dirty.add(int(osd_id))
+
+    def purge_osd(self, osd_id: int) -> None:
+        self._all().pop(int(osd_id), None)
+        self._next_free = min(self._next_free, int(osd_id))
+        self._dirty.discard(int(osd_id))
+        self._deleted.add(int(osd_id))
+
+    def allocate_osd_ids(self, hostname: str, count: int,
+                         claims: Optional[List[int]] = None) -> List[int]:
+        osds = self._all()
+        out: List[int] = []
+        for claim in claims or []:
+            osd = osds.get(int(claim))
+            if len(out) < count and osd and osd.get("destroyed") and osd["hostname"] == hostname:
+                out.append(int(claim))
+        # ids below the hint are all taken; ``purge`` lowers it again
+        next_id = self._next_free
+        while len(out) < count:
+            while next_id in osds:
+                next_id += 1
+            out.append(next_id)
+            next_id += 1
+        self._next_free = next_id
+        for osd_id in out:
+            osds[osd_id] = {"hostname": hostname, "weight": 1.0, "pgs": PGS_PER_OSD,
+                            "up": True, "in": True, "destroyed": False}
+            self._dirty.add(osd_id)
+            self._deleted.discard(osd_id)
+        return out
+
+    def destroyed_osds(self) -> Dict[str, List[int]]:
+        out: Dict[str, List[int]] = {}
+        for osd_id, osd in sorted(self._all().items()):
+            if osd.get("destroyed"):
+                out.setdefault(osd["hostname"], []).append(osd_id)
+        return out
+
+    def osd_tick(self) -> None:
+        for osd_id, osd in self._all().items():
+            draining = osd["weight"] == 0 or not osd.get("in", True)
+            if draining and osd["pgs"] > 0:
+                step = osd.get("drain_step") or max(1, -(-osd["pgs"] // DRAIN_PASSES))
+                osd["pgs"] = max(0, osd["pgs"] - step)
+                self._dirty.add(osd_id)
+
+
+class LocalOrchestrator(ClusterOrchestrator):
+    """``--backend local``: the engine over the fleet file and the simulated cluster."""
+
+    backend_name = "local"
+
+    def __init__(self, state_dir: Path) -> None:
+        store = Store(Path(state_dir))
+        store.ensure_tables(_LOCAL_DDL)
+        self.fleet_file = fleet_path(Path(state_dir))
+        cluster = SimulatedCephCluster(store)
+        fleet_file = self.fleet_file
+        driver = LocalHostDriver(store, lambda: load_fleet(fleet_file), cluster.fsid())
+        super().__init__(store, driver, cluster)
+        self._commit_hooks.extend([driver.flush, cluster.flush])
+        self._reload_hooks.extend([driver.reload, cluster.reload])

@@ -1,0 +1,640 @@
+"""Upgrades (``orch upgrade ...``): cephadm's ``CephadmUpgrade`` as a state machine in the store.
+
+The state is one row of ``upgrade_state`` in the shape of cephadm's ``UpgradeState.to_json``
+(target_name, daemon_types, hosts, services, total_count, remaining_count, error, paused, ...)
+plus ``message`` (what ``upgrade status`` shows) and ``in_flight`` (the daemons being
+redeployed right now). Each reconcile pass redeploys at most ``UPGRADE_BATCH`` daemons of
+the first daemon type in Ceph's order that still needs it, each only after ok-to-stop, and
+records every redeploy in its own transaction; a daemon still marked in flight after a crash
+is checked on the next pass and redeployed again if it is not on the target image.
+
+Where this deliberately differs from cephadm (the field notes' pain points):
+- an offline host never stalls the upgrade: its daemons are skipped and named in the status
+  message, and the upgrade completes without them (cephadm pauses on any offline host);
+- a daemon that does not come back running after its redeploy pauses the upgrade with an
+  ``UPGRADE_REDEPLOY_DAEMON`` error instead of moving on;
+- ``upgrade stop`` always clears the state, so "already in progress" is only ever said while
+  an upgrade really is in progress.
+Daemons are compared by image name (cephadm with ``use_repo_digest=false``); monitoring
+daemons, which do not run the Ceph image, are left alone.
+"""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+from ceph_orch_cli.cluster.driver import DeployRequest, HostActionError, HostUnreachable
+from ceph_orch_cli.cluster.osd_removal import EngineParts
+from ceph_orch_cli.cluster.store import EventRow, now_str
+from ceph_orch_cli.orchestrator import (DaemonDescription, DaemonDescriptionStatus,
+                                        UpgradeStatusSpec, handle_orch_error,
+                                        service_to_daemon_types)
+from ceph_orch_cli.orchestrator.errors import OrchestratorError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ceph_orch_cli.deployment.hostspec import HostSpec
+
+CEPH_TYPES = ["mgr", "mon", "crash", "osd", "mds", "rgw", "rbd-mirror", "cephfs-mirror",
+              "ceph-exporter"]
+GATEWAY_TYPES = ["iscsi", "nfs", "nvmeof", "smb"]
+MONITORING_STACK_TYPES = ["node-exporter", "prometheus", "alertmanager", "grafana", "loki",
+                          "promtail", "alloy"]
+#: cephadm's upgrade order: mgr first, then mon, ..., the monitoring stack last
+CEPH_UPGRADE_ORDER = CEPH_TYPES + GATEWAY_TYPES + MONITORING_STACK_TYPES
+#: types that do not run the Ceph image; an upgrade of the Ceph image leaves them alone
+NON_CEPH_IMAGE_TYPES = MONITORING_STACK_TYPES + ["nvmeof"]
+
+CONTAINER_IMAGE_BASE = "quay.io/ceph/ceph"
+DEFAULT_REGISTRY = "docker.io"
+#: daemons redeployed per reconcile pass
+UPGRADE_BATCH = 3
+
+#: ``upgrade ls`` cannot ask a registry from the engine; these are the Ceph release tags it
+#: knows (Quincy, Reef, Squid), newest last.
+KNOWN_CEPH_TAGS = [
+    "v17.2.0", "v17.2.5", "v17.2.6", "v17.2.7", "v17.2.8",
+    "v18.2.0", "v18.2.1", "v18.2.2", "v18.2.4", "v18.2.5", "v18.2.7",
+    "v19.2.0", "v19.2.1", "v19.2.2", "v19.2.3",
+]
+
+_VERSION_TAG = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
+
+
+def normalize_image_digest(image: str, default_registry: str = DEFAULT_REGISTRY) -> str:
+    """``ceph/ceph:v18`` -> ``docker.io/ceph/ceph:v18``; other names are kept."""
+    for short in ("ceph/ceph", "ceph/daemon", "ceph/daemon-base"):
+        if image.startswith(short):
+            return f"{default_registry}/{image}"
+    return image
+
+
+def image_tag_version(image: str) -> Optional[str]:
+    """The Ceph version an image's tag names (``...:v18.2.4`` -> ``18.2.4``), if it names one."""
+    last = image.rsplit("/", 1)[-1]
+    if ":" not in last:
+        return None
+    m = _VERSION_TAG.match(last.split(":", 1)[1])
+    return ".".join(m.groups()) if m else None
+
+
+def _version_tuple(version: Optional[str]) -> Optional[Tuple[int, int, str]]:
+    if not version:
+        return None
+    m = re.match(r"^(?:ceph version )?(\d+)\.(\d+)\.(\S+)", version)
+    if not m:
+        return None
+    return int(m.group(1)), int(m.group(2)), f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
+
+
+def check_target_version(version: str, current: Optional[str]) -> Optional[str]:
+    """cephadm's ``_check_target_version`` (without the mon/osd release checks)."""
+    try:
+        parts = version.split(".", 2)
+        major, minor = int(parts[0]), int(parts[1])
+        if len(parts) < 3:
+            raise ValueError(version)
+    except (ValueError, IndexError):
+        return "version must be in the form X.Y.Z (e.g., 15.2.3)"
+    if major < 15 or (major == 15 and minor < 2):
+        return "cephadm only supports octopus (15.2.0) or later"
+    cur = _version_tuple(current)
+    if cur is None:
+        return None
+    cur_major, cur_minor, cur_version = cur
+    if cur_major < major - 2:
+        return (f"ceph can only upgrade 1 or 2 major versions at a time; {cur_version} -> "
+                f"{version} is too big a jump")
+    if cur_major > major:
+        return f"ceph cannot downgrade major versions (from {cur_version} to {version})"
+    if cur_major == major and cur_minor > minor:
+        return f'ceph cannot downgrade to a {"rc" if minor == 1 else "dev"} release'
+    return None
+
+
+def _on_target(d: DaemonDescription, target: str) -> bool:
+    return d.matches_image_name(target)
+
+
+class UpgradeMixin(EngineParts):
+    """The ``upgrade_*`` Orchestrator methods and the upgrade's pass step, for
+    ``ClusterOrchestrator`` (store, driver, cluster, commit/lock plumbing)."""
+
+    # -- state ---------------------------------------------------------------------------
+    def _upgrade_state(self) -> Optional[Dict[str, Any]]:
+        return self.store.get_upgrade_state()
+
+    def _save_upgrade(self, state: Optional[Dict[str, Any]]) -> None:
+        self.store.put_upgrade_state(state)
+
+    def _update_upgrade(self, **changes: Any) -> Optional[Dict[str, Any]]:
+        """Read-modify-write the state in one transaction; None if it was stopped meanwhile."""
+        with self.store.transaction() as c:
+            row = c.execute("SELECT data FROM upgrade_state WHERE id = 1").fetchone()
+            if row is None:
+                return None
+            state = json.loads(row[0])
+            state.update(changes)
+            c.execute("UPDATE upgrade_state SET data = ? WHERE id = 1", (json.dumps(state),))
+            return state
+
+    def _current_ceph_version(self) -> Optional[str]:
+        for d in self._daemons(daemon_type="mgr") + self._daemons(daemon_type="mon"):
+            if d.version:
+                return d.version
+        return None
+
+    def _upgrade_event(self, state: Dict[str, Any], message: str, level: str = "INFO",
+                       daemons: Optional[List[DaemonDescription]] = None) -> None:
+        """Upgrade events go on each service the upgrade touches (and on daemons it names)."""
+        ts = now_str()
+        rows = []
+        services = set()
+        for d in daemons if daemons is not None else self._upgrade_daemons(state):
+            services.add(d.service_name())
+            if daemons is not None:
+                rows.append(EventRow("daemon", d.name(), level, message, ts))
+        rows.extend(EventRow("service", s, level, message, ts) for s in sorted(services))
+        self.store.add_events(rows)
+
+    # -- which daemons --------------------------------------------------------------------
+    def _upgrade_daemons(self, state: Dict[str, Any]) -> List[DaemonDescription]:
+        """The daemons this upgrade covers, in upgrade order (``_get_filtered_daemons``)."""
+        daemons = self._daemons()
+        if state.get("daemon_types") is not None:
+            daemons = [d for d in daemons if d.daemon_type in state["daemon_types"]]
+        elif state.get("services") is not None:
+            daemons = [d for d in daemons if d.service_name() in state["services"]]
+        else:
+            daemons = [d for d in daemons if d.daemon_type in CEPH_UPGRADE_ORDER]
+        if state.get("hosts") is not None:
+            daemons = [d for d in daemons if d.hostname in state["hosts"]]
+        # like cephadm, only the Ceph image's daemon types move (not haproxy, not prometheus)
+        daemons = [d for d in daemons if d.daemon_type in CEPH_UPGRADE_ORDER
+                   and d.daemon_type not in NON_CEPH_IMAGE_TYPES]
+        order = {t: i for i, t in enumerate(CEPH_UPGRADE_ORDER)}
+        return sorted(daemons, key=lambda d: (order.get(d.daemon_type or "", len(order)),
+                                              d.hostname or "", d.name()))
+
+    def _upgrade_progress(self, state: Dict[str, Any]) -> Tuple[str, List[str]]:
+        daemons = self._upgrade_daemons(state)
+        target = state["target_name"]
+        done = [d for d in daemons if _on_target(d, target)]
+        types_done = sorted({d.daemon_type or "" for d in daemons
+                             if all(_on_target(o, target) for o in daemons
+                                    if o.daemon_type == d.daemon_type)},
+                            key=lambda t: CEPH_UPGRADE_ORDER.index(t)
+                            if t in CEPH_UPGRADE_ORDER else len(CEPH_UPGRADE_ORDER))
+        return f"{len(done)}/{len(daemons)} daemons upgraded", types_done
+
+    # -- API --------------------------------------------------------------------------------
+    @handle_orch_error
+    def upgrade_check(self, image: Optional[str], version: Optional[str]) -> str:
+        if any((h.status or "").lower() == "maintenance" for h in self._host_specs()):
+            raise OrchestratorError("check aborted - you have hosts in maintenance state")
+        if version:
+            target = f"{CONTAINER_IMAGE_BASE}:v{version}"
+        elif image:
+            target = image
+        else:
+            raise OrchestratorError("must specify either image or version")
+        target_version = version or image_tag_version(target)
+        if not target_version:
+            return f"Unable to extract ceph version from {target}."
+        error = check_target_version(target_version, self._current_ceph_version())
+        if error:
+            return f"Incompatible upgrade: {error}"
+        r: Dict[str, Any] = {"target_name": target, "target_id": None,
+                             "target_version": target_version, "needs_update": {},
+                             "up_to_date": [], "non_ceph_image_daemons": []}
+        from ceph_orch_cli.cluster.engine import CEPH_IMAGE_TYPES
+        for d in self._daemons():
+            if _on_target(d, target):
+                r["up_to_date"].append(d.name())
+                r["target_id"] = r["target_id"] or d.container_image_id
+            elif d.daemon_type in CEPH_IMAGE_TYPES:
+                r["needs_update"][d.name()] = {"current_name": d.container_image_name,
+                                               "current_id": d.container_image_id,
+                                               "current_version": d.version}
+            else:
+                r["non_ceph_image_daemons"].append(d.name())
+        return json.dumps(r, indent=4, sort_keys=True)
+
+    @handle_orch_error
+    def upgrade_ls(self, image: Optional[str], tags: bool,
+                   show_all_versions: Optional[bool] = False) -> Dict[Any, Any]:
+        image = image or CONTAINER_IMAGE_BASE
+        if "/" not in image:
+            raise OrchestratorError(f"Invalid image name {image}: expected <registry>/<image>")
+        reg_name, bare_image = image.split("/", 1)
+        bare_image = bare_image.split(":")[0]
+        r: Dict[Any, Any] = {"image": image, "registry": reg_name, "bare_image": bare_image}
+        if bare_image not in ("ceph/ceph", "ceph/daemon-base"):
+            raise OrchestratorError(f"Unknown image {image}: this backend only knows the tags "
+                                    f"of {CONTAINER_IMAGE_BASE}")
+        if tags:
+            r["tags"] = sorted(KNOWN_CEPH_TAGS)
+            return r
+        cur = _version_tuple(self._current_ceph_version())
+        versions = []
+        for tag in KNOWN_CEPH_TAGS:
+            major, minor, _ = tag[1:].split(".")
+            candidate = cur is None or int(major) > cur[0] or \
+                (int(major) == cur[0] and int(minor) >= cur[1])
+            if show_all_versions or candidate:
+                versions.append(tag[1:])
+        r["versions"] = sorted(versions, key=lambda v: [int(x) for x in v.split(".")],
+                               reverse=True)
+        return r
+
+    @handle_orch_error
+    def upgrade_start(self, image: Optional[str], version: Optional[str],
+                      daemon_types: Optional[List[str]] = None, hosts: Optional[str] = None,
+                      services: Optional[List[str]] = None,
+                      limit: Optional[int] = None) -> str:
+        host_specs = self._host_specs()
+        if any((h.status or "").lower() == "maintenance" for h in host_specs):
+            raise OrchestratorError("Upgrade aborted - you have host(s) in maintenance state")
+        if daemon_types is not None and services is not None:
+            raise OrchestratorError("--daemon-types and --services are mutually exclusive")
+        if daemon_types is not None:
+            for dtype in daemon_types:
+                if dtype not in CEPH_UPGRADE_ORDER:
+                    raise OrchestratorError(
+                        f'Upgrade aborted - Got unexpected daemon type "{dtype}".\n'
+                        f"Viable daemon types for this command are: {CEPH_TYPES + GATEWAY_TYPES}")
+        if services is not None:
+            known = [r.service_name for r in self.store.get_specs()]
+            for service in services:
+                if service not in known:
+                    raise OrchestratorError(
+                        f'Upgrade aborted - Got unknown service name "{service}".\n'
+                        f"Known services are: {known}")
+        host_list: Optional[List[str]] = None
+        if hosts is not None:
+            from ceph_orch_cli.deployment.service_spec import PlacementSpec
+            host_list = PlacementSpec.from_string(hosts).filter_matching_hostspecs(host_specs)
+            if not host_list:
+                raise OrchestratorError(f'Upgrade aborted - hosts parameter "{hosts}" provided '
+                                        "did not match any hosts")
+        if limit is not None and limit < 1:
+            raise OrchestratorError(
+                f"Upgrade aborted - --limit arg must be a positive integer, not {limit}")
+
+        if version:
+            error = check_target_version(version, self._current_ceph_version())
+            if error:
+                raise OrchestratorError(error)
+            target = f"{CONTAINER_IMAGE_BASE}:v{version}"
+        elif image:
+            target = normalize_image_digest(image)
+        else:
+            raise OrchestratorError("must specify either image or version")
+
+        state = self._upgrade_state()
+        if daemon_types is not None or services is not None or host_list is not None:
+            if state:
+                raise OrchestratorError("Cannot set values for --daemon-types, --services or "
+                                        "--hosts when upgrade already in progress.")
+            self._validate_upgrade_filters(target, daemon_types, host_list, services)
+        if state:
+            if state["target_name"] != target:
+                raise OrchestratorError(f"Upgrade to {state['target_name']} (not {target}) "
+                                        "already in progress")
+            if state.get("paused"):
+                self._update_upgrade(paused=False, error="", message="")
+                return f"Resumed upgrade to {target}"
+            return f"Upgrade to {target} in progress"
+
+        running_mgrs = [d for d in self._daemons(daemon_type="mgr")
+                        if d.status == DaemonDescriptionStatus.running]
+        if len(running_mgrs) < 2:
+            raise OrchestratorError("Need at least 2 running mgr daemons for upgrade")
+        state = {
+            "target_name": target, "progress_id": str(uuid.uuid4()), "target_id": None,
+            "target_digests": None, "target_version": version or image_tag_version(target),
+            "fail_fs": False, "fs_original_max_mds": None,
+            "fs_original_allow_standby_replay": None, "error": None, "paused": False,
+            "daemon_types": daemon_types, "hosts": host_list, "services": services,
+            "total_count": limit, "remaining_count": limit,
+            # engine extras: the engine's placement reads ``target_image``
+            "target_image": target, "message": "", "in_flight": [], "started": now_str(),
+        }
+        self._save_upgrade(state)
+        self._upgrade_event(state, f"Upgrade to {target} started")
+        return f"Initiating upgrade to {target}"
+
+    def _validate_upgrade_filters(self, target: str, daemon_types: Optional[List[str]],
+                                  hosts: Optional[List[str]],
+                                  services: Optional[List[str]]) -> None:
+        """cephadm's rule for staggered upgrades: every daemon of a type earlier in the
+        upgrade order than the types selected must already run the target image."""
+        def latest_type(dtypes: List[str]) -> str:
+            for dtype in reversed(CEPH_UPGRADE_ORDER):
+                if dtype in dtypes:
+                    return dtype
+            return ""
+
+        def earlier_daemons(dtypes: List[str],
+                            candidates: List[DaemonDescription]) -> List[DaemonDescription]:
+            latest = latest_type(dtypes)
+            if not latest:
+                return []
+            earlier = [t for t in CEPH_UPGRADE_ORDER[:CEPH_UPGRADE_ORDER.index(latest)]
+                       if t not in dtypes]
+            return [d for d in candidates if d.daemon_type in earlier]
+
+        daemons = [d for d in self._daemons() if d.daemon_type not in NON_CEPH_IMAGE_TYPES]
+        err = "Cannot start upgrade. "
+        dtypes: List[str] = []
+        if daemon_types is not None:
+            dtypes = list(daemon_types)
+            if hosts is not None:
+                dtypes = [latest_type(dtypes)]
+                daemons = earlier_daemons(dtypes, [d for d in daemons if d.hostname not in hosts])
+            else:
+                daemons = earlier_daemons(dtypes, daemons)
+            err += "Daemons with types earlier in upgrade order than given types need upgrading.\n"
+        elif services is not None:
+            rows = [self.store.get_spec(s) for s in services]
+            stypes = sorted({r.service_type for r in rows if r is not None})
+            if len(stypes) != 1:
+                raise OrchestratorError("Doing upgrade by service only support services of one "
+                                        f"type at a time. Found service types: {stypes}")
+            dtypes = service_to_daemon_types(stypes[0])
+            others = daemons if hosts is None else [d for d in daemons if d.hostname not in hosts]
+            daemons = earlier_daemons(dtypes, others)
+            err += ("Daemons with types earlier in upgrade order than daemons from given "
+                    "services need upgrading.\n")
+        elif hosts is not None:
+            dtypes = sorted({d.daemon_type or "" for d in daemons if d.hostname in hosts})
+            daemons = earlier_daemons([latest_type(dtypes)],
+                                      [d for d in daemons if d.hostname not in hosts])
+            err += ("Daemons with types earlier in upgrade order than daemons on given host "
+                    "need upgrading.\n")
+        need = [d for d in daemons if not _on_target(d, target)]
+        active = self._active_mgr()
+        if active is not None and not _on_target(active, target) and \
+                ("mgr" not in dtypes or (daemon_types is None and services is None)):
+            need.insert(0, active)
+        if need:
+            names = sorted({d.name() for d in need})
+            raise OrchestratorError(f"{err}Please first upgrade {', '.join(names)}\n"
+                                    f"NOTE: Enforced upgrade order is: "
+                                    f"{' -> '.join(CEPH_TYPES + GATEWAY_TYPES)}")
+
+    def _active_mgr(self) -> Optional[DaemonDescription]:
+        mgrs = sorted(self._daemons(daemon_type="mgr"), key=lambda d: d.name())
+        for d in mgrs:
+            if d.is_active:
+                return d
+        return mgrs[0] if mgrs else None
+
+    @handle_orch_error
+    def upgrade_pause(self) -> str:
+        state = self._upgrade_state()
+        if not state:
+            raise OrchestratorError("No upgrade in progress")
+        if state.get("paused"):
+            return f"Upgrade to {state['target_name']} already paused"
+        self._update_upgrade(paused=True)
+        self._upgrade_event(state, f"Upgrade to {state['target_name']} paused")
+        return f"Paused upgrade to {state['target_name']}"
+
+    @handle_orch_error
+    def upgrade_resume(self) -> str:
+        state = self._upgrade_state()
+        if not state:
+            raise OrchestratorError("No upgrade in progress")
+        if not state.get("paused"):
+            return f"Upgrade to {state['target_name']} not paused"
+        self._update_upgrade(paused=False, error="", message="")
+        self._upgrade_event(state, f"Upgrade to {state['target_name']} resumed")
+        return f"Resumed upgrade to {state['target_name']}"
+
+    @handle_orch_error
+    def upgrade_stop(self) -> str:
+        state = self._upgrade_state()
+        if not state:
+            return "No upgrade in progress"
+        self._save_upgrade(None)
+        self._upgrade_event(state, f"Upgrade to {state['target_name']} stopped")
+        return f"Stopped upgrade to {state['target_name']}"
+
+    @handle_orch_error
+    def upgrade_status(self) -> UpgradeStatusSpec:
+        r = UpgradeStatusSpec()
+        state = self._upgrade_state()
+        if not state:
+            return r
+        r.target_image = state["target_name"]
+        r.in_progress = True
+        r.progress, r.services_complete = self._upgrade_progress(state)
+        r.is_paused = bool(state.get("paused"))
+        which = ""
+        if state.get("daemon_types") is not None:
+            which = f"Upgrading daemons of type(s) {','.join(state['daemon_types'])}"
+            if state.get("hosts") is not None:
+                which += f" on host(s) {','.join(state['hosts'])}"
+        elif state.get("services") is not None:
+            which = f"Upgrading daemons in service(s) {','.join(state['services'])}"
+            if state.get("hosts") is not None:
+                which += f" on host(s) {','.join(state['hosts'])}"
+        elif state.get("hosts") is not None:
+            which = f"Upgrading all daemons on host(s) {','.join(state['hosts'])}"
+        else:
+            which = "Upgrading all daemon types on all hosts"
+        if state.get("total_count") is not None and state.get("remaining_count") is not None:
+            which += (f". Upgrade limited to {state['total_count']} daemons "
+                      f"({state['remaining_count']} remaining).")
+        r.which = which
+        r.message = state.get("message") or ""
+        if state.get("error"):
+            r.message = "Error: " + state["error"]
+        elif state.get("paused"):
+            r.message = "Upgrade paused"
+        return r
+
+    # -- the pass step ------------------------------------------------------------------------
+    def upgrade_step(self) -> Optional[Dict[str, Any]]:
+        """One turn of cephadm's ``_do_upgrade``: redeploy a few daemons, or finish."""
+        state = self._upgrade_state()
+        if not state or state.get("paused"):
+            return None
+        try:
+            return self._upgrade_step(state)
+        except OrchestratorError as e:  # cephadm's UPGRADE_EXCEPTION: pause and say why
+            summary = "Upgrade: failed due to an unexpected exception"
+            self._update_upgrade(paused=True, in_flight=[],
+                                 error=f"UPGRADE_EXCEPTION: {summary}: {e}")
+            self._upgrade_event(state, f"Upgrade paused: {summary}: {e}", "ERROR")
+            return {"paused": str(e)}
+
+    def _upgrade_step(self, state: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        target = state["target_name"]
+        hosts = {h.hostname: h for h in self._host_specs()}
+        daemons = self._upgrade_daemons(state)
+
+        failed = self._check_in_flight(state, hosts)
+        if failed:
+            return {"paused": failed}
+
+        unreachable = {h for h, spec in hosts.items()
+                       if (spec.status or "").lower() in ("offline", "maintenance")}
+        pending = [d for d in daemons if not _on_target(d, target)]
+        skipped = [d for d in pending if d.hostname in unreachable or d.hostname not in hosts]
+        pending = [d for d in pending if d not in skipped]
+        remaining = state.get("remaining_count")
+
+        if not pending or (remaining is not None and remaining <= 0):
+            return self._finish_upgrade(state, skipped)
+
+        dtype = pending[0].daemon_type
+        batch_size = UPGRADE_BATCH if remaining is None else min(UPGRADE_BATCH, remaining)
+        batch: List[DaemonDescription] = []
+        waiting = ""
+        for d in [p for p in pending if p.daemon_type == dtype][:batch_size]:
+            ids = [b.daemon_id or "" for b in batch] + [d.daemon_id or ""]
+            ok = self.cluster.ok_to_stop(dtype or "", ids)
+            if not ok.ok:
+                if not batch:
+                    waiting = f"Upgrade: waiting for {d.name()} to be ok to stop: {ok.message}"
+                break
+            batch.append(d)
+        note = self._skipped_note(skipped)
+        if not batch:
+            self._update_upgrade(message=" ".join(x for x in (waiting, note) if x))
+            return {"waiting": waiting}
+
+        upgraded: List[str] = []
+        for d in batch:
+            outcome = self._redeploy(state, d, hosts[d.hostname or ""])
+            if outcome == "paused":
+                return {"upgraded": upgraded, "paused": d.name()}
+            if outcome == "offline":
+                note = self._skipped_note(skipped + [d])
+                continue
+            upgraded.append(d.name())
+            if state.get("remaining_count") is not None:
+                state["remaining_count"] -= 1
+        current = self._update_upgrade(
+            remaining_count=state.get("remaining_count"),
+            message=" ".join(x for x in (f"Currently upgrading {dtype} daemons", note) if x))
+        if current is None:
+            return {"upgraded": upgraded, "stopped": True}
+        return {"upgraded": upgraded}
+
+    @staticmethod
+    def _skipped_note(skipped: List[DaemonDescription]) -> str:
+        if not skipped:
+            return ""
+        hosts = sorted({d.hostname or "" for d in skipped})
+        return (f"Skipping {len(skipped)} daemon(s) on offline or maintenance host(s) "
+                f"{','.join(hosts)}: {', '.join(d.name() for d in skipped)}.")
+
+    def _redeploy_request(self, d: DaemonDescription, image: str) -> DeployRequest:
+        from ceph_orch_cli.cluster import reconcile
+        fsid = self.cluster.fsid()
+        row = self.store.get_spec(d.service_name())
+        if row is not None:
+            req = reconcile.reconfig_request(self._spec_from_json(row.spec), d, fsid, image)
+        else:
+            req = DeployRequest(name=d.name(), fsid=fsid, image=image,
+                                service_name=d.service_name(), ports=list(d.ports or []),
+                                ip=d.ip, rank=d.rank, rank_generation=d.rank_generation)
+        req.image = image
+        req.reconfig = False
+        return req
+
+    def _redeploy(self, state: Dict[str, Any], d: DaemonDescription, host: "HostSpec") -> str:
+        """Redeploy one daemon on the target image: 'ok', 'offline' or 'paused'."""
+        from ceph_orch_cli.cluster.engine import ls_entry_to_cache
+        target = state["target_name"]
+        name = d.name()
+        # recorded first: a crash during the redeploy is checked by the next pass
+        if self._update_upgrade(in_flight=[name]) is None:
+            return "paused"
+        try:
+            self.driver.deploy_daemon(host, self._redeploy_request(d, target))
+            entries = self.driver.list_daemons(host)
+        except HostUnreachable as e:
+            self.store.set_host_offline(host.hostname, e.reason)
+            self._update_upgrade(in_flight=[])
+            self._upgrade_event(state, f"Upgrade: skipping {name}: {e}", "ERROR", [d])
+            return "offline"
+        except HostActionError as e:
+            self._fail_upgrade(state, d, str(e.reason))
+            return "paused"
+        ts = now_str()
+        with self.store.transaction():
+            self._commit()
+            self.store.replace_host_daemons(
+                host.hostname, [ls_entry_to_cache(host.hostname, e, ts) for e in entries], ts)
+            self._update_upgrade(in_flight=[])
+        self._count_action()
+        entry = next((e for e in entries if e.get("name") == name), None)
+        if entry is None or entry.get("state") != "running" or \
+                entry.get("container_image_name") != target:
+            why = "it is gone" if entry is None else \
+                f"it is {entry.get('state')} on {entry.get('container_image_name')}"
+            self._fail_upgrade(state, d, f"{name} did not come back after the redeploy: {why}")
+            return "paused"
+        self._upgrade_event(state, f"Upgraded {name} on host '{host.hostname}' to {target}",
+                            daemons=[d])
+        return "ok"
+
+    def _check_in_flight(self, state: Dict[str, Any],
+                         hosts: Dict[str, "HostSpec"]) -> Optional[str]:
+        """After a crash mid-redeploy: a daemon left in flight must be running the target image,
+        or it is redeployed again (its host still has it) / the upgrade pauses (it is gone)."""
+        names = state.get("in_flight") or []
+        if not names:
+            return None
+        target = state["target_name"]
+        for name in names:
+            dtype, did = name.split(".", 1)
+            found = self._daemons(daemon_type=dtype, daemon_id=did)
+            if not found:
+                d = DaemonDescription(daemon_type=dtype, daemon_id=did)
+                self._fail_upgrade(state, d, f"{name} disappeared during its redeploy")
+                return name
+            d = found[0]
+            if _on_target(d, target) and d.status != DaemonDescriptionStatus.running and \
+                    d.hostname in hosts and (hosts[d.hostname].status or "") == "":
+                self._fail_upgrade(state, d, f"{name} did not come back after the redeploy: "
+                                             f"it is {d.status_desc}")
+                return name
+        self._update_upgrade(in_flight=[])
+        return None
+
+    def _fail_upgrade(self, state: Dict[str, Any], d: DaemonDescription, detail: str) -> None:
+        """cephadm's ``_fail_upgrade('UPGRADE_REDEPLOY_DAEMON', ...)``: pause, say why."""
+        summary = f"Upgrading daemon {d.name()} on host {d.hostname} failed."
+        self._update_upgrade(paused=True, in_flight=[],
+                             error=f"UPGRADE_REDEPLOY_DAEMON: {summary} {detail}")
+        self._upgrade_event(state, f"Upgrade paused: {summary} {detail}", "ERROR", [d])
+
+    def _finish_upgrade(self, state: Dict[str, Any],
+                        skipped: List[DaemonDescription]) -> Dict[str, Any]:
+        target = state["target_name"]
+        from ceph_orch_cli.cluster.engine import CEPH_IMAGE_TYPES
+        everything = [d for d in self._daemons() if d.daemon_type in CEPH_IMAGE_TYPES]
+        with self.store.transaction():
+            if self._upgrade_state() is None:
+                return {"stopped": True}
+            if everything and all(_on_target(d, target) for d in everything):
+                # new daemons now get the target image (cephadm sets container_image global)
+                self.store.set_setting("container_image", target)
+            self._save_upgrade(None)
+        if state.get("remaining_count") is not None and state["remaining_count"] <= 0:
+            msg = f"Upgrade to {target}: limit of {state['total_count']} daemons reached"
+        else:
+            msg = f"Upgrade to {target} complete"
+        if skipped:
+            msg += ". " + self._skipped_note(skipped) + " Run the upgrade again once they are back."
+        self._upgrade_event(state, msg, "ERROR" if skipped else "INFO")
+        out: Dict[str, Any] = {"complete": target}
+        if skipped:
+            out["skipped"] = [d.name() for d in skipped]
+        return out
