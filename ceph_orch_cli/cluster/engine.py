@@ -44,6 +44,7 @@ from ceph_orch_cli.cluster.osd_removal import OsdRemovalMixin
 from ceph_orch_cli.cluster.store import EventRow, Store, now_str
 from ceph_orch_cli.cluster.upgrade import UpgradeMixin
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
+from ceph_orch_cli.deployment.service_spec import allow_colo
 from ceph_orch_cli.orchestrator import (DaemonDescription, DaemonDescriptionStatus,
                                         InventoryHost, Orchestrator, OrchestratorEvent,
                                         ServiceDescription, handle_orch_error,
@@ -1289,7 +1290,7 @@ class ClusterOrchestrator(OsdRemovalMixin, UpgradeMixin, MaintenanceMixin, Orche
             spec=spec, hosts=state_hosts,
             unreachable_hosts=[h for h in hosts if h.status in ("offline", "maintenance")],
             draining_hosts=[h for h in hosts if reconcile.DRAIN_LABEL in h.labels],
-            daemons=[], allow_colo=reconcile.primary_daemon_type(spec) in reconcile.COLOCATED_TYPES,
+            daemons=[], allow_colo=allow_colo(reconcile.primary_daemon_type(spec)),
             primary_daemon_type=reconcile.primary_daemon_type(spec),
             per_host_daemon_type=reconcile.per_host_daemon_type(spec)).validate()
 

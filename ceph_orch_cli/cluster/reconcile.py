@@ -20,6 +20,7 @@ from ceph_orch_cli.cluster.driver import DeployRequest, OsdPrepareRequest
 from ceph_orch_cli.cluster.naming import unique_daemon_id
 from ceph_orch_cli.cluster.scheduling import DaemonPlacement, HostAssignment
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
+from ceph_orch_cli.deployment.service_spec import allow_colo
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,8 +35,6 @@ logger = logging.getLogger(__name__)
 
 DRAIN_LABEL = "_no_schedule"
 
-#: daemon types that may run more than once per host (cephadm's ``allow_colo``)
-COLOCATED_TYPES = frozenset({"rgw", "mds"})
 #: services that never go below one daemon by reconciliation
 NEVER_EMPTY = frozenset({"mon", "mgr"})
 #: order in which services converge: the cluster's core first, ingress after its backends
@@ -214,7 +213,7 @@ def plan_service(spec: "ServiceSpec", state: ClusterState, specs: Iterable["Serv
             draining_hosts=state.draining_hosts(),
             daemons=daemons,
             networks=state.networks,
-            allow_colo=primary_daemon_type(spec) in COLOCATED_TYPES,
+            allow_colo=allow_colo(primary_daemon_type(spec)),
             primary_daemon_type=primary_daemon_type(spec),
             per_host_daemon_type=per_host_daemon_type(spec),
             rank_map=plan.rank_map,
