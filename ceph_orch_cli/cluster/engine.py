@@ -704,9 +704,9 @@ class ClusterOrchestrator(OsdRemovalMixin, UpgradeMixin, MaintenanceMixin, Orche
             info = self.driver.check_host(spec)
         except HostUnreachable as e:
             raise OrchestratorError(
-                f"Failed to connect to {spec.hostname} ({spec.addr}). {e.reason}\n"
+                f"Failed to connect to {spec.hostname} ({spec.addr}): {e.reason}. "
                 "Please make sure that the host is reachable and accepts connections using "
-                "the cephadm SSH key")
+                "the orch SSH key")
         except HostActionError as e:
             raise OrchestratorError(f"New host {spec.hostname} ({spec.addr}) failed check(s): "
                                     f"['{e.reason}']")
