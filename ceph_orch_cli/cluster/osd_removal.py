@@ -16,6 +16,7 @@ safe-to-destroy wait (cephadm still waited on safe-to-destroy: ceph PR 71586).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ContextManager, Dict, List, Optional, Sequence
 
@@ -168,7 +169,6 @@ class OsdRemovalMixin(EngineParts):
     def _save_removal(self, entry: OsdRemoval, create: bool = False) -> bool:
         """Write an entry back unless someone removed it meanwhile (``osd rm stop`` from
         another process must not be undone by a pass that read the queue earlier)."""
-        import json
         with self.store.transaction() as c:
             if create:
                 c.execute("INSERT OR REPLACE INTO osd_removal_queue VALUES (?, ?, ?)",

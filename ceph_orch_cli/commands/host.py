@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import click
 
+from ceph_orch_cli.cli import DefaultGroup
 from ceph_orch_cli.commands._common import (call, complete_hosts, emit, flag, format_option,
                                             option, orch_of, progress, result_str)
 
@@ -58,20 +59,33 @@ def rm(ctx: click.Context, hostname: str, force: bool, offline: bool,
                                               rm_crush_entry=rm_crush_entry))))
 
 
-@host.command('drain')
+@host.group('drain', cls=DefaultGroup, default_command='start')
+def drain() -> None:
+    """Drain all daemons from a host (or `stop` draining it)."""
+
+
+@drain.command('start', hidden=True)
 @click.argument('hostname', shell_complete=complete_hosts)
 @flag('--force', help='Drain even if it leaves services below their count')
 @flag('--keep-conf-keyring', help='Keep ceph.conf and the keyring on the host')
 @flag('--zap-osd-devices', help='Zap the OSD devices once their OSDs are removed')
 @click.pass_context
-def drain(ctx: click.Context, hostname: str, force: bool, keep_conf_keyring: bool,
-          zap_osd_devices: bool) -> None:
+def drain_start(ctx: click.Context, hostname: str, force: bool, keep_conf_keyring: bool,
+                zap_osd_devices: bool) -> None:
     """Drain all daemons from a host."""
     orch = orch_of(ctx)
     with progress(ctx):
         emit(result_str(call(orch.drain_host(hostname, force=force,
                                              keep_conf_keyring=keep_conf_keyring,
                                              zap_osd_devices=zap_osd_devices))))
+
+
+@drain.command('stop')
+@click.argument('hostname', shell_complete=complete_hosts)
+@click.pass_context
+def drain_stop(ctx: click.Context, hostname: str) -> None:
+    """Stop draining a host: its labels go and its queued OSD removals are cancelled."""
+    emit(result_str(call(orch_of(ctx).stop_drain_host(hostname))))
 
 
 @host.command('set-addr')

@@ -211,3 +211,16 @@ def test_maintenance_of_a_host_that_went_offline(cli: Cli) -> None:
     listed: List[dict] = cli.json("host", "ls", "--format", "json")  # type: ignore[assignment]
     hosts = {h["hostname"]: h for h in listed}
     assert hosts["host2"]["status"].lower() == "offline"
+
+
+def test_drain_stop_puts_the_host_back_in_service(cli: Cli) -> None:
+    cli.ok("host", "drain", "host3")
+    cli.ok("serve", "--once")
+    assert cli.ok("host", "drain", "stop", "host3") == "Stopped host drain for host3\n"
+    assert removal_queue(cli) == []
+    listed: List[dict] = cli.json("host", "ls", "--format", "json")  # type: ignore[assignment]
+    labels = {h["hostname"]: h["labels"] for h in listed}
+    assert "_no_schedule" not in labels["host3"]
+    again = cli("host", "drain", "stop", "host3")
+    assert again.returncode == 22
+    assert "Host host3 is not currently being drained" in again.stderr
