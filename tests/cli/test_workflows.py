@@ -11,55 +11,9 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
+from workflow_cluster import CLUSTER, HOSTS, write_fleet
 
 NEW = "quay.io/ceph/ceph:v18.2.5"
-HOSTS = ["host1", "host2", "host3", "host4"]
-CLUSTER = """\
-service_type: host
-hostname: host1
-addr: 10.0.0.11
-labels: [_admin]
----
-service_type: host
-hostname: host2
-addr: 10.0.0.12
----
-service_type: host
-hostname: host3
-addr: 10.0.0.13
----
-service_type: host
-hostname: host4
-addr: 10.0.0.14
----
-service_type: mon
-placement: {count: 3}
----
-service_type: mgr
-placement: {count: 2}
----
-service_type: crash
-placement: {host_pattern: '*'}
----
-service_type: osd
-service_id: all
-placement: {host_pattern: '*'}
-spec: {data_devices: {all: true}}
-"""
-
-
-def _disk(path: str, serial: str) -> dict:
-    return {"path": path, "available": True, "rejected_reasons": [], "device_id": serial,
-            "lvs": [], "sys_api": {"rotational": "1", "size": 4 * 2 ** 40, "model": "ST4000",
-                                   "vendor": "ATA", "human_readable_size": "4.00 TB"}}
-
-
-def write_fleet(path: Path, offline: List[str] = ()) -> None:
-    path.write_text(json.dumps([
-        dict({"hostname": h, "addr": f"10.0.0.{11 + i}",
-              "devices": [_disk("/dev/sdb", f"S_{h}_B"), _disk("/dev/sdc", f"S_{h}_C")]},
-             **({"status": "offline"} if h in offline else {}))
-        for i, h in enumerate(HOSTS)]))
 
 
 class Cli:

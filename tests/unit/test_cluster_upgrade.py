@@ -10,28 +10,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from workflow_helpers import (applied_cluster, daemons, events_of, ok, open_orch, passes,
+from workflow_cluster import (applied_cluster, daemons, events_of, ok, open_orch, passes,
                               service_events, write_fleet)
 
 from ceph_orch_cli.cluster.driver import HostActionError
 from ceph_orch_cli.cluster.upgrade import CEPH_UPGRADE_ORDER
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
-HERE = Path(__file__).resolve().parent
+TESTS_DIR = Path(__file__).resolve().parents[1]
 OLD = "quay.io/ceph/ceph:v18.2.4"
 NEW = "quay.io/ceph/ceph:v18.2.5"
-
-
-@pytest.fixture
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("ORCH_FLEET", str(write_fleet(tmp_path / "fleet.json")))
-    monkeypatch.delenv("ORCH_TEST_CRASH_AFTER", raising=False)
-    return tmp_path / "state"
-
-
-@pytest.fixture
-def orch(state):
-    return applied_cluster(state)
 
 
 def status(orch):
@@ -230,7 +218,7 @@ def test_an_offline_host_is_named_and_skipped_never_stalling(orch, state, tmp_pa
 CHILD = """
 import sys
 from pathlib import Path
-from workflow_helpers import open_orch
+from workflow_cluster import open_orch
 orch = open_orch(Path(sys.argv[1]))
 for _ in range(30):
     orch.reconcile_pass()
@@ -241,8 +229,8 @@ for _ in range(30):
 def test_a_crash_mid_upgrade_resumes_on_the_next_pass(orch, state, crash_after):
     ok(orch.upgrade_start(NEW, None, None, None, None, None))
     env = dict(os.environ, ORCH_TEST_CRASH_AFTER=str(crash_after),
-               PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
-    child = subprocess.run([sys.executable, "-c", CHILD, str(state)], env=env, cwd=HERE,
+               PYTHONPATH=os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]))
+    child = subprocess.run([sys.executable, "-c", CHILD, str(state)], env=env, cwd=TESTS_DIR,
                            capture_output=True, text=True, timeout=120)
     assert child.returncode == 137, child.stderr
     again = open_orch(state)

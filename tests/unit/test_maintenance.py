@@ -3,22 +3,10 @@ host that went offline or was rebooted meanwhile, and a drain that empties a hos
 from __future__ import annotations
 
 import pytest
-from workflow_helpers import (applied_cluster, daemons, events_of, ok, open_orch, passes,
+from workflow_cluster import (applied_cluster, daemons, events_of, ok, open_orch, passes,
                               write_fleet)
 
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
-
-
-@pytest.fixture
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("ORCH_FLEET", str(write_fleet(tmp_path / "fleet.json")))
-    monkeypatch.delenv("ORCH_TEST_CRASH_AFTER", raising=False)
-    return tmp_path / "state"
-
-
-@pytest.fixture
-def orch(state):
-    return applied_cluster(state)
 
 
 def host_of(orch, name):

@@ -8,26 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from workflow_helpers import (applied_cluster, daemons, events_of, ok, open_orch, passes,
+from workflow_cluster import (applied_cluster, daemons, events_of, ok, open_orch, passes,
                               service_events, write_fleet)
 
-HERE = Path(__file__).resolve().parent
+TESTS_DIR = Path(__file__).resolve().parents[1]
 
 CEPH_KEYS = ["osd_id", "started", "draining", "stopped", "replace", "force", "zap", "hostname",
              "original_weight", "drain_started_at", "drain_stopped_at", "drain_done_at",
              "process_started_at"]
-
-
-@pytest.fixture
-def state(tmp_path, monkeypatch):
-    monkeypatch.setenv("ORCH_FLEET", str(write_fleet(tmp_path / "fleet.json")))
-    monkeypatch.delenv("ORCH_TEST_CRASH_AFTER", raising=False)
-    return tmp_path / "state"
-
-
-@pytest.fixture
-def orch(state):
-    return applied_cluster(state)
 
 
 def queue(orch):
@@ -151,7 +139,7 @@ def test_an_offline_host_holds_its_removal_without_blocking_others(orch, tmp_pat
 CHILD = """
 import sys
 from pathlib import Path
-from workflow_helpers import open_orch
+from workflow_cluster import open_orch
 orch = open_orch(Path(sys.argv[1]))
 for _ in range(8):
     orch.reconcile_pass()
@@ -163,8 +151,8 @@ def test_a_crash_between_any_two_steps_resumes_on_the_next_pass(orch, state, cra
     ok(orch.remove_osds(["2"], force=True, zap=True))
     ok(orch.set_unmanaged("osd.all", True))  # the freed disk stays free, to check the zap
     env = dict(os.environ, ORCH_TEST_CRASH_AFTER=str(crash_after),
-               PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
-    child = subprocess.run([sys.executable, "-c", CHILD, str(state)], env=env, cwd=HERE,
+               PYTHONPATH=os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]))
+    child = subprocess.run([sys.executable, "-c", CHILD, str(state)], env=env, cwd=TESTS_DIR,
                            capture_output=True, text=True, timeout=120)
     assert child.returncode == 137, child.stderr
     again = open_orch(state)
