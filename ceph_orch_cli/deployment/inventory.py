@@ -8,37 +8,9 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 from typing import Any, Dict, Iterator, List, Optional, Union
 
-# Same wire format as ``ceph.utils``; kept local so the spec model depends on nothing above it.
-_DATEFMT = '%Y-%m-%dT%H:%M:%S.%fZ'
-_PARSE_FORMATS = ('%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S.%f%z')
-_SUBSECOND = re.compile(r'(\.\d{6})\d*')
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(tz=datetime.timezone.utc)
-
-
-def _datetime_to_str(dt: datetime.datetime) -> str:
-    return dt.astimezone(tz=datetime.timezone.utc).strftime(_DATEFMT)
-
-
-def _str_to_datetime(string: str) -> datetime.datetime:
-    text = _SUBSECOND.sub(r'\1', string)
-    if text.endswith('Z'):
-        text = text[:-1] + '-0000'
-    for fmt in _PARSE_FORMATS:
-        try:
-            parsed = datetime.datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=datetime.timezone.utc)
-        return parsed
-    raise ValueError('Time data {} does not match one of the formats {}'.format(
-        text, str(list(_PARSE_FORMATS))))
+from ceph_orch_cli.timeutil import datetime_now, datetime_to_str, str_to_datetime
 
 
 class Device:
@@ -81,7 +53,7 @@ class Device:
         self.lvs = lvs
         self.device_id = device_id
         self.lsm_data: Dict[str, Dict[str, str]] = lsm_data if lsm_data is not None else {}
-        self.created = created if created is not None else _now()
+        self.created = created if created is not None else datetime_now()
         self.ceph_device = ceph_device
         self.crush_device_class = crush_device_class
         # Set by ceph-volume when a zapped disk is waiting for its replacement OSD
@@ -111,7 +83,7 @@ class Device:
         for key in self.report_fields:
             value = getattr(self, key)
             if key == 'created' and isinstance(value, datetime.datetime):
-                value = _datetime_to_str(value)
+                value = datetime_to_str(value)
             ret[key] = value
         return ret
 
@@ -125,7 +97,7 @@ class Device:
                 continue
             value = input.get(key, None)
             if key == 'created' and value:
-                value = _str_to_datetime(value)
+                value = str_to_datetime(value)
             kwargs[key] = value
         ret = cls(**kwargs)
         if ret.rejected_reasons:

@@ -16,7 +16,7 @@ from .events import OrchestratorEvent, set_exception_subject
 from .interface import Orchestrator, json_to_generic_spec
 from .inventory import DeviceLightLoc, InventoryFilter, InventoryHost
 from .result import OrchResult, handle_orch_error, raise_if_exception
-from .timeutil import datetime_now, datetime_to_str, str_to_datetime
+from ceph_orch_cli.timeutil import datetime_now, datetime_to_str, str_to_datetime
 
 __all__ = [
     'DaemonDescription', 'DaemonDescriptionStatus', 'DeviceLightLoc', 'GenericSpec', 'HostSpec',

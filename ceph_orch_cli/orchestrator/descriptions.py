@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional
 from .daemon_types import daemon_type_to_service
 from .errors import OrchestratorError, OrchestratorValidationError
 from .events import OrchestratorEvent
-from .timeutil import datetime_to_str, str_to_datetime
+from ceph_orch_cli.timeutil import datetime_to_str, str_to_datetime
 
 if TYPE_CHECKING:
     from ceph_orch_cli.deployment.service_spec import ServiceSpec

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any, Dict, Iterator, Union
 
 from .errors import OrchestratorError, OrchestratorValidationError
-from .timeutil import datetime_to_str, str_to_datetime
+from ceph_orch_cli.timeutil import datetime_to_str, str_to_datetime
 
 _KINDS = ('service', 'daemon')
 _LEVELS = ('INFO', 'ERROR')

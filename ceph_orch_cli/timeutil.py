@@ -1,5 +1,7 @@
 """Timestamps as Ceph writes them (``ceph.utils``): aware UTC datetimes, ``...%fZ`` strings.
 
+Shared by the spec model (device ``created``) and the orchestrator (daemons, services, events).
+
 Every JSON date the orchestrator emits (``last_refresh``, ``created``, event times) goes through
 these helpers, so ``orch ps --format json`` carries the same strings ``ceph orch ps`` does.
 """
