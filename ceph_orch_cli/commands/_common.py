@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any, Callable, List, Optional, TypeVar
+from typing import Any, Callable, Dict, List, Optional, TypeVar
 
 import click
 
@@ -27,6 +27,115 @@ def option(name: str, *more: str, **kwargs: Any) -> Callable[[F], F]:
 
 def flag(name: str, help: str = '') -> Callable[[F], F]:
     return click.option(*dual(name), is_flag=True, default=False, help=help)
+
+
+class CephCommand(click.Command):
+    """A command that parses words the way Ceph's argparse does.
+
+    Positionals may also be named: `orch ls --service_type mon`, `orch ps --hostname host1`
+    and `orch host add h --addr 10.0.0.1` mean the same as their positional forms (a name
+    that is already an option of the command, like `--placement` or `--labels`, keeps its
+    option). Flags take an explicit CephBool value: `--force=true`, `--dry-run=false`.
+    `-i FILE` given to a command that reads no input is refused with Ceph's message.
+    """
+
+    _SKIP = 'orch.named_positionals'
+    #: what Ceph answers when `-i FILE` goes to a command that reads no input
+    inbuf_refusal = 'Invalid command: Input file data (-i) not supported'
+
+    def _named_positionals(self) -> Dict[str, click.Argument]:
+        taken = {o for p in self.params if isinstance(p, click.Option)
+                 for o in p.opts + p.secondary_opts}
+        named: Dict[str, click.Argument] = {}
+        for p in self.params:
+            if isinstance(p, click.Argument) and p.name:
+                spellings = dual('--' + p.name)
+                if not taken.intersection(spellings):
+                    for s in spellings:
+                        named[s] = p
+        return named
+
+    def _refuse_inbuf(self, args: List[str]) -> None:
+        takes_file = any('-i' in p.opts for p in self.params if isinstance(p, click.Option))
+        words = args[:args.index('--')] if '--' in args else args
+        if not takes_file and any(w == '-i' or (w.startswith('-i') and w[2:3] != '-')
+                                  for w in words):
+            from ceph_orch_cli.orchestrator.errors import OrchestratorValidationError
+            raise OrchestratorValidationError(self.inbuf_refusal)
+
+    def _flags(self) -> Dict[str, click.Option]:
+        return {o: p for p in self.params
+                if isinstance(p, click.Option) and p.is_flag and not p.count
+                for o in p.opts + p.secondary_opts if o.startswith('--')}
+
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        if not ctx.resilient_parsing:
+            self._refuse_inbuf(args)
+        named, flags = self._named_positionals(), self._flags()
+        given: Dict[str, List[str]] = {}
+        switches: Dict[str, bool] = {}
+        rest: List[str] = []
+        words = list(args)
+        i = 0
+        while i < len(words):
+            word = words[i]
+            if word == '--':
+                rest.extend(words[i:])
+                break
+            key, eq, value = word.partition('=')
+            param = named.get(key)
+            flag_param = flags.get(key) if eq else None
+            if flag_param is not None and flag_param.name:
+                # CephBool: `--force=true` / `--force=false`
+                if value.lower() in ('true', 'false'):
+                    switches[flag_param.name] = value.lower() == 'true'
+                elif not ctx.resilient_parsing:
+                    raise click.BadOptionUsage(key, f'{value} not true or false', ctx)
+            elif param is None or param.name is None:
+                rest.append(word)
+            elif eq:
+                given.setdefault(param.name, []).append(value)
+            elif i + 1 < len(words):
+                i += 1
+                given.setdefault(param.name, []).append(words[i])
+            elif not ctx.resilient_parsing:  # shell completion may stop mid-option
+                raise click.BadOptionUsage(key, f'Option {key!r} requires an argument.', ctx)
+            i += 1
+        if not given and not switches:
+            return super().parse_args(ctx, args)
+        ctx.meta[self._SKIP] = set(given)
+        try:
+            remaining = super().parse_args(ctx, rest)
+        finally:
+            ctx.meta.pop(self._SKIP, None)
+        by_name = {p.name: p for p in self.params if isinstance(p, click.Argument)}
+        for name, values in given.items():
+            param = by_name[name]
+            if param.nargs == 1 and len(values) > 1:
+                raise click.BadParameter(f'given more than once: {values}', ctx, param)
+            raw: Any = values[0] if param.nargs == 1 else tuple(values)
+            ctx.params[name] = param.type_cast_value(ctx, raw)
+        ctx.params.update(switches)
+        return remaining
+
+    def get_params(self, ctx: click.Context) -> List[click.Parameter]:
+        params = super().get_params(ctx)
+        skip = ctx.meta.get(self._SKIP)
+        if skip:
+            params = [p for p in params if not (isinstance(p, click.Argument) and p.name in skip)]
+        return params
+
+
+def refuse_inbuf(*commands: click.Command) -> None:
+    """Ceph's answer for the scaling forms of apply/daemon add, which take no spec file."""
+    for command in commands:
+        setattr(command, 'inbuf_refusal', 'unrecognized command -i; -h or --help for usage')
+
+
+def ceph_commands(group: click.Group) -> click.Group:
+    """Make every command later added to `group` a CephCommand (see there)."""
+    group.command_class = CephCommand
+    return group
 
 
 def format_option(func: F) -> F:

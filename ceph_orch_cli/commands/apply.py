@@ -11,8 +11,9 @@ from typing import Any, Callable, Dict, Optional, Sequence, TypeVar
 import click
 
 from ceph_orch_cli.cli import DefaultGroup
-from ceph_orch_cli.commands._common import (call, emit, flag, format_option, option, orch_of,
-                                            progress, read_inbuf, result_str)
+from ceph_orch_cli.commands._common import (ceph_commands, call, refuse_inbuf, emit, flag,
+                                            format_option, option, orch_of, progress, read_inbuf,
+                                            result_str)
 
 F = TypeVar('F', bound=Callable[..., Any])
 
@@ -66,11 +67,14 @@ def apply() -> None:
     """Update the size or placement for a service or apply a large yaml spec."""
 
 
+ceph_commands(apply)
+
+
 @apply.command('spec', hidden=True)
 @click.argument('service_type', required=False)
 @click.argument('placement', required=False)
 @option('--placement', 'placement_opt', default=None, help='Placement string')
-@click.option('-i', '--in-file', 'in_file', default=None,
+@option('--in-file', '-i', 'in_file', default=None,
               help='YAML spec file (- for stdin); many documents allowed')
 @common_options
 @flag('--continue-on-error', help='Apply the remaining specs when one fails')
@@ -95,11 +99,12 @@ def apply_spec(ctx: click.Context, service_type: Optional[str], placement: Optio
         return
     if not service_type:
         raise OrchestratorValidationError(USAGE)
+    from ceph_orch_cli.commands.daemon import DAEMON_ADD_TYPES
     from ceph_orch_cli.deployment.service_spec import ServiceSpec
-    known = [t for t in ServiceSpec.KNOWN_SERVICE_TYPES if t not in ('agent', 'host')]
-    if service_type not in known:
+    # Ceph types this word with its ServiceType enum: other kinds need `-i` or a subcommand
+    if service_type not in DAEMON_ADD_TYPES:
         raise OrchestratorValidationError(
-            f"Invalid command: {service_type} not in {'|'.join(known)}")
+            f"Invalid command: {service_type} not in {'|'.join(DAEMON_ADD_TYPES)}")
     spec = ServiceSpec(service_type, placement=_placement(placement, placement_opt),
                        unmanaged=unmanaged)
     spec.preview_only = dry_run
@@ -115,7 +120,7 @@ def apply_spec(ctx: click.Context, service_type: Optional[str], placement: Optio
 @flag('--no-overwrite', help='Keep an existing spec of the same name')
 @click.option('--method', type=click.Choice(['raw', 'lvm']), default=None,
               help='ceph-volume method')
-@click.option('-i', '--in-file', 'in_file', default=None,
+@option('--in-file', '-i', 'in_file', default=None,
               help='OSD spec YAML (deprecated: use `orch apply -i`)')
 @click.pass_context
 def apply_osd(ctx: click.Context, all_available_devices: bool, fmt: str,
@@ -132,8 +137,15 @@ def apply_osd(ctx: click.Context, all_available_devices: bool, fmt: str,
     if in_file is not None:
         if unmanaged is not None:
             raise OrchestratorValidationError('-i infile and --unmanaged are mutually exclusive')
+        import yaml
         from ceph_orch_cli.deployment.loader import load_specs
-        specs = load_specs(read_inbuf(in_file) or '', in_file)
+        text = read_inbuf(in_file) or ''
+        try:
+            list(yaml.safe_load_all(text))
+        except yaml.YAMLError as e:
+            # the deprecated `apply osd -i` words its YAML error its own way
+            raise OrchestratorValidationError(f'Invalid YAML received : {e}')
+        specs = load_specs(text, in_file)
         for spec in specs:
             if dry_run:
                 spec.preview_only = True
@@ -263,6 +275,9 @@ def apply_nvmeof(ctx: click.Context, pool: str, group: str, placement: Optional[
     apply_specs(ctx, [spec], dry_run, fmt, no_overwrite)
 
 
+refuse_inbuf(apply_mds, apply_rgw, apply_nfs, apply_iscsi, apply_nvmeof)
+
+
 def _snmp_enum(attr: str, value: Optional[str]) -> Any:
     """Ceph passes its str-enum members; use them when the spec class defines them."""
     if value is None:
@@ -281,7 +296,7 @@ def _snmp_enum(attr: str, value: Optional[str]) -> Any:
 @click.argument('privacy_protocol', type=click.Choice(['DES', 'AES']), required=False)
 @click.argument('placement', required=False)
 @option('--placement', 'placement_opt', default=None, help='Placement string')
-@click.option('-i', '--in-file', 'in_file', default=None,
+@option('--in-file', '-i', 'in_file', default=None,
               help='Credentials YAML file (required)')
 @common_options
 @click.pass_context

@@ -6,10 +6,12 @@ from typing import Any, Dict, Optional, Tuple
 import click
 
 from ceph_orch_cli.cli import DefaultGroup
-from ceph_orch_cli.commands._common import (call, complete_daemons, emit, flag, option,
-                                            orch_of, progress, read_inbuf, result_str)
+from ceph_orch_cli.commands._common import (CephCommand, ceph_commands, call, refuse_inbuf,
+                                            complete_daemons, emit, flag, option, orch_of, progress,
+                                            read_inbuf, result_str)
 
-#: Ceph's ServiceType choices for `orch daemon add <daemon_type> <placement>`
+#: Ceph's ServiceType choices for `orch daemon add <daemon_type> <placement>` and
+#: `orch apply <service_type> [<placement>]`
 DAEMON_ADD_TYPES = ('mon', 'mgr', 'rbd-mirror', 'cephfs-mirror', 'crash', 'alertmanager',
                     'grafana', 'node-exporter', 'ceph-exporter', 'prometheus', 'loki',
                     'promtail', 'mds', 'rgw', 'nfs', 'iscsi', 'snmp-gateway')
@@ -30,6 +32,9 @@ def daemon() -> None:
     """Add, remove and act on single daemons."""
 
 
+ceph_commands(daemon)
+
+
 def _add_daemon(ctx: click.Context, spec: Any) -> None:
     orch = orch_of(ctx)
     with progress(ctx):
@@ -41,11 +46,14 @@ def add() -> None:
     """Add daemon(s)."""
 
 
+ceph_commands(add)
+
+
 @add.command('spec', hidden=True)
 @click.argument('daemon_type', required=False)
 @click.argument('placement', required=False)
 @option('--placement', 'placement_opt', default=None, help='Placement string')
-@click.option('-i', '--in-file', 'in_file', default=None, help='Service spec (JSON or YAML)')
+@option('--in-file', '-i', 'in_file', default=None, help='Service spec (JSON or YAML)')
 @click.pass_context
 def add_spec(ctx: click.Context, daemon_type: Optional[str], placement: Optional[str],
              placement_opt: Optional[str], in_file: Optional[str]) -> None:
@@ -217,6 +225,9 @@ def add_nvmeof(ctx: click.Context, pool: str, group: str, placement: Optional[st
                                        placement=PlacementSpec.from_string(placement)))
 
 
+refuse_inbuf(add_mds, add_rgw, add_nfs, add_iscsi, add_nvmeof)
+
+
 def _check_name(name: str) -> None:
     from ceph_orch_cli.orchestrator.errors import OrchestratorError
     if '.' not in name:
@@ -224,7 +235,7 @@ def _check_name(name: str) -> None:
 
 
 def _daemon_action(action: str) -> click.Command:
-    @click.command(action, help=f'{action.capitalize()} a specific daemon.')
+    @click.command(action, help=f'{action.capitalize()} a specific daemon.', cls=CephCommand)
     @click.argument('name', shell_complete=complete_daemons)
     @click.pass_context
     def command(ctx: click.Context, name: str) -> None:

@@ -7,8 +7,8 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 import click
 
-from ceph_orch_cli.commands._common import (call, complete_hosts, emit, flag, format_option,
-                                            orch_of, progress, result_str)
+from ceph_orch_cli.commands._common import (ceph_commands, call, complete_hosts, emit, flag,
+                                            format_option, orch_of, progress, result_str)
 
 #: where the lit lights are remembered (Ceph keeps them in the module store under this key)
 LIGHTS_SETTING = 'active_devices'
@@ -20,6 +20,9 @@ _DISPLAY = {'Unsupported': 'N/A', 'N/A': 'N/A', 'On': 'On', 'Off': 'Off', True: 
 @click.group()
 def device() -> None:
     """List, zap and light storage devices."""
+
+
+ceph_commands(device)
 
 
 @device.command('ls')

@@ -7,13 +7,16 @@ from typing import Any, Dict, List, Optional, Tuple
 import click
 
 from ceph_orch_cli.cli import DefaultGroup
-from ceph_orch_cli.commands._common import (call, complete_hosts, emit, flag, format_option,
-                                            option, orch_of, progress, result_str)
+from ceph_orch_cli.commands._common import (ceph_commands, call, complete_hosts, emit, flag,
+                                            format_option, option, orch_of, progress, result_str)
 
 
 @click.group()
 def host() -> None:
     """Add, remove, label, drain and list hosts."""
+
+
+ceph_commands(host)
 
 
 def _unwrap_ipv6(addr: str) -> str:
@@ -62,6 +65,9 @@ def rm(ctx: click.Context, hostname: str, force: bool, offline: bool,
 @host.group('drain', cls=DefaultGroup, default_command='start')
 def drain() -> None:
     """Drain all daemons from a host (or `stop` draining it)."""
+
+
+ceph_commands(drain)
 
 
 @drain.command('start', hidden=True)
@@ -132,6 +138,24 @@ def _detail_row(facts: Dict[str, Any]) -> Dict[str, Any]:
     return row
 
 
+class HostDetails:
+    """A host with its hardware summary, serialized flat as Ceph's HostDetails is."""
+
+    #: the summary keys, in the order Ceph's HostDetails sets them
+    SUMMARY_KEYS = ('hdd_summary', 'ram', 'cpu_summary', 'server', 'os', 'ssd_summary',
+                    'nic_count')
+
+    def __init__(self, host: Any, summary: Dict[str, Any]) -> None:
+        self.host = host
+        self.summary = summary
+
+    def to_json(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {k: self.summary.get(k, 'N/A') for k in self.SUMMARY_KEYS}
+        out['service_type'] = 'host'
+        out.update(self.host.to_json())
+        return out
+
+
 @host.command('ls')
 @format_option
 @option('--host-pattern', 'host_pattern', default='', help='Only hosts matching this glob')
@@ -161,7 +185,7 @@ def ls(ctx: click.Context, fmt: str, host_pattern: str, label: str, host_status:
 
     if fmt != 'plain':
         if detail:
-            data = [dict({'host': h.to_json()}, **details[h.hostname]) for h in hosts]
+            data = [HostDetails(h, details[h.hostname]) for h in hosts]
             emit(output.to_format(data, fmt, many=True))
         else:
             emit(output.to_format(hosts, fmt, many=True))
@@ -193,6 +217,9 @@ def ls(ctx: click.Context, fmt: str, host_pattern: str, label: str, host_status:
 @host.group('label')
 def label() -> None:
     """Add or remove host labels."""
+
+
+ceph_commands(label)
 
 
 @label.command('add')
@@ -227,6 +254,9 @@ def ok_to_stop(ctx: click.Context, hostname: str) -> None:
 @host.group('maintenance')
 def maintenance() -> None:
     """Move hosts in and out of maintenance mode."""
+
+
+ceph_commands(maintenance)
 
 
 @maintenance.command('enter')

@@ -7,8 +7,8 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 import click
 
 from ceph_orch_cli.cli import DefaultGroup
-from ceph_orch_cli.commands._common import (call, complete_osd_ids, emit, flag, format_option,
-                                            orch_of, progress, result_str)
+from ceph_orch_cli.commands._common import (ceph_commands, call, complete_osd_ids, emit, flag,
+                                            format_option, orch_of, progress, result_str)
 
 #: seconds between reconcile passes while `--wait` follows a removal
 WAIT_INTERVAL = 0.2
@@ -19,9 +19,15 @@ def osd() -> None:
     """Remove OSDs and follow their removal."""
 
 
+ceph_commands(osd)
+
+
 @osd.group('rm', cls=DefaultGroup, default_command='start')
 def rm() -> None:
     """Remove OSD daemons (or `stop` a removal, or show its `status`)."""
+
+
+ceph_commands(rm)
 
 
 def _field(entry: Any, name: str) -> Any:

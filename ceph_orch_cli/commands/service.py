@@ -6,8 +6,8 @@ from typing import Optional
 
 import click
 
-from ceph_orch_cli.commands._common import (call, complete_hosts, complete_services, emit,
-                                            flag, format_option, option, orch_of, progress,
+from ceph_orch_cli.commands._common import (CephCommand, call, complete_hosts, complete_services,
+                                            emit, flag, format_option, option, orch_of, progress,
                                             result_str)
 
 
@@ -15,7 +15,7 @@ def _ukn(s: Optional[str]) -> str:
     return '<unknown>' if s is None else s
 
 
-@click.command('ls')
+@click.command('ls', cls=CephCommand)
 @click.argument('service_type', required=False)
 @click.argument('service_name', required=False, shell_complete=complete_services)
 @flag('--export', help='Print the specs as YAML that `orch apply -i` takes back')
@@ -65,7 +65,7 @@ def ls(ctx: click.Context, service_type: Optional[str], service_name: Optional[s
     emit(table.get_string())
 
 
-@click.command('ps')
+@click.command('ps', cls=CephCommand)
 @click.argument('hostname', required=False, shell_complete=complete_hosts)
 @option('--service-name', 'service_name', default=None, shell_complete=complete_services,
         help='Only daemons of this service')
@@ -108,7 +108,7 @@ def ps(ctx: click.Context, hostname: Optional[str], service_name: Optional[str],
     emit(table.get_string())
 
 
-@click.command('rm')
+@click.command('rm', cls=CephCommand)
 @click.argument('service_name', shell_complete=complete_services)
 @flag('--force', help='Remove even mon/mgr, or an OSD service with OSDs left')
 @click.pass_context
@@ -123,7 +123,8 @@ def rm(ctx: click.Context, service_name: str, force: bool) -> None:
 
 
 def _service_action(action: str) -> click.Command:
-    @click.command(action, help=f'{action.capitalize()} an entire service (i.e. all daemons).')
+    @click.command(action, help=f'{action.capitalize()} an entire service (i.e. all daemons).',
+                   cls=CephCommand)
     @click.argument('service_name', shell_complete=complete_services)
     @click.pass_context
     def command(ctx: click.Context, service_name: str) -> None:
@@ -142,7 +143,7 @@ rotate_key = _service_action('rotate-key')
 
 
 def _set_unmanaged(name: str, value: bool, doc: str) -> click.Command:
-    @click.command(name, help=doc)
+    @click.command(name, help=doc, cls=CephCommand)
     @click.argument('service_name', shell_complete=complete_services)
     @click.pass_context
     def command(ctx: click.Context, service_name: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from ceph_orch_cli.commands._common import app_of, emit, read_inbuf
+from ceph_orch_cli.commands._common import ceph_commands, app_of, emit, read_inbuf
 
 
 def _files(ctx: click.Context):
@@ -19,6 +19,9 @@ def _files(ctx: click.Context):
 @click.group('ssh')
 def ssh() -> None:
     """Configure the ssh backend."""
+
+
+ceph_commands(ssh)
 
 
 @ssh.command('generate-key')

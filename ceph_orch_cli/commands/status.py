@@ -8,11 +8,11 @@ from typing import Any, Dict, Optional
 
 import click
 
-from ceph_orch_cli.commands._common import (app_of, call, emit, flag, format_option, orch_of,
-                                            write_saved_backend)
+from ceph_orch_cli.commands._common import (CephCommand, ceph_commands, app_of, call, emit, flag,
+                                            format_option, orch_of, write_saved_backend)
 
 
-@click.command('status')
+@click.command('status', cls=CephCommand)
 @flag('--detail', help='Also show the host parallelism')
 @format_option
 @click.pass_context
@@ -46,6 +46,9 @@ def set_group() -> None:
     """Select orchestrator backend."""
 
 
+ceph_commands(set_group)
+
+
 @set_group.command('backend')
 @click.argument('module_name', required=False, default='')
 @click.pass_context
@@ -60,21 +63,21 @@ def set_backend(ctx: click.Context, module_name: str) -> None:
     write_saved_backend(app.state_dir, module_name)
 
 
-@click.command('pause')
+@click.command('pause', cls=CephCommand)
 @click.pass_context
 def pause(ctx: click.Context) -> None:
     """Pause orchestrator background work."""
     call(orch_of(ctx).pause())
 
 
-@click.command('resume')
+@click.command('resume', cls=CephCommand)
 @click.pass_context
 def resume(ctx: click.Context) -> None:
     """Resume orchestrator background work (if paused)."""
     call(orch_of(ctx).resume())
 
 
-@click.command('cancel')
+@click.command('cancel', cls=CephCommand)
 @click.pass_context
 def cancel(ctx: click.Context) -> None:
     """Cancel ongoing background operations."""
@@ -86,7 +89,7 @@ def _print_pass(summary: Optional[Dict[str, Any]]) -> None:
         emit(json.dumps(summary, sort_keys=True, default=str))
 
 
-@click.command('serve')
+@click.command('serve', cls=CephCommand)
 @flag('--once', help='Run one reconcile pass and exit')
 @click.option('--interval', type=click.FloatRange(min=0), default=60.0, show_default=True,
               help='Seconds between passes')

@@ -5,8 +5,8 @@ from typing import Any, Dict, List, Optional
 
 import click
 
-from ceph_orch_cli.commands._common import (call, emit, flag, format_option, option, orch_of,
-                                            read_inbuf, result_str)
+from ceph_orch_cli.commands._common import (ceph_commands, call, emit, flag, format_option, option,
+                                            orch_of, read_inbuf, result_str)
 
 USAGE = ('Usage:\n'
          '  orch tuned-profile apply -i <yaml spec>\n'
@@ -17,6 +17,9 @@ USAGE = ('Usage:\n'
 @click.group('tuned-profile')
 def tuned_profile() -> None:
     """Add, list and remove tuned profiles."""
+
+
+ceph_commands(tuned_profile)
 
 
 def parse_settings(settings: str) -> Dict[str, str]:
@@ -38,7 +41,7 @@ def parse_settings(settings: str) -> Dict[str, str]:
 @option('--placement', 'placement_opt', default=None, help='Placement string (default *)')
 @option('--settings', 'settings_opt', default=None, help='option=value,option2=value2')
 @flag('--no-overwrite', help='Keep an existing profile of the same name')
-@click.option('-i', '--in-file', 'in_file', default=None, help='Profile YAML (- for stdin)')
+@option('--in-file', '-i', 'in_file', default=None, help='Profile YAML (- for stdin)')
 @click.pass_context
 def apply(ctx: click.Context, profile_name: Optional[str], placement: Optional[str],
           settings: Optional[str], placement_opt: Optional[str], settings_opt: Optional[str],

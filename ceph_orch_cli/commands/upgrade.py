@@ -8,8 +8,8 @@ from typing import Any, Callable, Dict, Optional
 
 import click
 
-from ceph_orch_cli.commands._common import (call, emit, flag, option, orch_of, progress,
-                                            result_str)
+from ceph_orch_cli.commands._common import (CephCommand, ceph_commands, call, emit, flag, option,
+                                            orch_of, progress, result_str)
 
 #: seconds between reconcile passes while `--wait` follows an upgrade
 WAIT_INTERVAL = 0.2
@@ -21,6 +21,9 @@ _PROGRESS = re.compile(r'^(\d+)/(\d+)')
 @click.group()
 def upgrade() -> None:
     """Check, start and follow an upgrade."""
+
+
+ceph_commands(upgrade)
 
 
 def check_image_name(image: Optional[str], ceph_version: Optional[str]) -> None:
@@ -121,7 +124,7 @@ def start(ctx: click.Context, image: Optional[str], daemon_types: Optional[str],
 
 
 def _simple(name: str, method: str, doc: str) -> click.Command:
-    @click.command(name, help=doc)
+    @click.command(name, help=doc, cls=CephCommand)
     @click.pass_context
     def command(ctx: click.Context) -> None:
         emit(result_str(call(getattr(orch_of(ctx), method)())))

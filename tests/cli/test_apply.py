@@ -154,3 +154,32 @@ def test_json_format_prints_exactly_one_document(orch: Orch) -> None:
     result = orch('apply', 'crash', '*', '--format', 'json')
     assert json.loads(result.stdout) == ['Scheduled crash update...']
     assert result.stderr == ''
+
+
+def test_apply_service_type_takes_only_cephs_service_type_choices(orch: Orch, demo: object) -> None:
+    # ingress needs a spec file (`orch apply -i`); the bare word is not one of Ceph's choices
+    result = orch('apply', 'ingress', 'count:2')
+    assert_clean_failure(result, 22, 'Error EINVAL: Invalid command: ingress not in mon|mgr|')
+    assert result.stderr.rstrip().endswith('|iscsi|snmp-gateway')
+
+
+def test_dry_run_osd_preview_shows_db_devices_per_host(orch: Orch) -> None:
+    _hosts(orch)
+    spec = ('service_type: osd\nservice_id: hybrid\nplacement:\n  host_pattern: "*"\n'
+            'spec:\n  data_devices:\n    rotational: 1\n  db_devices:\n    rotational: 0\n')
+    result = orch('apply', '-i', '-', '--dry-run', input=spec)
+    assert result.exit_code == 0, result.stderr
+    header = [line for line in result.stdout.splitlines() if line.startswith('|SERVICE  |NAME')]
+    assert [c.strip() for c in header[-1].strip('|').split('|')] == \
+        ['SERVICE', 'NAME', 'HOST', 'DATA', 'DB', 'WAL']
+    rows = [[c.strip() for c in line.strip('|').split('|')]
+            for line in result.stdout.splitlines() if line.startswith('|osd ')]
+    host1 = [r for r in rows if r[2] == 'host1']
+    assert host1 == [['osd', 'hybrid', 'host1', '/dev/sdb', '/dev/nvme0n1', '-'],
+                     ['osd', 'hybrid', 'host1', '/dev/sdc', '/dev/nvme0n1', '-']]
+    assert orch('ls').stdout == 'No services reported\n'
+
+
+def test_apply_osd_from_a_file_words_bad_yaml_like_ceph(orch: Orch) -> None:
+    result = orch('apply', 'osd', '-i', '-', input='service_type: [\n')
+    assert_clean_failure(result, 22, 'Error EINVAL: Invalid YAML received : ')

@@ -47,7 +47,7 @@ def test_host_ls_detail_reads_facts(orch: Orch, demo: object) -> None:
                                 'HDD', 'SSD', 'NIC']
     assert 'GiB' in lines[1]
     data = json.loads(orch('host', 'ls', '--detail', '--format', 'json').stdout)
-    assert data[0]['host']['hostname'] == 'host1'
+    assert data[0]['hostname'] == 'host1'  # flat, as Ceph's HostDetails.to_json
     assert {'cpu_summary', 'ram', 'hdd_summary', 'ssd_summary', 'nic_count'} <= set(data[0])
 
 
@@ -101,3 +101,17 @@ def test_host_drain_schedules_every_daemon_away(orch: Orch, demo: object) -> Non
     labels = orch('host', 'ls', '--format', 'json').stdout
     assert '_no_schedule' in [h for h in json.loads(labels) if h['hostname'] == 'host6'][0][
         'labels']
+
+
+def test_host_ls_detail_json_is_flat_like_cephs_host_details(orch: Orch, demo: object) -> None:
+    hosts = json.loads(orch('host', 'ls', '--detail', '--format', 'json').stdout)
+    host1 = hosts[0]
+    assert host1['hostname'] == 'host1' and host1['addr'] == '10.0.0.11'
+    assert host1['cpu_summary'] == '8C/16T' and host1['ram'].endswith(' GiB')
+    assert {'hdd_summary', 'ssd_summary', 'server', 'os', 'nic_count', 'labels',
+            'status'} <= set(host1)
+    assert 'host' not in host1
+    yaml_keys = [line.split(':')[0] for line in
+                 orch('host', 'ls', '--detail', '--format', 'yaml').stdout.splitlines()[:8]]
+    assert yaml_keys == ['hdd_summary', 'ram', 'cpu_summary', 'server', 'os', 'ssd_summary',
+                         'nic_count', 'service_type']

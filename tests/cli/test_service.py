@@ -114,3 +114,26 @@ def test_demo_cluster_reapplies_idempotently(orch: Orch, demo: object) -> None:
     assert again.exit_code == 0
     names = lambda text: sorted(d['daemon_name'] for d in json.loads(text))  # noqa: E731
     assert names(orch('ps', '--format', 'json').stdout) == names(before)
+
+
+def test_reapplying_the_export_redeploys_nothing(orch: Orch, demo: object) -> None:
+    assert orch('serve', '--once').exit_code == 0
+
+    def containers() -> list:
+        daemons = json.loads(orch('ps', '--format', 'json').stdout)
+        return sorted((d['daemon_name'], d.get('container_id')) for d in daemons)
+
+    before = containers()
+    assert orch('apply', '-i', '-', input=orch('ls', '--export').stdout).exit_code == 0
+    assert orch('serve', '--once').exit_code == 0
+    assert containers() == before
+
+
+def test_ls_and_ps_yaml_show_events(orch: Orch, demo: object) -> None:
+    service = yaml.safe_load(orch('ls', 'mon', '--format', 'yaml').stdout)
+    assert list(service)[:3] == ['service_type', 'service_name', 'placement']
+    assert service['status']['size'] == 3
+    assert any('service:mon [INFO]' in e for e in service['events'])
+    daemons = list(yaml.safe_load_all(orch('ps', '--daemon_type', 'mon', '--format', 'yaml').stdout))
+    assert list(daemons[0])[:3] == ['daemon_type', 'daemon_id', 'service_name']
+    assert any(f"daemon:{daemons[0]['daemon_name']} [INFO]" in e for e in daemons[0]['events'])
