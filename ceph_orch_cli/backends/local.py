@@ -62,24 +62,28 @@ def fleet_path(state_dir: Path) -> Path:
 
 
 def load_fleet(path: Path) -> Dict[str, Dict[str, Any]]:
-    """Read a fleet file: YAML documents, or one list, of host entries (JSON works too)."""
+    """Read a fleet file: YAML documents, or one list, of host entries (JSON works too).
+
+    The file is operator input like a spec: every way it can be wrong (not UTF-8, bad YAML,
+    alias bombs, a field of the wrong type, a host listed twice) is one error naming it.
+    """
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except OSError as e:
         raise OrchestratorError(f"Cannot read fleet file {path}: {e.strerror}")
-    stripped = text.lstrip()
+    stripped = raw.lstrip()
     try:
-        if stripped.startswith(("[", "{")):
-            docs: List[Any] = [json.loads(text)]
+        if stripped.startswith((b"[", b"{")):
+            docs: List[Any] = [json.loads(raw)]
         else:
             raise ValueError("not JSON")
     except ValueError:
-        import yaml  # lazily: only the local backend reading a YAML fleet pays for it
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        from ceph_orch_cli.deployment.hostspec import SpecValidationError
+        from ceph_orch_cli.deployment.loader import load_yaml_documents
         try:
-            docs = list(yaml.load_all(text, Loader=loader))
-        except yaml.YAMLError as e:
-            raise OrchestratorError(f"Invalid YAML in fleet file {path}: {e}")
+            docs = [doc for _, doc in load_yaml_documents(raw, f"fleet file {path}")]
+        except SpecValidationError as e:
+            raise OrchestratorError(f"Invalid {e}") from None
     entries: List[Any] = []
     for doc in docs:
         if doc is None:
@@ -87,10 +91,69 @@ def load_fleet(path: Path) -> Dict[str, Dict[str, Any]]:
         entries.extend(doc if isinstance(doc, list) else [doc])
     fleet: Dict[str, Dict[str, Any]] = {}
     for entry in entries:
-        if not isinstance(entry, dict) or not entry.get("hostname"):
-            raise OrchestratorError(f"Fleet file {path}: every entry needs a hostname, got {entry!r}")
-        fleet[str(entry["hostname"])] = entry
+        _check_fleet_entry(path, entry)
+        name = entry["hostname"]
+        if name in fleet:
+            raise OrchestratorError(f"Fleet file {path}: host {name!r} is listed twice")
+        fleet[name] = entry
     return fleet
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+#: fleet entry fields and the types the simulation reads them as
+_FLEET_FIELDS: Dict[str, tuple] = {
+    "addr": (str,), "status": (str,), "facts": (dict,), "networks": (dict,),
+    "devices": (list,), "error_daemon_types": (list,),
+}
+
+#: per-device fields the simulation reads (``path`` is required)
+_DEVICE_FIELDS: Dict[str, tuple] = {
+    "path": (str,), "device_id": (str,), "sys_api": (dict,), "lsm_data": (dict,),
+    "rejected_reasons": (list,), "lvs": (list,),
+}
+
+
+def _check_fleet_entry(path: Path, entry: Any) -> None:
+    """Reject an entry the simulated host driver could not use, before it is used."""
+    def fail(why: str) -> OrchestratorError:
+        return OrchestratorError(f"Fleet file {path}: {why}")
+
+    if not isinstance(entry, dict) or not entry.get("hostname"):
+        raise fail(f"every entry needs a hostname, got {_short(entry)}")
+    host = entry["hostname"]
+    if not isinstance(host, str):
+        raise fail(f"hostname must be a string, got {_short(host)}")
+    for key, types in _FLEET_FIELDS.items():
+        value = entry.get(key)
+        if value is not None and not isinstance(value, types):
+            raise fail(f"host {host!r}: {key} must be a {types[0].__name__}, "
+                       f"got {_short(value)}")
+    for name in entry.get("error_daemon_types") or ():
+        if not isinstance(name, str):
+            raise fail(f"host {host!r}: error_daemon_types holds {_short(name)}, not a name")
+    for name, ifaces in (entry.get("networks") or {}).items():
+        if not isinstance(ifaces, dict) or not all(isinstance(a, list)
+                                                   for a in ifaces.values()):
+            raise fail(f"host {host!r}: networks[{name!r}] must map interfaces to "
+                       f"address lists, got {_short(ifaces)}")
+    for n, dev in enumerate(entry.get("devices") or (), start=1):
+        if not isinstance(dev, dict) or not isinstance(dev.get("path"), str):
+            raise fail(f"host {host!r}: device {n} needs a path, got {_short(dev)}")
+        for key, types in _DEVICE_FIELDS.items():
+            value = dev.get(key)
+            if value is not None and not isinstance(value, types):
+                raise fail(f"host {host!r}: device {dev['path']}: {key} must be a "
+                           f"{types[0].__name__}, got {_short(value)}")
+        size = (dev.get("sys_api") or {}).get("size", 0)
+        try:
+            int(size)
+        except (TypeError, ValueError):
+            raise fail(f"host {host!r}: device {dev['path']}: sys_api.size must be a "
+                       f"number, got {_short(size)}") from None
 
 
 def image_version(image: str) -> str:
@@ -343,7 +406,8 @@ class LocalHostDriver(HostDriver):
                         dev = extra[i % len(extra)]
                         st["used"].setdefault(dev, []).append(dict(lv, type=kind))
                 req = DeployRequest(name=f"osd.{osd_id}", fsid=request.fsid, image=request.image,
-                                    service_name=request.service_name, osd_devices=[path])
+                                    service_name=request.service_name, osd_devices=[path],
+                                    memory_request=request.memory_request)
                 ls = self._ls_entry(host, req, None, ts)
                 ls["osdspec_affinity"] = affinity
                 if st["maintenance"]:

@@ -102,6 +102,8 @@ class OsdPrepareRequest:
     wal_devices: List[str] = field(default_factory=list)
     osd_ids: List[int] = field(default_factory=list)
     osds_per_device: int = 1
+    #: ``osd_memory_target`` for the new OSDs' ``memory_request`` (``orch ps`` MEM LIM)
+    memory_request: Optional[int] = None
 
 
 class HostDriver(abc.ABC):
@@ -136,6 +138,25 @@ class HostDriver(abc.ABC):
         container_image_name, container_image_id, version, memory_usage, started, created,
         deployed, configured, service_name, ports, ip, rank, rank_generation,
         memory_request, memory_limit, extra_container_args, extra_entrypoint_args."""
+
+    def refresh_host(self, host: "HostSpec") -> Dict[str, Any]:
+        """Everything a refresh reads from one host: keys ``check_host``, ``ls``, ``facts``,
+        ``networks``, ``inventory``.
+
+        A driver that can fetch these in one round trip overrides this. Raises
+        ``HostUnreachable`` when the host cannot be reached; a part that failed on a
+        reachable host holds ``{"error": <reason>}``.
+        """
+        out: Dict[str, Any] = {"check_host": self.check_host(host)}
+        parts: Dict[str, Callable[["HostSpec"], Any]] = {
+            "ls": self.list_daemons, "facts": self.gather_facts,
+            "networks": self.list_networks, "inventory": self.inventory}
+        for key, read in parts.items():
+            try:
+                out[key] = read(host)
+            except HostActionError as e:
+                out[key] = {"error": e.reason}
+        return out
 
     # -- actions ---------------------------------------------------------------------
     @abc.abstractmethod

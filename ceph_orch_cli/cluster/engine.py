@@ -161,6 +161,15 @@ _DATE_KEYS = ("last_refresh", "created", "started", "last_deployed", "last_confi
 _STATUSES = {int(s): s for s in DaemonDescriptionStatus}
 
 
+def _failed_part(part: Any) -> bool:
+    """A ``refresh_host`` part that failed on a reachable host: ``{"error": reason}``."""
+    return not isinstance(part, dict) or set(part) == {"error"}
+
+
+def _part_error(part: Any) -> str:
+    return str(part.get("error")) if isinstance(part, dict) else f"unexpected answer {part!r}"
+
+
 def dd_from_cache(d: Dict[str, Any], events: Optional[List[OrchestratorEvent]] = None,
                   memo: Optional[Dict[str, Optional[datetime.datetime]]] = None) -> DaemonDescription:
     """A cached daemon as a DaemonDescription; the fast path of ``from_json`` (``orch ps``
@@ -270,8 +279,26 @@ class ClusterOrchestrator(OsdRemovalMixin, UpgradeMixin, MaintenanceMixin, Orche
     def _fsid(self) -> str:
         return self.cluster.fsid()
 
-    def _ceph_image(self) -> str:
+    def _ceph_image(self, daemon_type: Optional[str] = None) -> str:
+        """The image new daemons get: the type's own target (set per config section by a
+        staggered upgrade, as cephadm's ``container_image`` per section) or the global one."""
+        if daemon_type is not None:
+            per_type = self._ceph_images()
+            if daemon_type in per_type:
+                return per_type[daemon_type]
         return self.store.get_setting("container_image", reconcile.DEFAULT_IMAGE)
+
+    def _memory_targets(self) -> Dict[str, int]:
+        """``mon_memory_target``/``osd_memory_target`` when set (cluster config options)."""
+        out = {}
+        for dtype in reconcile.MEMORY_TARGET_DEFAULTS:
+            value = self.store.get_setting(f"{dtype}_memory_target", None)
+            if value is not None:
+                out[dtype] = int(value)
+        return out
+
+    def _ceph_images(self) -> Dict[str, str]:
+        return dict(self.store.get_setting("container_image_by_type", {}) or {})
 
     def _paused(self) -> bool:
         return bool(self.store.get_setting("paused", False))
@@ -326,7 +353,9 @@ class ClusterOrchestrator(OsdRemovalMixin, UpgradeMixin, MaintenanceMixin, Orche
             hosts=self._host_specs(), daemons=daemons, devices=devices,
             osd_counts=self.store.count_daemons_by_service_host("osd"),
             networks=networks, destroyed_osds=self.cluster.destroyed_osds(), fsid=self._fsid(),
-            ceph_image=self._ceph_image(),
+            ceph_image=self._ceph_image(), ceph_images=self._ceph_images(),
+            mon_public_network=str(self.store.get_setting("mon_public_network", "") or ""),
+            memory_targets=self._memory_targets(),
             upgrade_in_progress=bool((self.store.get_upgrade_state() or {}).get("target_image")))
 
     def _remember_devices(self, inventories: Dict[str, List[Dict[str, Any]]]) -> None:
@@ -373,13 +402,26 @@ class ClusterOrchestrator(OsdRemovalMixin, UpgradeMixin, MaintenanceMixin, Orche
             return force or parsed is None or now - parsed.timestamp() > timeout
 
         def one(host: "HostSpec") -> Tuple[Any, ...]:
-            daemons = self.driver.list_daemons(host)
-            inv = self.driver.inventory(host) if stale(dev_times.get(host.hostname),
-                                                       DEVICE_CACHE_TIMEOUT) else None
+            want_inv = stale(dev_times.get(host.hostname), DEVICE_CACHE_TIMEOUT)
+            want_facts = stale(fact_times.get(host.hostname), FACTS_CACHE_TIMEOUT)
+            if not (want_inv or want_facts):
+                return self.driver.list_daemons(host), None, None, None
+            # everything at once: one round trip on drivers that can (the SSH agent)
+            got = self.driver.refresh_host(host)
+            daemons = got.get("ls")
+            if not isinstance(daemons, list):
+                raise HostActionError(host.hostname, "ls", _part_error(daemons))
+            inv = got.get("inventory") if want_inv else None
+            if inv is not None and not isinstance(inv, list):
+                logger.warning("inventory of %s failed: %s", host.hostname, _part_error(inv))
+                inv = None
             facts = nets = None
-            if stale(fact_times.get(host.hostname), FACTS_CACHE_TIMEOUT):
-                facts = self.driver.gather_facts(host)
-                nets = self.driver.list_networks(host)
+            if want_facts:
+                facts, nets = got.get("facts"), got.get("networks")
+                if _failed_part(facts) or _failed_part(nets):
+                    logger.warning("facts of %s failed: %s", host.hostname,
+                                   _part_error(facts if _failed_part(facts) else nets))
+                    facts = nets = None
             return daemons, inv, facts, nets
 
         checked: Dict[str, Optional[str]] = {}
@@ -450,7 +492,9 @@ class ClusterOrchestrator(OsdRemovalMixin, UpgradeMixin, MaintenanceMixin, Orche
         changed = [n for n, d in current.items() if n in digests and digests[n] != d]
         rank_maps = {r.service_name: r.rank_map for r in active if r.rank_map}
         plans = reconcile.plan_all(specs, state, rank_maps, changed)
-        fsid, image = state.fsid, state.ceph_image
+        deps_now = reconcile.reconfig_for_deps(
+            plans, state, self.store.get_setting("daemon_deps", {}) or {})
+        fsid = state.fsid
         started = now_str()
 
         events: List[EventRow] = []
@@ -506,11 +550,15 @@ class ClusterOrchestrator(OsdRemovalMixin, UpgradeMixin, MaintenanceMixin, Orche
             for d in early:
                 add(d.hostname or "", "remove", d, spec)
             for slot in plan.add:
-                add(slot.hostname, "deploy", reconcile.deploy_request(spec, slot, fsid, image), spec)
+                add(slot.hostname, "deploy", reconcile.deploy_request(
+                    spec, slot, fsid, state.image(slot.daemon_type),
+                    memory_request=state.memory_request(slot.daemon_type)), spec)
             for osd in plan.osds:
-                add(osd.hostname, "osd", reconcile.osd_request(spec, osd, fsid, image), osd)  # type: ignore[arg-type]
+                add(osd.hostname, "osd", reconcile.osd_request(  # type: ignore[arg-type]
+                    spec, osd, fsid, state.image("osd"), state.memory_request("osd")), osd)
             for d in plan.reconfig:
-                add(d.hostname or "", "reconfig", reconcile.reconfig_request(spec, d, fsid, image), spec)
+                add(d.hostname or "", "reconfig", reconcile.reconfig_request(
+                    spec, d, fsid, state.image(d.daemon_type or "")), spec)
             for d in late:
                 add(d.hostname or "", "remove", d, spec)
         for d in deleted_removals:
@@ -524,6 +572,8 @@ class ClusterOrchestrator(OsdRemovalMixin, UpgradeMixin, MaintenanceMixin, Orche
                 if name.startswith("osd") or not self.store.get_daemons(service_name=name):
                     self.store.purge_spec(name)
             ok = {p.service_name for p in plans if not p.error}
+            if deps_now != (self.store.get_setting("daemon_deps", {}) or {}):
+                self.store.set_setting("daemon_deps", deps_now)
             digests = {n: d for n, d in digests.items() if n in current}
             for name in ok:
                 if name in specs_by_name:
@@ -1092,14 +1142,15 @@ class ClusterOrchestrator(OsdRemovalMixin, UpgradeMixin, MaintenanceMixin, Orche
         per_host: Dict[str, List[DaemonDescription]] = {}
         for d in dds:
             per_host.setdefault(d.hostname or "", []).append(d)
-        fsid, ceph_image = self._fsid(), self._ceph_image()
+        fsid, ceph_image, per_type = self._fsid(), self._ceph_image(), self._ceph_images()
         specs = {r.service_name: r for r in self.store.get_specs(include_deleted=True)}
 
         def one(host: "HostSpec") -> List[Optional[str]]:
             errors: List[Optional[str]] = []
             for d in per_host[host.hostname]:
                 try:
-                    self._one_daemon_action(host, d, action, image, fsid, ceph_image, specs)
+                    self._one_daemon_action(host, d, action, image, fsid,
+                                            per_type.get(d.daemon_type or "", ceph_image), specs)
                     errors.append(None)
                 except HostActionError as e:
                     errors.append(e.reason)
@@ -1221,9 +1272,11 @@ class ClusterOrchestrator(OsdRemovalMixin, UpgradeMixin, MaintenanceMixin, Orche
             return (f"Unable to remove {service_name} service.\nNote, you might want to mark "
                     f'the {service_name} service as "unmanaged"')
         if not force and service_name.startswith("osd."):
-            per_host: Dict[str, List[str]] = {}
+            # host by host in the order hosts were added, as cephadm walks its cache
+            per_host: Dict[str, List[str]] = {h.hostname: [] for h in self._host_specs()}
             for d in self._daemons(service_name=service_name, daemon_type="osd"):
                 per_host.setdefault(d.hostname or "", []).append(f"osd.{d.daemon_id}")
+            per_host = {h: ids for h, ids in per_host.items() if ids}
             if per_host:
                 msg = "".join(f"\thost {h}: {' '.join(ids)}" for h, ids in per_host.items())
                 raise OrchestratorError(f"If {service_name} is removed then the following OSDs "
@@ -1477,7 +1530,7 @@ class ClusterOrchestrator(OsdRemovalMixin, UpgradeMixin, MaintenanceMixin, Orche
         for hp in spec.placement.hosts:
             if hp.hostname not in hosts:
                 raise OrchestratorError(f"host {hp.hostname} does not exist", errno=-errno.ENOENT)
-        fsid, image = self._fsid(), self._ceph_image()
+        fsid, targets = self._fsid(), self._memory_targets()
         requests: Dict[str, List[DeployRequest]] = {}
         with self._converge_lock():
             for dtype in service_to_daemon_types(spec.service_type):
@@ -1490,7 +1543,9 @@ class ClusterOrchestrator(OsdRemovalMixin, UpgradeMixin, MaintenanceMixin, Orche
                                            network=hp.network, name=did,
                                            ports=spec.get_port_start())
                     requests.setdefault(hp.hostname, []).append(
-                        reconcile.deploy_request(spec, slot, fsid, image))
+                        reconcile.deploy_request(
+                            spec, slot, fsid, self._ceph_image(dtype),
+                            memory_request=reconcile.memory_request_for(dtype, targets)))
             def deploy_all(h: "HostSpec") -> List[str]:
                 names = []
                 for req in requests[h.hostname]:
@@ -1531,8 +1586,9 @@ class ClusterOrchestrator(OsdRemovalMixin, UpgradeMixin, MaintenanceMixin, Orche
             plan = reconcile.plan_osd_service(drive_group, state)
             if plan.error:
                 raise OrchestratorError(plan.error)
-            fsid, image = state.fsid, state.ceph_image
-            actions = {osd.hostname: [("osd", reconcile.osd_request(drive_group, osd, fsid, image), osd)]
+            fsid, image, mem = state.fsid, state.image("osd"), state.memory_request("osd")
+            actions = {osd.hostname: [("osd", reconcile.osd_request(drive_group, osd, fsid, image,
+                                                                    mem), osd)]
                        for osd in plan.osds}
             by_host = {h.hostname: h for h in hosts}
             results = self.driver.map_hosts(lambda h: self._act_on_host(h, actions[h.hostname]),

@@ -11,10 +11,11 @@ is a pure function of a ``ClusterState`` snapshot.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 from ceph_orch_cli.cluster.driver import DeployRequest, OsdPrepareRequest
 from ceph_orch_cli.cluster.naming import unique_daemon_id
@@ -65,6 +66,18 @@ DEFAULT_IMAGES = {
 }
 
 
+#: Ceph's defaults for ``<type>_memory_target``: cephadm passes it as the daemon's
+#: ``memory_request`` for these types (``orch ps`` MEM LIM)
+MEMORY_TARGET_DEFAULTS = {"mon": 2 * 1024 ** 3, "osd": 4 * 1024 ** 3}
+
+
+def memory_request_for(daemon_type: str, targets: Dict[str, int]) -> Optional[int]:
+    """A new daemon's ``memory_request``: its type's memory target (mon, osd only)."""
+    if daemon_type not in MEMORY_TARGET_DEFAULTS:
+        return None
+    return int(targets.get(daemon_type, MEMORY_TARGET_DEFAULTS[daemon_type]))
+
+
 def service_order(spec: "ServiceSpec") -> Tuple[int, str]:
     return (_TYPE_ORDER.get(spec.service_type, len(_TYPE_ORDER)), spec.service_name())
 
@@ -95,7 +108,15 @@ class ClusterState:
     destroyed_osds: Dict[str, List[int]] = field(default_factory=dict)
     fsid: str = ""
     ceph_image: str = DEFAULT_IMAGE
+    #: per-daemon-type target images (cephadm's ``container_image`` per config section),
+    #: set while a staggered upgrade has moved only some daemon types
+    ceph_images: Dict[str, str] = field(default_factory=dict)
     upgrade_in_progress: bool = False
+    #: the ``public_network`` config option of the mons (comma-separated CIDRs); new mons
+    #: only go to hosts on one of these networks when it names any
+    mon_public_network: str = ""
+    #: ``<type>_memory_target`` values set on the cluster (mon, osd); defaults otherwise
+    memory_targets: Dict[str, int] = field(default_factory=dict)
     #: (service_name, hostname) -> OSD daemons there. When given, ``daemons`` may leave
     #: OSDs out: OSD specs only need these counts, and a large cluster is mostly OSDs.
     osd_counts: Optional[Dict[Tuple[str, str], int]] = None
@@ -103,9 +124,22 @@ class ClusterState:
     def __post_init__(self) -> None:
         self.by_service: Dict[str, List["DaemonDescription"]] = {}
         self.ids_by_type: Dict[str, Set[str]] = {}
-        for dd in self.daemons:
+        # cephadm walks its daemon cache host by host, in the order hosts were added; which
+        # daemons survive a scale-down (the first ``count`` kept) depends on this order
+        pos = {h.hostname: i for i, h in enumerate(self.hosts)}
+        last = len(pos)
+        for dd in sorted(self.daemons,
+                         key=lambda d: (pos.get(d.hostname or "", last), d.name())):
             self.by_service.setdefault(dd.service_name(), []).append(dd)
             self.ids_by_type.setdefault(dd.daemon_type or "", set()).add(dd.daemon_id or "")
+
+    def memory_request(self, daemon_type: str) -> Optional[int]:
+        """What cephadm asks for a new daemon: its type's memory target (mon and osd)."""
+        return memory_request_for(daemon_type, self.memory_targets)
+
+    def image(self, daemon_type: str) -> str:
+        """The Ceph image a new daemon of this type gets."""
+        return self.ceph_images.get(daemon_type, self.ceph_image)
 
     def unreachable_hosts(self) -> List["HostSpec"]:
         return [h for h in self.hosts if (h.status or "").lower() in ("maintenance", "offline")]
@@ -188,6 +222,116 @@ def related_service_daemons(spec: "ServiceSpec", specs: Iterable["ServiceSpec"],
     return None
 
 
+def host_filter(spec: "ServiceSpec", state: ClusterState
+                ) -> Optional[Callable[[str, "ServiceSpec"], bool]]:
+    """cephadm's ``filter_new_host``: which hosts may get a new daemon of this service.
+
+    mon: a host with a network overlapping one of the mon ``public_network`` CIDRs (only
+    when that option names one). ingress: a host with an interface on a subnet holding
+    every virtual IP (``virtual_ip`` or else ``virtual_ips_list``).
+    """
+    if spec.service_type == "mon":
+        public = [n.strip() for n in state.mon_public_network.split(",")
+                  if "/" in state.mon_public_network and n.strip()]
+        if not public:
+            return None
+        wanted = [ipaddress.ip_network(n, strict=False) for n in public]
+
+        def on_public_network(host: str, _spec: "ServiceSpec") -> bool:
+            for subnet in state.networks.get(host, {}):
+                try:
+                    net = ipaddress.ip_network(subnet, strict=False)
+                except ValueError:
+                    continue
+                if any(net.version == w.version and net.overlaps(w) for w in wanted):
+                    return True
+            logger.info("Filtered out host %s: does not belong to mon public_network(s): %s",
+                        host, ",".join(public))
+            return False
+        return on_public_network
+    if spec.service_type == "ingress":
+        vip = getattr(spec, "virtual_ip", None)
+        vips = [vip] if vip else list(getattr(spec, "virtual_ips_list", None) or [])
+        try:
+            ips = [(v, ipaddress.ip_address(str(v).split("/")[0])) for v in vips]
+        except ValueError:
+            return None  # spec validation reports a malformed VIP
+        if not ips:
+            return None
+
+        def has_interface_for_vips(host: str, _spec: "ServiceSpec") -> bool:
+            for v, ip in ips:
+                if not any(ifaces and _subnet_holds(subnet, ip)
+                           for subnet, ifaces in state.networks.get(host, {}).items()):
+                    logger.info("Filtered out host %s: Host has no interface available for "
+                                "VIP: %s", host, v)
+                    return False
+            return True
+        return has_interface_for_vips
+    return None
+
+
+def _subnet_holds(subnet: str, ip: "ipaddress._BaseAddress") -> bool:
+    try:
+        return ip in ipaddress.ip_network(subnet, strict=False)
+    except ValueError:
+        return False
+
+
+def daemon_deps(daemon_type: str, spec: "ServiceSpec",
+                names_by_service: Dict[str, Set[str]]) -> Optional[List[str]]:
+    """The other daemons a daemon's config names (cephadm's ``deps``): when they change,
+    cephadm reconfigures it. haproxy lists its backend's daemons; keepalived the haproxy
+    daemons of its ingress. None for types whose config names no other daemon here."""
+    if spec.service_type != "ingress":
+        return None
+    if daemon_type == "haproxy":
+        return sorted(names_by_service.get(getattr(spec, "backend_service", None) or "", ()))
+    if daemon_type == "keepalived":
+        source = spec.service_name()
+        if getattr(spec, "keepalive_only", False):
+            source = getattr(spec, "backend_service", None) or ""
+        return sorted(n for n in names_by_service.get(source, ()) if n.startswith("haproxy."))
+    return None
+
+
+def reconfig_for_deps(plans: List[ServicePlan], state: ClusterState,
+                      last_deps: Dict[str, List[str]]) -> Dict[str, List[str]]:
+    """Add to each plan's ``reconfig`` the daemons whose dependencies changed since their
+    last (re)config, as cephadm's ``_check_daemons`` does; return every daemon's current
+    deps (what to remember once the actions ran). A daemon never seen before is only
+    recorded: its config was written by whoever deployed it."""
+    names: Dict[str, Set[str]] = {svc: {d.name() for d in dds}
+                                  for svc, dds in state.by_service.items()}
+    for plan in plans:
+        have = names.setdefault(plan.service_name, set())
+        have.difference_update(d.name() for d in plan.remove)
+        have.update(f"{s.daemon_type}.{s.name}" for s in plan.add)
+    unreachable = {h.hostname for h in state.unreachable_hosts()}
+    current: Dict[str, List[str]] = {}
+    for plan in plans:
+        if plan.error or plan.spec.service_type != "ingress":
+            continue
+        removing = {d.name() for d in plan.remove}
+        queued = {d.name() for d in plan.reconfig}
+        for d in state.by_service.get(plan.service_name, []):
+            name = d.name()
+            deps = daemon_deps(d.daemon_type or "", plan.spec, names)
+            if deps is None or name in removing:
+                continue
+            if d.hostname in unreachable:  # reconfigured once it is back
+                current[name] = last_deps.get(name, deps)
+                continue
+            current[name] = deps
+            if name in last_deps and last_deps[name] != deps and name not in queued:
+                plan.reconfig.append(d)
+        for slot in plan.add:
+            deps = daemon_deps(slot.daemon_type, plan.spec, names)
+            if deps is not None:
+                current[f"{slot.daemon_type}.{slot.name}"] = deps
+    return current
+
+
 def _parse_rank_map(raw: Optional[Dict[str, Any]]) -> Dict[int, Dict[int, Optional[str]]]:
     return {int(r): {int(g): n for g, n in gens.items()} for r, gens in (raw or {}).items()}
 
@@ -213,6 +357,7 @@ def plan_service(spec: "ServiceSpec", state: ClusterState, specs: Iterable["Serv
             draining_hosts=state.draining_hosts(),
             daemons=daemons,
             networks=state.networks,
+            filter_new_host=host_filter(spec, state),
             allow_colo=allow_colo(primary_daemon_type(spec)),
             primary_daemon_type=primary_daemon_type(spec),
             per_host_daemon_type=per_host_daemon_type(spec),
@@ -228,12 +373,10 @@ def plan_service(spec: "ServiceSpec", state: ClusterState, specs: Iterable["Serv
     unreachable = {h.hostname for h in state.unreachable_hosts()}
     to_remove = [d for d in to_remove if d.hostname and d.hostname not in unreachable]
 
-    if spec.service_type in NEVER_EMPTY and daemons and not to_add:
-        removed_names = {d.name() for d in to_remove}
-        kept = [d for d in daemons if d.name() not in removed_names]
-        if not kept and to_remove:
-            # never scale mon/mgr to zero by reconciliation: keep the last one
-            to_remove = to_remove[:-1]
+    if spec.service_type in NEVER_EMPTY and len(daemons) + len(to_add) - len(to_remove) < 1:
+        # cephadm's sanity check: a pass that would leave no mon/mgr changes nothing at all
+        plan.all_slots = all_slots
+        return plan
 
     # names, as cephadm assigns them before deploying (unique among the type's daemons)
     removing = {d.name() for d in to_remove}
@@ -326,7 +469,10 @@ def plan_all(specs: List["ServiceSpec"], state: ClusterState,
     work = ClusterState(hosts=state.hosts, daemons=list(state.daemons), devices=state.devices,
                         networks=state.networks, destroyed_osds=state.destroyed_osds,
                         fsid=state.fsid, ceph_image=state.ceph_image,
+                        ceph_images=state.ceph_images,
                         upgrade_in_progress=state.upgrade_in_progress,
+                        mon_public_network=state.mon_public_network,
+                        memory_targets=state.memory_targets,
                         osd_counts=state.osd_counts)
     for spec in sorted(specs, key=service_order):
         if spec.unmanaged:
@@ -347,7 +493,8 @@ def plan_all(specs: List["ServiceSpec"], state: ClusterState,
 # -- requests for the driver --------------------------------------------------------------
 
 def deploy_request(spec: "ServiceSpec", slot: DaemonPlacement, fsid: str,
-                   ceph_image: str, reconfig: bool = False) -> DeployRequest:
+                   ceph_image: str, reconfig: bool = False,
+                   memory_request: Optional[int] = None) -> DeployRequest:
     config: Dict[str, Any] = {}
     spec_json = spec.to_json()
     if spec_json.get("spec"):
@@ -361,7 +508,7 @@ def deploy_request(spec: "ServiceSpec", slot: DaemonPlacement, fsid: str,
         rank_generation=slot.rank_generation, config=config,
         extra_container_args=[str(a) for a in (spec_json.get("extra_container_args") or [])],
         extra_entrypoint_args=[str(a) for a in (spec_json.get("extra_entrypoint_args") or [])],
-        reconfig=reconfig)
+        reconfig=reconfig, memory_request=memory_request)
 
 
 def reconfig_request(spec: "ServiceSpec", dd: "DaemonDescription", fsid: str,
@@ -369,19 +516,20 @@ def reconfig_request(spec: "ServiceSpec", dd: "DaemonDescription", fsid: str,
     slot = DaemonPlacement(daemon_type=dd.daemon_type or "", hostname=dd.hostname or "",
                            name=dd.daemon_id or "", ports=list(dd.ports or []), ip=dd.ip,
                            rank=dd.rank, rank_generation=dd.rank_generation)
-    req = deploy_request(spec, slot, fsid, ceph_image, reconfig=True)
+    req = deploy_request(spec, slot, fsid, ceph_image, reconfig=True,
+                         memory_request=dd.memory_request)
     if dd.container_image_name:
         req.image = dd.container_image_name
     return req
 
 
 def osd_request(spec: "DriveGroupSpec", osd: OsdHostPlan, fsid: str,
-                ceph_image: str) -> OsdPrepareRequest:
+                ceph_image: str, memory_request: Optional[int] = None) -> OsdPrepareRequest:
     return OsdPrepareRequest(
         fsid=fsid, image=ceph_image, service_name=spec.service_name(),
         ceph_volume_args=[c.split() for c in osd.commands],
         data_devices=list(osd.data), db_devices=list(osd.db), wal_devices=list(osd.wal),
-        osds_per_device=osd.osds_per_device)
+        osds_per_device=osd.osds_per_device, memory_request=memory_request)
 
 
 # -- the preview (Ceph's plan() shape) ---------------------------------------------------

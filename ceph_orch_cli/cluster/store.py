@@ -13,6 +13,7 @@ Rows hold JSON in the shapes of Ceph's ``to_json`` so nothing here knows the spe
 from __future__ import annotations
 
 import datetime
+import errno
 import json
 import os
 import sqlite3
@@ -126,7 +127,9 @@ class Store:
                 self.state_dir.mkdir(mode=0o700, parents=True)
             except OSError as e:
                 raise self._fail(f"cannot create {self.state_dir}: {e.strerror}")
-        if not self.path.exists():
+        if self.path.exists():
+            self._check_file()
+        else:
             try:
                 # created empty with 0600 first, so the database never exists group-readable
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -143,6 +146,9 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # reading the header first: a garbage file fails here, before any write
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            # and refusing a foreign or newer database before switching it to WAL, which
+            # rewrites the header of the user's file
+            self._check_schema(conn)
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise self._fail(f"cannot switch to WAL mode (got {mode})")
@@ -156,11 +162,50 @@ class Store:
             raise
         return conn
 
-    def _migrate(self, conn: sqlite3.Connection) -> None:
+    def _check_file(self) -> None:
+        """Refuse, before SQLite touches it, a file that is not a whole SQLite database.
+
+        SQLite treats a file shorter than its 100-byte header as a new, empty database
+        and would write over it; and a file cut short at a page boundary opens "fine" with
+        the tail of the state missing.  An empty file is ours (created before the header
+        is written).  The size check is skipped while a WAL exists: SQLite's recovery
+        from it (e.g. after a crash mid-checkpoint) legitimately extends the file.
+        """
+        try:
+            size = self.path.stat().st_size
+            if size == 0 or not self.path.is_file():
+                return  # a new database; a directory fails in connect with its own message
+            with open(self.path, "rb") as f:
+                header = f.read(100)
+        except OSError as e:
+            raise self._fail(e.strerror or str(e))
+        if not header.startswith(b"SQLite format 3\x00"):
+            raise self._fail(f"not a valid orch database (not an SQLite file; {size} bytes)")
+        if len(header) < 100:
+            raise self._fail(f"not a valid orch database (truncated to {size} bytes)")
+        page_size = int.from_bytes(header[16:18], "big")
+        page_size = 65536 if page_size == 1 else page_size
+        pages = int.from_bytes(header[28:32], "big")
+        header_size_valid = pages > 0 and header[24:28] == header[92:96]
+        wal = self.path.with_name(self.path.name + "-wal")
+        wal_has_frames = wal.exists() and wal.stat().st_size > 32
+        if header_size_valid and not wal_has_frames and pages * page_size > size:
+            raise self._fail(f"not a valid orch database (truncated: {size} of "
+                             f"{pages * page_size} bytes)")
+
+    def _check_schema(self, conn: sqlite3.Connection) -> None:
+        """Read-only: is this an orch database this orch can use?"""
         version = self._version(conn)
         if version > SCHEMA_VERSION:
             raise self._fail(f"it was written by a newer orch (schema version {version}, "
                              f"this orch knows up to {SCHEMA_VERSION}); upgrade orch")
+        if version == 0 and conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' LIMIT 1").fetchone():
+            raise self._fail("it holds tables but no orch schema version")
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = self._version(conn)
+        self._check_schema(conn)
         if version == SCHEMA_VERSION:
             return
         conn.execute("BEGIN IMMEDIATE")
@@ -211,16 +256,23 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as e:
+                raise self._sql_failure(e) from None
             self._depth = 1
             try:
                 yield self._conn
-            except BaseException:
+                self._conn.execute("COMMIT")
+            except BaseException as e:
                 self._depth = 0
-                self._conn.execute("ROLLBACK")
+                # SQLite ends the transaction itself on some errors (disk full, I/O)
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                if isinstance(e, sqlite3.Error):
+                    raise self._sql_failure(e) from None
                 raise
             self._depth = 0
-            self._conn.execute("COMMIT")
 
     def ensure_tables(self, ddl: Iterable[str]) -> None:
         """Let a backend keep its own tables here (``CREATE ... IF NOT EXISTS`` statements)."""
@@ -230,7 +282,30 @@ class Store:
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> List[Tuple[Any, ...]]:
         with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as e:
+                raise self._sql_failure(e) from None
+
+    def _sql_failure(self, e: sqlite3.Error) -> Exception:
+        """What the operator can do about a failed statement, naming the database.
+
+        Programming errors (bad SQL) stay what they are: only the conditions of the file
+        itself (locked, read-only, damaged, disk full) become an ``OrchestratorError``.
+        """
+        text = str(e)
+        if isinstance(e, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+            return OrchestratorError(
+                f"Cannot use the state database {self.path}: it is locked by another orch "
+                f"process (gave up after {BUSY_TIMEOUT_MS / 1000:g}s); retry when it is done",
+                errno=-errno.EBUSY)
+        programming = isinstance(e, (sqlite3.ProgrammingError, sqlite3.InterfaceError,
+                                     sqlite3.IntegrityError)) or \
+            text.startswith("near ")  # a syntax error; "no such table" is a damaged file
+        if isinstance(e, sqlite3.DatabaseError) and not programming:
+            return OrchestratorError(f"Cannot use the state database {self.path}: {text}",
+                                     errno=-errno.EIO)
+        return e
 
     # -- settings ----------------------------------------------------------------------
     def get_setting(self, key: str, default: Any = None) -> Any:

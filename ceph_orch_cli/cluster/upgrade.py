@@ -518,6 +518,10 @@ class UpgradeMixin(EngineParts):
             upgraded.append(d.name())
             if state.get("remaining_count") is not None:
                 state["remaining_count"] -= 1
+        if upgraded and len(upgraded) == len([p for p in pending if p.daemon_type == dtype]):
+            from ceph_orch_cli.cluster.engine import CEPH_IMAGE_TYPES
+            if dtype in CEPH_IMAGE_TYPES:
+                self._record_type_images(target, self._daemons(daemon_type=dtype))
         current = self._update_upgrade(
             remaining_count=state.get("remaining_count"),
             message=" ".join(x for x in (f"Currently upgrading {dtype} daemons", note) if x))
@@ -608,6 +612,18 @@ class UpgradeMixin(EngineParts):
         self._update_upgrade(in_flight=[])
         return None
 
+    def _record_type_images(self, target: str, daemons: List[DaemonDescription]) -> None:
+        """A daemon type whose every daemon runs the target: its new daemons get the target
+        too (cephadm sets ``container_image`` in that type's config section)."""
+        by_type: Dict[str, List[DaemonDescription]] = {}
+        for d in daemons:
+            by_type.setdefault(d.daemon_type or "", []).append(d)
+        per_type = dict(self.store.get_setting("container_image_by_type", {}) or {})
+        done = {t: target for t, ds in by_type.items() if all(_on_target(d, target) for d in ds)}
+        if any(per_type.get(t) != img for t, img in done.items()):
+            per_type.update(done)
+            self.store.set_setting("container_image_by_type", per_type)
+
     def _fail_upgrade(self, state: Dict[str, Any], d: DaemonDescription, detail: str) -> None:
         """cephadm's ``_fail_upgrade('UPGRADE_REDEPLOY_DAEMON', ...)``: pause, say why."""
         summary = f"Upgrading daemon {d.name()} on host {d.hostname} failed."
@@ -624,8 +640,12 @@ class UpgradeMixin(EngineParts):
             if self._upgrade_state() is None:
                 return {"stopped": True}
             if everything and all(_on_target(d, target) for d in everything):
-                # new daemons now get the target image (cephadm sets container_image global)
+                # new daemons now get the target image (cephadm sets container_image global
+                # and drops the per-section settings)
                 self.store.set_setting("container_image", target)
+                self.store.set_setting("container_image_by_type", {})
+            else:
+                self._record_type_images(target, everything)
             self._save_upgrade(None)
         if state.get("remaining_count") is not None and state["remaining_count"] <= 0:
             msg = f"Upgrade to {target}: limit of {state['total_count']} daemons reached"

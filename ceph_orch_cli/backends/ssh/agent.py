@@ -847,6 +847,7 @@ def cmd_prepare_osds(request):
         created.append(deploy_one({
             "name": "osd.%d" % osd_id, "fsid": fsid, "image": image, "service_name": service_name,
             "osd_devices": [device] if device else [], "config": {},
+            "memory_request": request.get("memory_request"),
         }))
     return created
 
