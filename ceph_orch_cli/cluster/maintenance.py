@@ -269,6 +269,10 @@ class MaintenanceMixin(EngineParts):
                 drains.pop(hostname)
                 out[hostname] = "drained"
             else:
-                out[hostname] = f"{len(left)} daemon(s) left"
+                # name them: a daemon whose service cannot be placed elsewhere (e.g. its only
+                # labelled host is this one) stays, as in cephadm; its service's events say why
+                names = sorted(d.name() for d in left)
+                shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+                out[hostname] = f"{len(left)} daemon(s) left: {shown}"
         self.store.set_setting(DRAINS_SETTING, drains or None)
         return out or None

@@ -196,3 +196,24 @@ def test_a_dead_host_is_removed_with_offline_and_force(orch, state, tmp_path):
     assert ok(orch.remove_host("host4", force=True, offline=True, rm_crush_entry=False)) == \
         "Removed offline host 'host4'"
     assert all(orch.cluster.osd_weight(i) is None for i in osds)
+
+
+def test_a_drain_names_the_daemons_it_cannot_move_and_the_service_says_why(tmp_path, monkeypatch):
+    """host6 is the demo's only `monitoring` host: as in cephadm, draining it cannot move the
+    monitoring stack anywhere, so the drain names what stays and the service's events say why."""
+    from pathlib import Path
+
+    from ceph_orch_cli.backends import load_backend
+    from ceph_orch_cli.deployment.loader import load_specs
+
+    demo = Path(__file__).resolve().parents[2] / "specs" / "demo"
+    monkeypatch.setenv("ORCH_FLEET", str(demo / "fleet.yaml"))
+    orch = load_backend("local", tmp_path / "state")
+    ok(orch.apply(load_specs((demo / "cluster.yaml").read_text())))
+    ok(orch.drain_host("host6"))
+    reports = [p.get("drain_step", {}).get("host6", "") for p in passes(orch, 8)]
+    assert reports[-1] == ("3 daemon(s) left: alertmanager.host6, grafana.host6, "
+                           "prometheus.host6")
+    events = [e.message for s in ok(orch.describe_service(service_name="alertmanager"))
+              for e in s.events]
+    assert any("No matching hosts for label monitoring" in m for m in events)
