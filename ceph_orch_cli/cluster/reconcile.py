@@ -492,6 +492,11 @@ def plan_all(specs: List["ServiceSpec"], state: ClusterState,
 
 # -- requests for the driver --------------------------------------------------------------
 
+#: Ports a daemon opens that its spec does not name: cephadm deploys every mgr with the
+#: dashboard (8443), prometheus module (9283) and service discovery (8765) ports.
+IMPLIED_PORTS: Dict[str, List[int]] = {"mgr": [8443, 9283, 8765]}
+
+
 def deploy_request(spec: "ServiceSpec", slot: DaemonPlacement, fsid: str,
                    ceph_image: str, reconfig: bool = False,
                    memory_request: Optional[int] = None) -> DeployRequest:
@@ -504,7 +509,8 @@ def deploy_request(spec: "ServiceSpec", slot: DaemonPlacement, fsid: str,
     return DeployRequest(
         name=f"{slot.daemon_type}.{slot.name}", fsid=fsid,
         image=image_for(slot.daemon_type, ceph_image), service_name=spec.service_name(),
-        ports=list(slot.ports or []), ip=slot.ip, rank=slot.rank,
+        ports=list(slot.ports or IMPLIED_PORTS.get(slot.daemon_type, [])), ip=slot.ip,
+        rank=slot.rank,
         rank_generation=slot.rank_generation, config=config,
         extra_container_args=[str(a) for a in (spec_json.get("extra_container_args") or [])],
         extra_entrypoint_args=[str(a) for a in (spec_json.get("extra_entrypoint_args") or [])],

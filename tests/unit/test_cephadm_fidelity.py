@@ -143,6 +143,7 @@ def test_ports_follow_the_service_types(cluster):
     assert ports["nfs"] == [12049] and ports["prometheus"] == [9095]
     assert ports["grafana"] == [3000] and ports["alertmanager"] == [9093, 9094]
     assert ports["node-exporter"] == [9100]
+    assert ports["mgr"] == [8443, 9283, 8765]  # dashboard, prometheus module, service discovery
     assert not ports["mon"] and not ports["keepalived"] and not ports["crash"]
 
 
