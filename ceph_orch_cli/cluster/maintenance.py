@@ -64,7 +64,7 @@ class MaintenanceMixin(EngineParts):
 
     def _sync_daemons(self, host: "HostSpec") -> None:
         """Re-read one host's daemons into the cache, inside the caller's transaction."""
-        from ceph_orch_cli.cluster.engine import ls_entry_to_cache
+        from ceph_orch_cli.cluster.daemon_cache import ls_entry_to_cache
         ts = now_str()
         entries = self.driver.list_daemons(host)
         self.store.replace_host_daemons(

@@ -208,7 +208,7 @@ class UpgradeMixin(EngineParts):
         r: Dict[str, Any] = {"target_name": target, "target_id": None,
                              "target_version": target_version, "needs_update": {},
                              "up_to_date": [], "non_ceph_image_daemons": []}
-        from ceph_orch_cli.cluster.engine import CEPH_IMAGE_TYPES
+        from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
         for d in self._daemons():
             if _on_target(d, target):
                 r["up_to_date"].append(d.name())
@@ -519,7 +519,7 @@ class UpgradeMixin(EngineParts):
             if state.get("remaining_count") is not None:
                 state["remaining_count"] -= 1
         if upgraded and len(upgraded) == len([p for p in pending if p.daemon_type == dtype]):
-            from ceph_orch_cli.cluster.engine import CEPH_IMAGE_TYPES
+            from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
             if dtype in CEPH_IMAGE_TYPES:
                 self._record_type_images(target, self._daemons(daemon_type=dtype))
         current = self._update_upgrade(
@@ -553,7 +553,7 @@ class UpgradeMixin(EngineParts):
 
     def _redeploy(self, state: Dict[str, Any], d: DaemonDescription, host: "HostSpec") -> str:
         """Redeploy one daemon on the target image: 'ok', 'offline' or 'paused'."""
-        from ceph_orch_cli.cluster.engine import ls_entry_to_cache
+        from ceph_orch_cli.cluster.daemon_cache import ls_entry_to_cache
         target = state["target_name"]
         name = d.name()
         # recorded first: a crash during the redeploy is checked by the next pass
@@ -634,7 +634,7 @@ class UpgradeMixin(EngineParts):
     def _finish_upgrade(self, state: Dict[str, Any],
                         skipped: List[DaemonDescription]) -> Dict[str, Any]:
         target = state["target_name"]
-        from ceph_orch_cli.cluster.engine import CEPH_IMAGE_TYPES
+        from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
         everything = [d for d in self._daemons() if d.daemon_type in CEPH_IMAGE_TYPES]
         with self.store.transaction():
             if self._upgrade_state() is None:

@@ -1,0 +1,683 @@
+"""Services and daemons: the ``orch ls/ps/apply/rm/daemon ...`` half of ``ClusterOrchestrator``
+(describe, list, actions, removal, apply with validation, add_daemon, create_osds, plan).
+"""
+from __future__ import annotations
+
+import errno
+import logging
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
+
+from ceph_orch_cli.cluster import reconcile
+from ceph_orch_cli.cluster.daemon_cache import TimestampMemo, dd_from_cache, ls_entry_to_cache, parse_timestamp
+from ceph_orch_cli.cluster.driver import DeployRequest, HostActionError, HostUnreachable
+from ceph_orch_cli.cluster.gc_pause import no_cyclic_gc
+from ceph_orch_cli.cluster.naming import is_valid_daemon_name, unique_daemon_id
+from ceph_orch_cli.cluster.store import EventRow, now_str
+from ceph_orch_cli.deployment.service_spec import allow_colo
+from ceph_orch_cli.orchestrator import (DaemonDescription, OrchestratorEvent, ServiceDescription,
+                                        handle_orch_error, service_to_daemon_types)
+from ceph_orch_cli.orchestrator.errors import OrchestratorError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ceph_orch_cli.deployment.drive_group import DriveGroupSpec
+    from ceph_orch_cli.deployment.hostspec import HostSpec
+    from ceph_orch_cli.deployment.service_spec import ServiceSpec
+
+logger = logging.getLogger(__name__)
+
+#: cephadm's mgr/cephadm/max_count_per_host default
+MAX_COUNT_PER_HOST = 10
+
+#: daemon types whose image follows the cluster's Ceph image (redeploy --image allowed)
+CEPH_IMAGE_TYPES = ("mgr", "mon", "crash", "osd", "mds", "rgw", "rbd-mirror", "cephfs-mirror",
+                    "ceph-exporter", "iscsi", "nfs", "nvmeof")
+
+DEFAULT_PLACEMENTS = {
+    "mon": {"count": 5}, "mgr": {"count": 2}, "mds": {"count": 2}, "rgw": {"count": 2},
+    "ingress": {"count": 2}, "iscsi": {"count": 1}, "nvmeof": {"count": 1},
+    "rbd-mirror": {"count": 2}, "cephfs-mirror": {"count": 1}, "nfs": {"count": 1},
+    "grafana": {"count": 1}, "alertmanager": {"count": 1}, "prometheus": {"count": 1},
+    "node-exporter": {"host_pattern": "*"}, "ceph-exporter": {"host_pattern": "*"},
+    "loki": {"count": 1}, "promtail": {"host_pattern": "*"}, "alloy": {"host_pattern": "*"},
+    "crash": {"host_pattern": "*"}, "container": {"count": 1}, "snmp-gateway": {"count": 1},
+    "smb": {"count": 1}, "mgmt-gateway": {"count": 1}, "oauth2-proxy": {"count": 1},
+}
+
+
+class ServicesMixin:
+    """Service, daemon, apply and plan methods of the Orchestrator interface."""
+
+    # ================================================================ services
+    @handle_orch_error
+    def describe_service(self, service_type: Optional[str] = None,
+                         service_name: Optional[str] = None,
+                         refresh: bool = False) -> List[ServiceDescription]:
+        if refresh:
+            with self._converge_lock():
+                self._refresh(self._host_specs())
+        rows = {r.service_name: r for r in self.store.get_specs(include_deleted=True)}
+        events = self.store.get_events("service")
+        by_service: Dict[str, List[Dict[str, Any]]] = {}
+        for d in self.store.get_daemons():
+            by_service.setdefault(d.get("service_name") or "", []).append(d)
+        hosts = [h for h in self._host_specs() if reconcile.DRAIN_LABEL not in h.labels]
+        out: List[ServiceDescription] = []
+        for name in sorted(set(rows) | set(by_service)):
+            row = rows.get(name)
+            if row is not None:
+                spec = self._spec_from_json(row.spec)
+            else:
+                spec = self._spec_without_row(name)
+                if spec is None:
+                    continue
+            if service_type and spec.service_type != service_type:
+                continue
+            if service_name and name != service_name:
+                continue
+            dds = by_service.get(name, [])
+            if spec.service_type == "osd" or row is None:
+                size = len(dds)
+            else:
+                size = spec.placement.get_target_count(hosts)
+                if spec.service_type == "ingress" and not getattr(spec, "keepalive_only", False):
+                    size *= 2  # a haproxy and a keepalived per host, as cephadm counts
+            refreshes = [d["last_refresh"] for d in dds if d.get("last_refresh")]
+            first = dds[0] if dds else {}
+            evs = [OrchestratorEvent(e.created, e.kind, e.subject, e.level, e.message)
+                   for e in events.get(("service", name), [])]
+            ports = spec.get_port_start() if dds or row is not None else []
+            out.append(ServiceDescription(
+                spec=spec, container_image_id=first.get("container_image_id"),
+                container_image_name=first.get("container_image_name"),
+                last_refresh=parse_timestamp(min(refreshes)) if refreshes else None,
+                created=parse_timestamp(row.created) if row else None,
+                deleted=parse_timestamp(row.deleted) if row and row.deleted else None,
+                size=size, running=sum(1 for d in dds if d.get("status") == 1),
+                events=evs, virtual_ip=spec.get_virtual_ip(), ports=ports))
+        return out
+
+    def _spec_without_row(self, name: str) -> Optional["ServiceSpec"]:
+        """An unmanaged placeholder for daemons whose service has no stored spec."""
+        stype, _, sid = name.partition(".")
+        try:
+            return self._spec_from_json({"service_type": stype, "service_id": sid or None,
+                                         "unmanaged": True})
+        except (OrchestratorError, ValueError, TypeError, KeyError) as e:
+            logger.debug("no placeholder spec for %s: %s", name, e)
+            return None
+
+    @handle_orch_error
+    def list_daemons(self, service_name: Optional[str] = None, daemon_type: Optional[str] = None,
+                     daemon_id: Optional[str] = None, host: Optional[str] = None,
+                     refresh: bool = False) -> List[DaemonDescription]:
+        if refresh:
+            with self._converge_lock():
+                hosts = self._host_specs()
+                if host:
+                    hosts = [h for h in hosts if h.hostname == host]
+                self._refresh(hosts)
+        rows = self.store.get_daemons(hostname=host, service_name=service_name,
+                                      daemon_type=daemon_type, daemon_id=daemon_id)
+        memo = TimestampMemo()
+        events = self._daemon_events(rows, memo)
+        out = []
+        with no_cyclic_gc():
+            for d in rows:
+                out.append(dd_from_cache(d, events.get(d.get("daemon_name", "")), memo))
+        return out
+
+    def daemons_json(self, service_name: Optional[str] = None, daemon_type: Optional[str] = None,
+                     daemon_id: Optional[str] = None, host: Optional[str] = None) -> List[Dict[str, Any]]:
+        """``[DaemonDescription.to_json()]`` straight from the cache, for ``orch ps --format
+        json`` on 100k daemons: no objects, no date parsing (not part of Ceph's interface)."""
+        rows = self.store.get_daemons(hostname=host, service_name=service_name,
+                                      daemon_type=daemon_type, daemon_id=daemon_id)
+        found = self.store.event_lines(
+            "daemon", None if len(rows) > 20000 else [d.get("daemon_name", "") for d in rows])
+        for d in rows:
+            # kept in the cache for redeploys, but not part of DaemonDescription.to_json
+            d.pop("extra_container_args", None)
+            d.pop("extra_entrypoint_args", None)
+            evs = found.get(d.get("daemon_name", ""))
+            if evs:
+                d["events"] = evs
+        return rows
+
+    def _daemon_events(self, rows: List[Dict[str, Any]],
+                       memo: Dict[str, Any]) -> Dict[str, List[OrchestratorEvent]]:
+        if len(rows) > 20000:
+            found = self.store.get_events("daemon")
+        else:
+            found = self.store.get_events_for("daemon", [d.get("daemon_name", "") for d in rows])
+        return {subject: [OrchestratorEvent(memo[e.created], e.kind, e.subject, e.level, e.message)
+                          for e in evs] for (_, subject), evs in found.items()}
+
+    @handle_orch_error
+    def service_action(self, action: str, service_name: str) -> List[str]:
+        if self.store.get_spec(service_name) is None and not service_name.startswith("osd"):
+            raise OrchestratorError(f'Invalid service name "{service_name}". View currently '
+                                    'running services using "ceph orch ls"')
+        dds = self._daemons(service_name=service_name)
+        if not dds:
+            raise OrchestratorError(f'No daemons exist under service name "{service_name}". '
+                                    'View currently running services using "ceph orch ls"')
+        if action == "stop" and service_name.split(".")[0].lower() in ("mgr", "mon", "osd"):
+            return [f"Stopping entire {service_name} service is prohibited."]
+        return self._daemon_actions(action, dds, None)
+
+    def _daemon_actions(self, action: str, dds: List[DaemonDescription],
+                        image: Optional[str]) -> List[str]:
+        hosts = {h.hostname: h for h in self._host_specs()}
+        per_host: Dict[str, List[DaemonDescription]] = {}
+        for d in dds:
+            per_host.setdefault(d.hostname or "", []).append(d)
+        fsid, ceph_image, per_type = self._fsid(), self._ceph_image(), self._ceph_images()
+        specs = {r.service_name: r for r in self.store.get_specs(include_deleted=True)}
+
+        def one(host: "HostSpec") -> List[Optional[str]]:
+            errors: List[Optional[str]] = []
+            for d in per_host[host.hostname]:
+                try:
+                    self._one_daemon_action(host, d, action, image, fsid,
+                                            per_type.get(d.daemon_type or "", ceph_image), specs)
+                    errors.append(None)
+                except HostActionError as e:
+                    errors.append(e.reason)
+            return errors
+
+        with self._converge_lock():
+            results = self.driver.map_hosts(one, [hosts[h] for h in per_host if h in hosts])
+            ts = now_str()
+            events: List[EventRow] = []
+            with self.store.transaction():
+                self._commit()
+                for hostname, r in results.items():
+                    if isinstance(r, HostUnreachable):
+                        self.store.set_host_offline(hostname, r.reason)
+                        raise OrchestratorError(f"Failed to {action} daemons on {hostname}: {r}")
+                    if isinstance(r, BaseException):
+                        raise r
+                    for d, err in zip(per_host[hostname], r):
+                        if err is None:
+                            events.append(EventRow("daemon", d.name(), "INFO",
+                                                   f"{action} {d.name()} on host '{hostname}'", ts))
+                        else:
+                            events.append(EventRow("daemon", d.name(), "ERROR",
+                                                   f"Failed to {action} {d.name()} on host "
+                                                   f"'{hostname}': {err}", ts))
+                self._events(events)
+            self._refresh([hosts[h] for h in results])
+        return [f"Scheduled to {action} {d.name()} on host '{d.hostname}'" for d in dds]
+
+    def _one_daemon_action(self, host: "HostSpec", d: DaemonDescription, action: str,
+                           image: Optional[str], fsid: str, ceph_image: str,
+                           specs: Dict[str, Any]) -> None:
+        if action in ("start", "stop", "restart"):
+            self.driver.daemon_unit(host, d.name(), action)
+            return
+        if action not in ("redeploy", "reconfig", "rotate-key"):
+            raise OrchestratorError(f"Unknown daemon action {action}")
+        row = specs.get(d.service_name())
+        spec = self._spec_from_json(row.spec) if row else None
+        use_image = image or d.container_image_name or reconcile.image_for(d.daemon_type or "",
+                                                                            ceph_image)
+        if spec is not None:
+            req = reconcile.reconfig_request(spec, d, fsid, ceph_image)
+        else:
+            req = DeployRequest(name=d.name(), fsid=fsid, image=use_image,
+                                service_name=d.service_name(), ports=list(d.ports or []),
+                                ip=d.ip, rank=d.rank, rank_generation=d.rank_generation,
+                                reconfig=True)
+        req.image = use_image
+        req.reconfig = action != "redeploy"
+        self.driver.deploy_daemon(host, req)
+
+    @handle_orch_error
+    def daemon_action(self, action: str, daemon_name: str, image: Optional[str] = None,
+                      force: bool = False) -> str:
+        if not is_valid_daemon_name(daemon_name):
+            raise OrchestratorError(f"{daemon_name} is not a valid daemon name")
+        dtype, did = daemon_name.split(".", 1)
+        dds = self._daemons(daemon_type=dtype, daemon_id=did)
+        if not dds:
+            raise OrchestratorError(f"Unable to find {daemon_name} daemon(s)")
+        d = dds[0]
+        if image is not None:
+            if action != "redeploy":
+                raise OrchestratorError(f"Cannot execute {action} with new image. `action` "
+                                        "needs to be `redeploy`")
+            if dtype not in CEPH_IMAGE_TYPES:
+                raise OrchestratorError(f"Cannot redeploy {daemon_name} with a new image: "
+                                        f"Supported types are: {', '.join(CEPH_IMAGE_TYPES)}")
+        if action in ("stop", "restart") and not force:
+            r = self.cluster.ok_to_stop(dtype, [did])
+            if not r.ok:
+                raise OrchestratorError(f"It is NOT safe to {action} {daemon_name} at this time: "
+                                        f"{r.message}\nNote: Warnings can be bypassed with the "
+                                        "--force flag", errno=-errno.EBUSY)
+        return self._daemon_actions(action, [d], image)[0]
+
+    @handle_orch_error
+    def remove_daemons(self, names: List[str]) -> List[str]:
+        found: List[DaemonDescription] = []
+        for name in names:
+            if not is_valid_daemon_name(name):
+                continue
+            dtype, did = name.split(".", 1)
+            found.extend(self._daemons(daemon_type=dtype, daemon_id=did))
+        if not found:
+            raise OrchestratorError(f"Unable to find daemon(s) {names}")
+        hosts = {h.hostname: h for h in self._host_specs()}
+        per_host: Dict[str, List[DaemonDescription]] = {}
+        for d in found:
+            per_host.setdefault(d.hostname or "", []).append(d)
+        with self._converge_lock():
+            out: List[str] = []
+            results = self.driver.map_hosts(
+                lambda h: [self.driver.remove_daemon(h, d.name(), force=True)
+                           for d in per_host[h.hostname]],
+                [hosts[h] for h in per_host if h in hosts])
+            with self.store.transaction():
+                self._commit()
+                for hostname, r in results.items():
+                    if isinstance(r, HostUnreachable):
+                        self.store.set_host_offline(hostname, r.reason)
+                        raise OrchestratorError(f"Failed to remove daemons on {hostname}: {r}")
+                    if isinstance(r, BaseException):
+                        raise r
+                    names_here = [d.name() for d in per_host[hostname]]
+                    self.store.delete_daemons(names_here)
+                    self.store.remove_events("daemon", names_here)
+                    out.extend(f"Removed {n} from host '{hostname}'" for n in names_here)
+        return out
+
+    @handle_orch_error
+    def remove_service(self, service_name: str, force: bool = False) -> str:
+        row = self.store.get_spec(service_name)
+        if row is None or row.deleted:
+            return (f"Invalid service '{service_name}'. Use 'ceph orch ls' to list available "
+                    "services.\n")
+        if row.service_type in ("mon", "mgr"):
+            return (f"Unable to remove {service_name} service.\nNote, you might want to mark "
+                    f'the {service_name} service as "unmanaged"')
+        if not force and service_name.startswith("osd."):
+            # host by host in the order hosts were added, as cephadm walks its cache
+            per_host: Dict[str, List[str]] = {h.hostname: [] for h in self._host_specs()}
+            for d in self._daemons(service_name=service_name, daemon_type="osd"):
+                per_host.setdefault(d.hostname or "", []).append(f"osd.{d.daemon_id}")
+            per_host = {h: ids for h, ids in per_host.items() if ids}
+            if per_host:
+                msg = "".join(f"\thost {h}: {' '.join(ids)}" for h, ids in per_host.items())
+                raise OrchestratorError(f"If {service_name} is removed then the following OSDs "
+                                        f"will remain, --force to proceed anyway\n{msg}")
+        self.store.mark_spec_deleted(service_name)
+        self._converge()
+        return f"Removed service {service_name}"
+
+    @handle_orch_error
+    def set_unmanaged(self, service_name: str, value: bool) -> str:
+        row = self.store.get_spec(service_name)
+        if row is None or row.deleted:
+            return (f'No service of name {service_name} found. Check "ceph orch ls" for all '
+                    "known services")
+        if row.unmanaged == value:
+            return (f"Service {service_name}{' already ' if value else ' not '}marked "
+                    "unmanaged. No action taken.")
+        spec = dict(row.spec)
+        if value:
+            spec["unmanaged"] = True
+        else:
+            spec.pop("unmanaged", None)
+        self.store.put_specs([spec])
+        if not value:
+            self._converge()
+        return f"Set unmanaged to {value} for service {service_name}"
+
+    # ================================================================ apply
+    def _validate_service_spec(self, spec: "ServiceSpec") -> None:
+        """cephadm's ``_apply_service_spec`` checks, before anything is stored."""
+        from ceph_orch_cli.cluster.scheduling import HostAssignment
+        from ceph_orch_cli.deployment.service_spec import PlacementSpec
+
+        if spec.placement.is_empty() and spec.service_type in DEFAULT_PLACEMENTS:
+            spec.placement = PlacementSpec.from_json(dict(DEFAULT_PLACEMENTS[spec.service_type]))
+        elif spec.service_type in ("mon", "mgr") and spec.placement.count is not None \
+                and spec.placement.count < 1:
+            raise OrchestratorError(f"cannot scale {spec.service_type} service below 1")
+        hosts = self._host_specs()
+        host_count = len(hosts)
+        if spec.placement.count is not None:
+            if spec.service_type in ("mon", "mgr"):
+                if spec.placement.count > max(5, host_count):
+                    raise OrchestratorError(f"The maximum number of {spec.service_type} daemons "
+                                            f"allowed with {host_count} hosts is "
+                                            f"{max(5, host_count)}.")
+            elif spec.service_type != "osd":
+                if spec.placement.count > MAX_COUNT_PER_HOST * host_count:
+                    raise OrchestratorError(
+                        f"The maximum number of {spec.service_type} daemons allowed with "
+                        f"{host_count} hosts is {host_count * MAX_COUNT_PER_HOST} "
+                        f"({host_count}x{MAX_COUNT_PER_HOST}). This limit can be adjusted by "
+                        "changing the mgr/cephadm/max_count_per_host config option")
+        if spec.placement.count_per_host is not None and \
+                spec.placement.count_per_host > MAX_COUNT_PER_HOST and spec.service_type != "osd":
+            raise OrchestratorError(f"The maximum count_per_host allowed is {MAX_COUNT_PER_HOST}. "
+                                    "This limit can be adjusted by changing the "
+                                    "mgr/cephadm/max_count_per_host config option")
+        if spec.service_type == "osd":
+            spec.validate()
+            return
+        state_hosts = [h for h in hosts if reconcile.DRAIN_LABEL not in h.labels]
+        HostAssignment(
+            spec=spec, hosts=state_hosts,
+            unreachable_hosts=[h for h in hosts if h.status in ("offline", "maintenance")],
+            draining_hosts=[h for h in hosts if reconcile.DRAIN_LABEL in h.labels],
+            daemons=[], allow_colo=allow_colo(reconcile.primary_daemon_type(spec)),
+            primary_daemon_type=reconcile.primary_daemon_type(spec),
+            per_host_daemon_type=reconcile.per_host_daemon_type(spec)).validate()
+
+    def _store_spec(self, spec: "ServiceSpec", no_overwrite: bool) -> str:
+        name = spec.service_name()
+        if no_overwrite:
+            row = self.store.get_spec(name)
+            if row is not None and not row.deleted:
+                return (f"Skipped {name} service spec. To change {name} spec omit "
+                        "--no-overwrite flag")
+        self._validate_service_spec(spec)
+        if getattr(spec, "preview_only", False):
+            return f"Scheduled {name} update..."
+        existed = self.store.get_spec(name)
+        self.store.put_specs([spec.to_json()])
+        if existed is None or existed.deleted:
+            self._events([EventRow("service", name, "INFO", "service was created", now_str())])
+        return f"Scheduled {name} update..."
+
+    @handle_orch_error
+    def apply(self, specs: Sequence[Any], no_overwrite: bool = False,
+              continue_on_error: bool = False) -> List[str]:
+        results: List[str] = []
+        stored = False
+        specs = list(specs)
+        i = 0
+        while i < len(specs):
+            spec = specs[i]
+            if spec.service_type == "host":
+                # a run of host specs is checked in parallel and stored at once
+                j = i
+                while j < len(specs) and specs[j].service_type == "host":
+                    j += 1
+                run = []
+                for h in specs[i:j]:
+                    if no_overwrite and self.store.get_host(h.hostname) is not None:
+                        results.append(f"Skipped {h.hostname} host spec. To change "
+                                       f"{h.hostname} spec omit --no-overwrite flag")
+                    else:
+                        run.append(h)
+                for h, r in zip(run, self._add_hosts(run, stop_at_error=not continue_on_error)):
+                    if isinstance(r, BaseException):
+                        if not continue_on_error:
+                            if stored:
+                                self._converge()
+                            raise r
+                        results.append(f"Failed to apply spec for {h}: {r}")
+                    else:
+                        results.append(r)
+                        stored = True
+                i = j
+                continue
+            try:
+                msg = self._store_spec(spec, no_overwrite)
+                stored = stored or not getattr(spec, "preview_only", False)
+                results.append(msg)
+            except Exception as e:  # per-spec fan-out: with continue_on_error a failure is a line
+                if not continue_on_error:
+                    if stored:
+                        self._converge()
+                    raise
+                results.append(f"Failed to apply spec for {spec}: {e}")
+            i += 1
+        if stored:
+            self._converge()
+        return results
+
+    def _apply_service(self, spec: "ServiceSpec") -> str:
+        msg = self._store_spec(spec, False)
+        if not getattr(spec, "preview_only", False):
+            self._converge()
+        return msg
+
+    @handle_orch_error
+    def apply_drivegroups(self, specs: List["DriveGroupSpec"]) -> List[str]:
+        out = [self._store_spec(s, False) for s in specs]
+        if any(not getattr(s, "preview_only", False) for s in specs):
+            self._converge()
+        return out
+
+    @handle_orch_error
+    def apply_mon(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_mgr(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_mds(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_rgw(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_ingress(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_rbd_mirror(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_nfs(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_iscsi(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_nvmeof(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_smb(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_prometheus(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_node_exporter(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_ceph_exporter(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_loki(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_promtail(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_alloy(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_crash(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_grafana(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_alertmanager(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_snmp_gateway(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_mgmt_gateway(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    @handle_orch_error
+    def apply_oauth2_proxy(self, spec: "ServiceSpec") -> str:
+        return self._apply_service(spec)
+
+    # ================================================================ daemons
+    @handle_orch_error
+    def add_daemon(self, spec: "ServiceSpec") -> List[str]:
+        row = self.store.get_spec(spec.service_name())
+        if row is None or row.deleted:
+            raise OrchestratorError("Unable to add a Daemon without Service.\n"
+                                    "Please use `ceph orch apply ...` to create a Service.\n"
+                                    'Note, you might want to create the service with "unmanaged=true"')
+        if not spec.placement.hosts:
+            raise OrchestratorError("must specify host(s) to deploy on")
+        count = spec.placement.count or len(spec.placement.hosts)
+        if count > len(spec.placement.hosts):
+            raise OrchestratorError(f"too few hosts: want {count}, have {spec.placement.hosts}")
+        from ceph_orch_cli.cluster.scheduling import DaemonPlacement
+        hosts = {h.hostname: h for h in self._host_specs()}
+        for hp in spec.placement.hosts:
+            if hp.hostname not in hosts:
+                raise OrchestratorError(f"host {hp.hostname} does not exist", errno=-errno.ENOENT)
+        fsid, targets = self._fsid(), self._memory_targets()
+        requests: Dict[str, List[DeployRequest]] = {}
+        with self._converge_lock():
+            for dtype in service_to_daemon_types(spec.service_type):
+                taken = {d.daemon_id or "" for d in self._daemons(daemon_type=dtype)}
+                for hp in spec.placement.hosts[:count]:
+                    did = unique_daemon_id(dtype, hp.hostname, taken, prefix=spec.service_id,
+                                           forcename=hp.name or None)
+                    taken.add(did)
+                    slot = DaemonPlacement(daemon_type=dtype, hostname=hp.hostname,
+                                           network=hp.network, name=did,
+                                           ports=spec.get_port_start())
+                    requests.setdefault(hp.hostname, []).append(
+                        reconcile.deploy_request(
+                            spec, slot, fsid, self._ceph_image(dtype),
+                            memory_request=reconcile.memory_request_for(dtype, targets)))
+            def deploy_all(h: "HostSpec") -> List[str]:
+                names = []
+                for req in requests[h.hostname]:
+                    self.driver.deploy_daemon(h, req)
+                    names.append(req.name)
+                return names
+
+            results = self.driver.map_hosts(deploy_all, [hosts[h] for h in requests])
+            out: List[str] = []
+            ts = now_str()
+            with self.store.transaction():
+                self._commit()
+                events = []
+                for hostname, r in results.items():
+                    if isinstance(r, HostUnreachable):
+                        self.store.set_host_offline(hostname, r.reason)
+                        out.append(f"Failed to deploy on {hostname}: {r}")
+                        continue
+                    if isinstance(r, BaseException):
+                        raise r
+                    for name in r:
+                        msg = f"Deployed {name} on host '{hostname}'"
+                        out.append(msg)
+                        events.append(EventRow("daemon", name, "INFO", msg, ts))
+                self._events(events)
+            self._refresh([hosts[h] for h in results])
+        return out
+
+    @handle_orch_error
+    def create_osds(self, drive_group: "DriveGroupSpec", skip_validation: bool = False) -> str:
+        hosts = self._host_specs()
+        matching = drive_group.placement.filter_matching_hostspecs(hosts)
+        if not matching:
+            return ("Invalid 'host:device' spec: host not found in cluster. Please check "
+                    "'ceph orch host ls' for available hosts")
+        with self._converge_lock():
+            state = self._cluster_state()
+            plan = reconcile.plan_osd_service(drive_group, state)
+            if plan.error:
+                raise OrchestratorError(plan.error)
+            fsid, image, mem = state.fsid, state.image("osd"), state.memory_request("osd")
+            actions = {osd.hostname: [("osd", reconcile.osd_request(drive_group, osd, fsid, image,
+                                                                    mem), osd)]
+                       for osd in plan.osds}
+            by_host = {h.hostname: h for h in hosts}
+            results = self.driver.map_hosts(lambda h: self._act_on_host(h, actions[h.hostname]),
+                                            [by_host[h] for h in actions])
+            msgs = []
+            ts = now_str()
+            with self.store.transaction():
+                self._commit()
+                for hostname, r in results.items():
+                    if isinstance(r, BaseException):
+                        if isinstance(r, HostUnreachable):
+                            self.store.set_host_offline(hostname, r.reason)
+                        raise r
+                    outcomes, daemons, inv = r
+                    self.store.replace_host_daemons(
+                        hostname, [ls_entry_to_cache(hostname, e, ts) for e in daemons], ts)
+                    if inv is not None:
+                        self._remember_devices({hostname: inv})
+                    for _, names, _, err in outcomes:
+                        if err:
+                            raise OrchestratorError(err)
+                        ids = ",".join(n.split(".", 1)[1] for n in names)
+                        msgs.append(f"Created osd(s) {ids} on host '{hostname}'")
+        for h in matching:
+            if h not in actions:
+                msgs.append(f"Created no osd(s) on host {h}; already created?")
+        return ", ".join(msgs)
+
+    # ================================================================ plan / preview
+    @handle_orch_error
+    def plan(self, spec: Sequence[Any]) -> List[Any]:
+        if any(getattr(s, "service_type", None) == "host" for s in spec):
+            return [{"error": "Found <HostSpec>. Previews that include Host Specifications "
+                              "are not supported, yet."}]
+        from ceph_orch_cli.deployment.service_spec import PlacementSpec
+        state = self._cluster_state()
+        stored = {r.service_name: self._spec_from_json(r.spec)
+                  for r in self.store.get_specs()}
+        wanted = []
+        for s in spec:
+            if s.placement.is_empty() and s.service_type in DEFAULT_PLACEMENTS:
+                s.placement = PlacementSpec.from_json(dict(DEFAULT_PLACEMENTS[s.service_type]))
+            stored[s.service_name()] = s
+            wanted.append(s.service_name())
+        rank_maps = {r.service_name: r.rank_map for r in self.store.get_specs() if r.rank_map}
+        plans = reconcile.plan_all([s for s in stored.values()], state, rank_maps)
+        by_name = {p.service_name: p for p in plans}
+        chosen = [by_name[n] for n in wanted if n in by_name]
+        for n in wanted:
+            if n not in by_name:
+                chosen.append(reconcile.ServicePlan(stored[n]))  # unmanaged: changes nothing
+        return reconcile.preview(chosen)
+
+    @handle_orch_error
+    def preview_osdspecs(self, osdspec_name: Optional[str] = "osd",
+                         osdspecs: Optional[List["DriveGroupSpec"]] = None) -> List[Any]:
+        state = self._cluster_state()
+        if osdspecs is None:
+            osdspecs = [self._spec_from_json(r.spec) for r in self.store.get_specs()  # type: ignore[misc]
+                        if r.service_type == "osd"
+                        and (not osdspec_name or osdspec_name == "osd"
+                             or r.service_name in (osdspec_name, f"osd.{osdspec_name}"))]
+        return [reconcile.osd_preview(reconcile.plan_osd_service(s, state)) for s in osdspecs]
