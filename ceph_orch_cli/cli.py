@@ -186,11 +186,20 @@ class OrchContext:
     the store.
     """
 
-    def __init__(self, state_dir: Path, backend_option: Optional[str], debug: bool) -> None:
-        self.state_dir = state_dir
+    def __init__(self, state_dir: Optional[Path], backend_option: Optional[str], debug: bool,
+                 state_dir_problem: str = '') -> None:
+        self._state_dir = state_dir
+        self._state_dir_problem = state_dir_problem
         self.backend_option = backend_option
         self.debug = debug
         self._orch: Any = None
+
+    @property
+    def state_dir(self) -> Path:
+        """Checked on use, so `--help` works whatever the environment says."""
+        if self._state_dir is None:
+            raise click.ClickException(self._state_dir_problem)
+        return self._state_dir
 
     def backend_name(self) -> str:
         """--backend, else ORCH_BACKEND, else the one saved by `orch set backend`, else local.
@@ -214,9 +223,20 @@ class OrchContext:
     def orch(self) -> Any:
         if self._orch is None:
             from ceph_orch_cli.backends import load_backend
-            self.state_dir.mkdir(parents=True, exist_ok=True)
+            _ensure_state_dir(self.state_dir)
             self._orch = load_backend(self.backend_name(), self.state_dir)
         return self._orch
+
+
+def _ensure_state_dir(path: Path) -> None:
+    """Create the state directory, or say plainly why it cannot be used."""
+    if path.exists() and not path.is_dir():
+        raise OSError(errno.ENOTDIR, 'the state directory is not a directory', str(path))
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OSError(e.errno, f'cannot create the state directory ({e.strerror})',
+                      str(path)) from None
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -268,13 +288,37 @@ def _visible_path(ctx: click.Context) -> str:
     return ctx.command_path
 
 
+#: control characters that would break or rewrite the error line on a terminal
+_CONTROL = {c: f'\\x{c:02x}' if c < 0x100 else f'\\u{c:04x}'
+            for c in (*range(0x00, 0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0),
+                      0x2028, 0x2029)}
+
+#: the words of the command being run, so an error can escape what the user typed
+_ARGV: List[str] = []
+
+
+def _escape_input(message: str) -> str:
+    """Echo user-typed words with their newlines and other control characters escaped.
+
+    Messages quote names the user gave (``host a\\nb does not exist``); unescaped, a
+    newline would split the error line and a carriage return would overwrite it. Ceph's
+    own multi-line messages (usage texts) keep their newlines.
+    """
+    for word in sorted(set(_ARGV), key=len, reverse=True):
+        if word and (len(word.splitlines()) > 1 or word.translate(_CONTROL) != word) \
+                and word in message:
+            message = message.replace(word, word.encode('unicode_escape').decode('ascii'))
+    return message.translate(_CONTROL)
+
+
 def _report(message: str, code: int) -> int:
-    click.echo(f'Error {_ename(code)}: {message}', err=True)
+    click.echo(f'Error {_ename(code)}: {_escape_input(message)}', err=True)
     return abs(code) or errno.EIO
 
 
 def run(args: List[str], debug_requested: bool) -> int:
     """Run the root group without Click's own exit handling and map every failure."""
+    _ARGV[:] = [a for a in args if isinstance(a, str)]
     try:
         orch.main(args=args, prog_name='orch', standalone_mode=False)
         return 0
@@ -296,7 +340,8 @@ def run(args: List[str], debug_requested: bool) -> int:
             formatter.write_usage(path, ' '.join(e.ctx.command.collect_usage_pieces(e.ctx)))
             click.echo(formatter.getvalue().rstrip('\n'), err=True)
             click.echo(f"Try '{path} --help' for help.", err=True)
-        return _report(e.format_message(), -errno.EINVAL)
+        # Click lists a Choice's values one per line; the error itself stays one line
+        return _report(' '.join(e.format_message().split()), -errno.EINVAL)
     except click.ClickException as e:
         return _report(e.format_message(), -errno.EINVAL)
     except KeyboardInterrupt:
@@ -312,6 +357,21 @@ def run(args: List[str], debug_requested: bool) -> int:
         # the reader went away (`orch ps | head`); nothing left to tell anyone
         _silence_stdout()
         return 0
+    except UnicodeDecodeError as e:
+        # an input file (`-i`, a stored config) that is not text
+        if debug_requested:
+            traceback.print_exc()
+        return _report(f'input is not UTF-8 text (byte {e.start}: {e.reason})', -errno.EINVAL)
+    except MemoryError:
+        # the last guard for input too big to process; the store is untouched (the
+        # transaction that was open rolled back)
+        if debug_requested:
+            traceback.print_exc()
+        return _report('out of memory: the input is too large', -errno.ENOMEM)
+    except RecursionError:
+        if debug_requested:
+            traceback.print_exc()
+        return _report('the input is nested too deeply', -errno.EINVAL)
     except OSError as e:
         # e.g. a state dir that cannot be created: the errno is the answer
         if debug_requested:
@@ -402,8 +462,26 @@ def orch(ctx: click.Context, state_dir: Optional[str], backend: Optional[str],
 
     Shell completion: eval "$(_ORCH_COMPLETE=bash_source orch)" (zsh_source, fish_source).
     """
-    resolved = Path(state_dir or os.environ.get('ORCH_STATE_DIR') or default_state_dir())
-    ctx.obj = OrchContext(resolved, backend, debug)
+    resolved, problem = _resolve_state_dir(state_dir)
+    ctx.obj = OrchContext(resolved, backend, debug, problem)
+
+
+def _resolve_state_dir(option: Optional[str]) -> Tuple[Optional[Path], str]:
+    """--state-dir, else $ORCH_STATE_DIR, else the XDG default; (None, why) if unusable.
+
+    An empty value is refused rather than read as "unset": silently falling back to the
+    default would run the command against another cluster's state.
+    """
+    if option is not None:
+        if not option:
+            return None, '--state-dir is empty: name a state directory'
+        return Path(option), ''
+    env = os.environ.get('ORCH_STATE_DIR')
+    if env is not None:
+        if not env:
+            return None, 'ORCH_STATE_DIR is set but empty: unset it or name a state directory'
+        return Path(env), ''
+    return default_state_dir(), ''
 
 
 def main() -> None:

@@ -67,19 +67,21 @@ def load_fleet(path: Path) -> Dict[str, Dict[str, Any]]:
     The file is operator input like a spec: every way it can be wrong (not UTF-8, bad YAML,
     alias bombs, a field of the wrong type, a host listed twice) is one error naming it.
     """
+    from ceph_orch_cli.deployment.hostspec import SpecValidationError
+    from ceph_orch_cli.deployment.loader import load_yaml_documents, read_bounded
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path)
     except OSError as e:
         raise OrchestratorError(f"Cannot read fleet file {path}: {e.strerror}")
+    except SpecValidationError as e:
+        raise OrchestratorError(f"Invalid fleet file {e}") from None
     stripped = raw.lstrip()
     try:
         if stripped.startswith((b"[", b"{")):
             docs: List[Any] = [json.loads(raw)]
         else:
             raise ValueError("not JSON")
-    except ValueError:
-        from ceph_orch_cli.deployment.hostspec import SpecValidationError
-        from ceph_orch_cli.deployment.loader import load_yaml_documents
+    except (ValueError, RecursionError):
         try:
             docs = [doc for _, doc in load_yaml_documents(raw, f"fleet file {path}")]
         except SpecValidationError as e:

@@ -6,6 +6,7 @@ message naming the source, the document number and the problem, so the CLI can p
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Iterable, List, Tuple, Union
 
 from ceph_orch_cli.deployment.hostspec import HostSpec, SpecValidationError
@@ -18,6 +19,16 @@ _SPEC_FAILURES: Tuple[type, ...] = (SpecValidationError, TypeError, ValueError,
                                     AssertionError, RecursionError)
 
 _MAX_SHOWN = 200
+
+#: the biggest spec file read: far above any real cluster's specs (a 5,000-host
+#: ``host.yaml`` is about 1 MiB), small enough that a stray ``-i /dev/sda`` image fails fast
+MAX_SPEC_BYTES = 32 * 1024 * 1024
+
+#: values a file may hold once YAML aliases are expanded.  Aliases cost nothing to load
+#: (they share one object), but every later step (validation, JSON for the store, export)
+#: walks the expanded tree, so a "billion laughs" file would take the CLI's memory and
+#: time without this cap.
+MAX_EXPANDED_VALUES = 5_000_000
 
 
 def _one_line(msg: str) -> str:
@@ -39,32 +50,141 @@ def _decode(text: Union[str, bytes], source: str) -> str:
             f'{source}: not UTF-8 text (byte {e.start}: {e.reason})') from None
 
 
-def load_spec_documents(text: Union[str, bytes], source: str = '<stdin>'
-                        ) -> List[Tuple[int, Any]]:
-    """The non-empty YAML documents of ``text`` with their 1-based numbers."""
+#: collections inside collections a file may nest.  Real specs nest a few levels;
+#: libyaml's composer recurses in C, and a few tens of thousands of levels (``[[[[...``,
+#: ``- - - - ...``: a few hundred KiB) overflow the C stack and kill the process.
+MAX_NESTING = 1000
+
+#: cheap signs that a file could nest deeply: many flow brackets, or a long run of
+#: nested sequence entries / complex keys on one line.  Indentation alone cannot get
+#: deep enough within MAX_SPEC_BYTES (n levels need n*n/2 bytes of indentation).
+_DEEP_RUN = re.compile(r'(?:[-?][ \t]+){%d}' % (MAX_NESTING // 2))
+
+
+def _check_nesting(content: str, loader: Any, source: str) -> None:
+    """Measure nesting with the event parser (a loop, no recursion) before composing."""
+    import yaml
+    if content.count('[') + content.count('{') <= MAX_NESTING // 2 and \
+            not _DEEP_RUN.search(content):
+        return
+    depth = 0
+    number = 1
+    try:
+        for event in yaml.parse(content, Loader=loader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise SpecValidationError(
+                        f'{source}: document {number}: nested too deeply (more than '
+                        f'{MAX_NESTING} levels)')
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.DocumentEndEvent):
+                number += 1
+    except yaml.YAMLError:
+        return  # loading reports it, with its position, at no greater depth than seen here
+
+
+def read_bounded(path: Any, limit: int = MAX_SPEC_BYTES) -> bytes:
+    """A file's bytes, refusing past ``limit``: `-i /dev/zero` must not eat the memory.
+
+    Raises ``OSError`` as ``open`` does, ``SpecValidationError`` when too large.
+    """
+    with open(path, 'rb') as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise SpecValidationError(f'{path}: too large (more than {limit} bytes)')
+    return data
+
+
+def expanded_size(doc: Any, limit: int = MAX_EXPANDED_VALUES) -> int:
+    """How many values ``doc`` holds with every alias expanded (long strings count more).
+
+    Shared sub-trees are measured once (memoised by identity), so this costs time in the
+    number of distinct values, not in the expanded size.  Raises ``SpecValidationError``
+    past ``limit`` or on a recursive alias (``&a [*a]``), which nothing downstream can use.
+    """
+    memo: Dict[int, int] = {}
+    active: set = set()
+
+    def size(value: Any) -> int:
+        if isinstance(value, str):
+            return 1 + len(value) // 64
+        if not isinstance(value, (dict, list)):
+            return 1
+        key = id(value)
+        if key in memo:
+            return memo[key]
+        if key in active:
+            raise SpecValidationError('recursive YAML alias (a value that contains itself)')
+        active.add(key)
+        total = 1
+        children = value.items() if isinstance(value, dict) else ((v, None) for v in value)
+        for k, v in children:
+            total += size(k) + (size(v) if isinstance(value, dict) else 0)
+            if total > limit:
+                raise SpecValidationError(
+                    f'too large once YAML aliases are expanded (more than {limit} values)')
+        active.discard(key)
+        memo[key] = total
+        return total
+
+    try:
+        return size(doc)
+    except RecursionError:
+        raise SpecValidationError('nested too deeply') from None
+
+
+def yaml_problem(e: Exception) -> str:
+    """A YAML parser error in one line (PyYAML's own text spans five, with a caret)."""
+    where = ''
+    mark = getattr(e, 'problem_mark', None)
+    if mark is not None:
+        where = f' (line {mark.line + 1}, column {mark.column + 1})'
+    problem = getattr(e, 'problem', None) or str(e)
+    return f'{_one_line(problem)}{where}'
+
+
+def load_yaml_documents(text: Union[str, bytes], source: str = '<stdin>',
+                        limit: int = MAX_EXPANDED_VALUES) -> List[Tuple[int, Any]]:
+    """The non-empty YAML documents of any operator-supplied file, with their numbers.
+
+    Safe against what a file can do to its reader: not UTF-8, too big, malformed, alias
+    bombs, recursive aliases, deep nesting.  Every failure is one ``SpecValidationError``
+    line naming ``source``.
+    """
     import yaml
     loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+    if len(text) > MAX_SPEC_BYTES:
+        raise SpecValidationError(
+            f'{source}: too large (more than {MAX_SPEC_BYTES} bytes)')
     content = _decode(text, source)
+    _check_nesting(content, loader, source)
     docs: List[Tuple[int, Any]] = []
     number = 0
+    budget = limit
     try:
         for number, doc in enumerate(yaml.load_all(content, Loader=loader), start=1):
             if doc is None:
                 continue
+            try:
+                budget -= expanded_size(doc, budget)
+            except SpecValidationError as e:
+                raise SpecValidationError(f'{source}: document {number}: {e}') from None
             docs.append((number, doc))
     except yaml.YAMLError as e:
-        where = ''
-        mark = getattr(e, 'problem_mark', None)
-        if mark is not None:
-            where = f' (line {mark.line + 1}, column {mark.column + 1})'
-        problem = getattr(e, 'problem', None) or str(e)
         raise SpecValidationError(
-            f'{source}: document {number + 1}: invalid YAML: {_one_line(problem)}{where}'
-        ) from None
+            f'{source}: document {number + 1}: invalid YAML: {yaml_problem(e)}') from None
     except RecursionError:
         raise SpecValidationError(
             f'{source}: document {number + 1}: invalid YAML: nested too deeply') from None
     return docs
+
+
+def load_spec_documents(text: Union[str, bytes], source: str = '<stdin>'
+                        ) -> List[Tuple[int, Any]]:
+    """The non-empty YAML documents of a spec file with their 1-based numbers."""
+    return load_yaml_documents(text, source)
 
 
 def spec_from_document(doc: Any) -> Any:

@@ -1070,6 +1070,7 @@ class ServiceSpec:
                                           'only [a-zA-Z0-9_.-] allowed')
         if self.placement is not None:
             self.placement.validate()
+        self._validate_field_types()
         if self.config:
             for k in self.config:
                 if k in self.MANAGED_CONFIG_OPTIONS:
@@ -1083,6 +1084,25 @@ class ServiceSpec:
                 ip_network(network)
             except (ValueError, TypeError) as e:
                 raise SpecValidationError(f'Cannot parse network {network}: {e}')
+
+    def _validate_field_types(self) -> None:
+        """Every ``port``/``*_port`` field is a number, every service reference a string.
+
+        Each service checks its own ports' ranges (with Ceph's messages); this catches the
+        types no service checks (``port: [0]``), which would otherwise pass validation, be
+        stored, and break the scheduler that collects the ports.
+        """
+        for name, value in vars(self).items():
+            if value is None:
+                continue
+            if (name == 'port' or name.endswith('_port')) and \
+                    (isinstance(value, bool) or not isinstance(value, int)):
+                raise SpecValidationError(
+                    f'Invalid {name}: {value!r}. Must be an integer between 1 and 65535.')
+            # names of other services and addresses are looked up, split and compared
+            if (name.endswith('_service') or name == 'virtual_ip') and \
+                    not isinstance(value, str):
+                raise SpecValidationError(f'Invalid {name}: {value!r}. Must be a string.')
 
     def __repr__(self) -> str:
         from ceph_orch_cli.deployment.loader import dump_specs
@@ -1787,6 +1807,10 @@ class CustomContainerSpec(_FieldSpec):
 
     def validate(self) -> None:
         super().validate()
+        if not isinstance(self.image, str) or not self.image:
+            # `image: false` would be stored, then dropped by the export (falsy): the
+            # exported spec could not be applied back
+            raise SpecValidationError('Cannot add container: image required')
         if self.args and self.extra_container_args:
             raise SpecValidationError('"args" and "extra_container_args" are mutually exclusive '
                                       '(and both serve the same purpose)')

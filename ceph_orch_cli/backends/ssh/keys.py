@@ -51,9 +51,17 @@ class SSHFiles:
 
     def user(self) -> str:
         try:
-            return self.user_file.read_text().strip() or DEFAULT_USER
+            user = self.user_file.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             return DEFAULT_USER
+        except (OSError, UnicodeDecodeError) as exc:
+            raise OrchestratorError(f"cannot read the ssh user file {self.user_file}: "
+                                    f"{getattr(exc, 'strerror', None) or exc}") from None
+        if user and not USER_RE.match(user):
+            # written behind orch's back: `orch ssh set-user` would have refused it
+            raise OrchestratorError(f"the ssh user file {self.user_file} holds an invalid "
+                                    f"user name {user[:40]!r}; fix it with `orch ssh set-user`")
+        return user or DEFAULT_USER
 
 
 def _write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
@@ -78,6 +86,11 @@ def _load_private_text(text: str):
     for cls in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
         try:
             return cls.from_private_key(io.StringIO(text))
+        except paramiko.PasswordRequiredException:
+            # orch connects unattended: nobody is there to type the passphrase
+            raise OrchestratorValidationError(
+                "the private key is protected by a passphrase; orch needs a key without "
+                "one (remove it with `ssh-keygen -p -N '' -f KEY`)") from None
         except (paramiko.SSHException, ValueError, IndexError, TypeError):
             continue
     raise OrchestratorValidationError(

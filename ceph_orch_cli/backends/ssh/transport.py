@@ -65,8 +65,15 @@ def read_ssh_config(path: Optional[Path]) -> "paramiko.SSHConfig":
 
     config = paramiko.SSHConfig()
     if path is not None and path.exists():
-        with open(path) as f:
-            config.parse(f)
+        # the file was checked by `orch ssh set-config`, but it can be edited (or
+        # damaged) behind orch's back: say which file is wrong rather than crash
+        try:
+            with open(path, encoding="utf-8") as f:
+                config.parse(f)
+        except (paramiko.ConfigParseError, ValueError) as exc:
+            raise OrchestratorError(f"invalid ssh config {path}: {exc}") from None
+        except OSError as exc:
+            raise OrchestratorError(f"cannot read ssh config {path}: {exc.strerror}") from None
     return config
 
 
@@ -366,8 +373,16 @@ def load_private_key(path: Path) -> "paramiko.PKey":
 
     try:
         return paramiko.PKey.from_path(str(path))
-    except (paramiko.SSHException, OSError, ValueError) as exc:
-        raise OrchestratorError(f"cannot load the SSH private key {path}: {type(exc).__name__}") from None
+    except paramiko.PasswordRequiredException:
+        raise OrchestratorError(f"cannot load the SSH private key {path}: it is protected by "
+                                "a passphrase") from None
+    except OSError as exc:
+        raise OrchestratorError(f"cannot load the SSH private key {path}: "
+                                f"{exc.strerror or type(exc).__name__}") from None
+    except (paramiko.SSHException, ValueError):
+        # never echo the parser's message: it may quote key material
+        raise OrchestratorError(f"cannot load the SSH private key {path}: not a supported "
+                                "private key (ed25519, ecdsa, rsa)") from None
 
 
 def connect(target: Target, key: "paramiko.PKey", known_hosts: KnownHosts,
