@@ -177,18 +177,29 @@ def emit(text: str) -> None:
 
 
 def read_inbuf(path: Optional[str]) -> Optional[str]:
-    """The text of ``-i FILE`` (``-i -`` reads stdin)."""
+    """The text of ``-i FILE`` (``-i -`` reads stdin), bounded in size and checked to be UTF-8,
+    so `-i /dev/zero` or a binary file is one clear error naming the file."""
     if path is None:
         return None
-    if path == '-':
-        return sys.stdin.read()
+    import errno
+    from ceph_orch_cli.deployment.hostspec import SpecValidationError
+    from ceph_orch_cli.deployment.loader import MAX_SPEC_BYTES, read_bounded
+    from ceph_orch_cli.orchestrator.errors import OrchestratorError
+    source = '<stdin>' if path == '-' else path
     try:
-        return Path(path).read_text()
+        if path == '-':
+            data = sys.stdin.buffer.read(MAX_SPEC_BYTES + 1)
+            if len(data) > MAX_SPEC_BYTES:
+                raise SpecValidationError(f'{source}: too large (more than {MAX_SPEC_BYTES} bytes)')
+        else:
+            data = read_bounded(path)
     except OSError as e:
-        from ceph_orch_cli.orchestrator.errors import OrchestratorError
-        import errno
         raise OrchestratorError(f"can't open input file {path}: {e.strerror}",
                                 errno=-(e.errno or errno.EIO))
+    try:
+        return data.decode('utf-8')
+    except UnicodeDecodeError as e:
+        raise SpecValidationError(f'{source}: not UTF-8 text (byte {e.start})') from None
 
 
 def progress(ctx: click.Context, fmt: str = 'plain') -> Any:

@@ -137,12 +137,12 @@ def apply_osd(ctx: click.Context, all_available_devices: bool, fmt: str,
     if in_file is not None:
         if unmanaged is not None:
             raise OrchestratorValidationError('-i infile and --unmanaged are mutually exclusive')
-        import yaml
-        from ceph_orch_cli.deployment.loader import load_specs
+        from ceph_orch_cli.deployment.hostspec import SpecValidationError
+        from ceph_orch_cli.deployment.loader import load_specs, load_yaml_documents
         text = read_inbuf(in_file) or ''
         try:
-            list(yaml.safe_load_all(text))
-        except yaml.YAMLError as e:
+            load_yaml_documents(text, in_file)
+        except SpecValidationError as e:
             # the deprecated `apply osd -i` words its YAML error its own way
             raise OrchestratorValidationError(f'Invalid YAML received : {e}')
         specs = load_specs(text, in_file)
@@ -312,11 +312,13 @@ def apply_snmp_gateway(ctx: click.Context, snmp_version: str, destination: str,
     if in_file is None:
         raise OrchestratorValidationError(
             'missing credential configuration file. Retry with -i <filename>')
-    import yaml
+    from ceph_orch_cli.deployment.hostspec import SpecValidationError
+    from ceph_orch_cli.deployment.loader import load_yaml_documents
     try:
-        credentials = yaml.safe_load(read_inbuf(in_file) or '')
-    except yaml.YAMLError:
+        documents = load_yaml_documents(read_inbuf(in_file) or '', in_file)
+    except SpecValidationError:
         raise OrchestratorValidationError('credentials file must be valid YAML')
+    credentials = documents[0][1] if documents else None
     spec = SNMPGatewaySpec(snmp_version=_snmp_enum('SNMPVersion', snmp_version), port=port,
                            credentials=credentials, snmp_destination=destination,
                            engine_id=engine_id,

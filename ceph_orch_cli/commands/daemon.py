@@ -65,13 +65,11 @@ def add_spec(ctx: click.Context, daemon_type: Optional[str], placement: Optional
     if in_file is not None:
         if daemon_type or placement:
             raise OrchestratorValidationError(usage)
-        import yaml
         from ceph_orch_cli.deployment.hostspec import SpecValidationError
+        from ceph_orch_cli.deployment.loader import load_yaml_documents
         from ceph_orch_cli.deployment.service_spec import ServiceSpec
-        try:
-            data = yaml.safe_load(read_inbuf(in_file) or '')
-        except yaml.YAMLError as e:
-            raise SpecValidationError(f'Invalid YAML received : {e}')
+        documents = load_yaml_documents(read_inbuf(in_file) or '', in_file)
+        data = documents[0][1] if documents else None
         if not isinstance(data, dict):
             raise SpecValidationError('Spec needs a "service_type" key.')
         _add_daemon(ctx, ServiceSpec.from_json(data))

@@ -57,12 +57,8 @@ def apply(ctx: click.Context, profile_name: Optional[str], placement: Optional[s
     if in_file is not None:
         if profile_name or placement or settings:
             raise OrchestratorValidationError(USAGE)
-        import yaml
-        from ceph_orch_cli.deployment.hostspec import SpecValidationError
-        try:
-            docs = [d for d in yaml.safe_load_all(read_inbuf(in_file) or '') if d is not None]
-        except yaml.YAMLError as e:
-            raise SpecValidationError(f'Invalid YAML received : {e}')
+        from ceph_orch_cli.deployment.loader import load_yaml_documents
+        docs = [d for _, d in load_yaml_documents(read_inbuf(in_file) or '', in_file)]
         specs = [TunedProfileSpec.from_json(d) for d in docs]
     else:
         if not profile_name:
