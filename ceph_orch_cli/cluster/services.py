@@ -334,8 +334,10 @@ class ServicesMixin:
         return f"Set unmanaged to {value} for service {service_name}"
 
     # ================================================================ apply
-    def _validate_service_spec(self, spec: "ServiceSpec") -> None:
-        """cephadm's ``_apply_service_spec`` checks, before anything is stored."""
+    def _validate_service_spec(self, spec: "ServiceSpec",
+                               hosts: Optional[List["HostSpec"]] = None) -> None:
+        """cephadm's ``_apply_service_spec`` checks, before anything is stored; ``hosts``
+        (default: the stored ones) lets a file's own host documents count."""
         from ceph_orch_cli.cluster.scheduling import HostAssignment
         from ceph_orch_cli.deployment.service_spec import PlacementSpec
 
@@ -344,7 +346,8 @@ class ServicesMixin:
         elif spec.service_type in ("mon", "mgr") and spec.placement.count is not None \
                 and spec.placement.count < 1:
             raise OrchestratorError(f"cannot scale {spec.service_type} service below 1")
-        hosts = self._host_specs()
+        if hosts is None:
+            hosts = self._host_specs()
         host_count = len(hosts)
         if spec.placement.count is not None:
             if spec.service_type in ("mon", "mgr"):
@@ -398,6 +401,8 @@ class ServicesMixin:
         results: List[str] = []
         stored = False
         specs = list(specs)
+        if not continue_on_error:
+            self._validate_before_storing(specs, no_overwrite)
         i = 0
         while i < len(specs):
             spec = specs[i]
@@ -439,6 +444,20 @@ class ServicesMixin:
         if stored:
             self._converge()
         return results
+
+    def _validate_before_storing(self, specs: List[Any], no_overwrite: bool) -> None:
+        """Check every service spec of a multi-document apply before storing any, so one
+        invalid document leaves the store as it was (hosts in the same file count)."""
+        hosts = {h.hostname: h for h in self._host_specs()}
+        hosts.update((s.hostname, s) for s in specs if s.service_type == "host")
+        for spec in specs:
+            if spec.service_type == "host":
+                continue
+            if no_overwrite:
+                row = self.store.get_spec(spec.service_name())
+                if row is not None and not row.deleted:
+                    continue
+            self._validate_service_spec(spec, list(hosts.values()))
 
     def _apply_service(self, spec: "ServiceSpec") -> str:
         msg = self._store_spec(spec, False)

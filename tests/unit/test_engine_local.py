@@ -352,3 +352,18 @@ def test_a_daemon_type_the_fleet_marks_broken_reports_error(tmp_path, monkeypatc
     crash = ok(orch.list_daemons(daemon_type="crash"))[0]
     assert crash.status_desc == "error"
     assert [s.running for s in ok(orch.describe_service(service_name="crash"))] == [0]
+
+
+def test_an_invalid_document_in_a_multi_document_apply_stores_nothing(cluster):
+    before = sorted(s.spec.service_name() for s in ok(cluster.describe_service()))
+    specs = load_specs("service_type: rgw\nservice_id: new\nplacement: {count: 2}\n---\n"
+                       "service_type: mds\nservice_id: fs2\nplacement: {label: nowhere}\n")
+    with pytest.raises(OrchestratorError, match="No matching hosts for label nowhere"):
+        ok(cluster.apply(specs))
+    assert sorted(s.spec.service_name() for s in ok(cluster.describe_service())) == before
+
+
+def test_a_files_own_host_documents_count_when_its_specs_are_checked(orch):
+    specs = load_specs("service_type: host\nhostname: host1\naddr: 10.0.0.11\nlabels: [web]\n"
+                       "---\nservice_type: rgw\nservice_id: web\nplacement: {label: web}\n")
+    assert ok(orch.apply(specs))[-1] == "Scheduled rgw.web update..."
