@@ -110,7 +110,10 @@ def rm_status(ctx: click.Context, fmt: str) -> None:
     from ceph_orch_cli import output
     report: Optional[List[Any]] = call(orch_of(ctx).remove_osds_status())
     if not report:
-        emit('No OSD remove/replace operations reported')
+        # Ceph prints this text in every format; scripts asking for a format get an empty
+        # document instead, so `--format json` always parses
+        emit('No OSD remove/replace operations reported' if fmt == 'plain'
+             else output.to_format([], fmt, many=False).rstrip('\n'))
         return
     if fmt != 'plain':
         emit(output.to_format(report, fmt, many=True).rstrip('\n'))

@@ -32,7 +32,13 @@ def ls(ctx: click.Context, service_type: Optional[str], service_name: Optional[s
     services = call(orch_of(ctx).describe_service(service_type, service_name, refresh=refresh))
     services.sort(key=lambda s: _ukn(s.spec.service_name()))
     if not services:
-        emit('No services reported')
+        # Ceph prints this text in every format; scripts asking for a format get an empty
+        # document instead, so `--format json` always parses
+        if fmt == 'plain':
+            emit('No services reported')
+        else:
+            from ceph_orch_cli import output
+            emit(output.to_format([], fmt, many=False).rstrip('\n'))
         return
     if fmt != 'plain':
         from ceph_orch_cli.deployment.service_spec import service_spec_allow_invalid_from_json
