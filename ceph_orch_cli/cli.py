@@ -305,7 +305,7 @@ def _escape_input(message: str) -> str:
     own multi-line messages (usage texts) keep their newlines.
     """
     for word in sorted(set(_ARGV), key=len, reverse=True):
-        if word and (len(word.splitlines()) > 1 or word.translate(_CONTROL) != word) \
+        if word and (word.splitlines() != [word] or word.translate(_CONTROL) != word) \
                 and word in message:
             message = message.replace(word, word.encode('unicode_escape').decode('ascii'))
     return message.translate(_CONTROL)

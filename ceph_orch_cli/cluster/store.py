@@ -16,6 +16,7 @@ import datetime
 import errno
 import json
 import os
+import re
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -106,6 +107,16 @@ class EventRow:
     message: str
     created: str
 
+
+
+_CREATED_NAME = re.compile(r"CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX)\s+IF\s+NOT\s+EXISTS\s+(\w+)",
+                           re.IGNORECASE)
+
+
+def _created_name(statement: str) -> Optional[str]:
+    """The table or index a ``CREATE ... IF NOT EXISTS`` statement makes (None: always run)."""
+    found = _CREATED_NAME.search(statement)
+    return found.group(1) if found else None
 
 class Store:
     """The SQLite state of one cluster. Cheap to open; safe to share between threads."""
@@ -275,10 +286,17 @@ class Store:
             self._depth = 0
 
     def ensure_tables(self, ddl: Iterable[str]) -> None:
-        """Let a backend keep its own tables here (``CREATE ... IF NOT EXISTS`` statements)."""
-        with self.transaction() as c:
-            for statement in ddl:
-                c.execute(statement)
+        """Let a backend keep its own tables here (``CREATE ... IF NOT EXISTS`` statements).
+
+        Only what is missing is created: a read-only command opening the backend must not
+        wait for the write lock behind another process's long apply.
+        """
+        existing = {name for (name,) in self.query("SELECT name FROM sqlite_master")}
+        missing = [s for s in ddl if _created_name(s) not in existing]
+        if missing:
+            with self.transaction() as c:
+                for statement in missing:
+                    c.execute(statement)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> List[Tuple[Any, ...]]:
         with self._lock:
@@ -321,7 +339,12 @@ class Store:
                           (key, json.dumps(value)))
 
     def setting_default(self, key: str, make: Callable[[], Any]) -> Any:
-        """Read a setting, storing ``make()`` first if it is unset (e.g. the fsid)."""
+        """Read a setting, storing ``make()`` first if it is unset (e.g. the fsid).
+
+        A set value is read without the write lock (the common case, on every command)."""
+        found = self.query("SELECT value FROM settings WHERE key = ?", (key,))
+        if found:
+            return json.loads(found[0][0])
         with self.transaction() as c:
             row = c.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
             if row:

@@ -157,3 +157,24 @@ def test_two_stores_on_one_dir_see_each_others_writes(tmp_path):
     assert b.get_host("host1").spec["labels"] == ["mon", "mgr"]
     a.close()
     b.close()
+
+
+def test_reading_while_another_process_holds_the_write_lock(tmp_path, monkeypatch):
+    """`orch ls` during another process's long apply: opening the local backend creates
+    nothing that exists already, so it never waits for the writer."""
+    from ceph_orch_cli.backends import load_backend
+    from ceph_orch_cli.orchestrator import raise_if_exception
+
+    monkeypatch.delenv("ORCH_FLEET", raising=False)
+    load_backend("local", tmp_path).close()          # first use creates every table
+    writer = sqlite3.connect(tmp_path / "orch.db", timeout=0)
+    writer.execute("BEGIN IMMEDIATE")               # another orch in the middle of a change
+    try:
+        monkeypatch.setattr("ceph_orch_cli.cluster.store.BUSY_TIMEOUT_MS", 100)
+        reader = load_backend("local", tmp_path)
+        assert raise_if_exception(reader.describe_service()) == []
+        assert raise_if_exception(reader.list_daemons()) == []
+        assert raise_if_exception(reader.get_hosts()) == []
+    finally:
+        writer.rollback()
+        writer.close()
