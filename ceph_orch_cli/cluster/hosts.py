@@ -125,7 +125,7 @@ class HostsMixin:
                 table += "{:<20} {:<15}\n".format(d.daemon_type, d.daemon_id)
             raise OrchestratorValidationError(
                 f"Not allowed to remove {host} from cluster. The following daemons are running "
-                f"in the host:\n{table}\nPlease run 'ceph orch host drain {host}' to remove "
+                f"in the host:\n{table}\nPlease run 'orch host drain {host}' to remove "
                 "daemons from host")
         with self._converge_lock():
             if offline:
@@ -167,7 +167,7 @@ class HostsMixin:
     def remove_host_label(self, host: str, label: str, force: bool = False) -> str:
         spec = self._host(host)
         if label not in spec.labels:
-            return (f"Host {host} does not have label '{label}'. Please use 'ceph orch host ls' "
+            return (f"Host {host} does not have label '{label}'. Please use 'orch host ls' "
                     "to list all the labels.")
         if label == ADMIN_LABEL and not force:
             admins = [h for h in self._host_specs() if ADMIN_LABEL in h.labels]
@@ -265,7 +265,7 @@ class HostsMixin:
             plural = "s" if len(active) > 1 else ""
             raise OrchestratorError(
                 f"Unable to zap: device '{path}' on {host} has {len(active)} active "
-                f"OSD{plural} ({', '.join(active)}). Use 'ceph orch osd rm' first.")
+                f"OSD{plural} ({', '.join(active)}). Use 'orch osd rm' first.")
         with self._converge_lock():
             try:
                 self.driver.zap_device(spec, path)

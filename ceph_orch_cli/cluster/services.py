@@ -156,11 +156,11 @@ class ServicesMixin:
     def service_action(self, action: str, service_name: str) -> List[str]:
         if self.store.get_spec(service_name) is None and not service_name.startswith("osd"):
             raise OrchestratorError(f'Invalid service name "{service_name}". View currently '
-                                    'running services using "ceph orch ls"')
+                                    'running services using "orch ls"')
         dds = self._daemons(service_name=service_name)
         if not dds:
             raise OrchestratorError(f'No daemons exist under service name "{service_name}". '
-                                    'View currently running services using "ceph orch ls"')
+                                    'View currently running services using "orch ls"')
         if action == "stop" and service_name.split(".")[0].lower() in ("mgr", "mon", "osd"):
             return [f"Stopping entire {service_name} service is prohibited."]
         return self._daemon_actions(action, dds, None)
@@ -295,7 +295,7 @@ class ServicesMixin:
     def remove_service(self, service_name: str, force: bool = False) -> str:
         row = self.store.get_spec(service_name)
         if row is None or row.deleted:
-            return (f"Invalid service '{service_name}'. Use 'ceph orch ls' to list available "
+            return (f"Invalid service '{service_name}'. Use 'orch ls' to list available "
                     "services.\n")
         if row.service_type in ("mon", "mgr"):
             return (f"Unable to remove {service_name} service.\nNote, you might want to mark "
@@ -318,7 +318,7 @@ class ServicesMixin:
     def set_unmanaged(self, service_name: str, value: bool) -> str:
         row = self.store.get_spec(service_name)
         if row is None or row.deleted:
-            return (f'No service of name {service_name} found. Check "ceph orch ls" for all '
+            return (f'No service of name {service_name} found. Check "orch ls" for all '
                     "known services")
         if row.unmanaged == value:
             return (f"Service {service_name}{' already ' if value else ' not '}marked "
@@ -566,7 +566,7 @@ class ServicesMixin:
         row = self.store.get_spec(spec.service_name())
         if row is None or row.deleted:
             raise OrchestratorError("Unable to add a Daemon without Service.\n"
-                                    "Please use `ceph orch apply ...` to create a Service.\n"
+                                    "Please use `orch apply ...` to create a Service.\n"
                                     'Note, you might want to create the service with "unmanaged=true"')
         if not spec.placement.hosts:
             raise OrchestratorError("must specify host(s) to deploy on")
@@ -628,7 +628,7 @@ class ServicesMixin:
         matching = drive_group.placement.filter_matching_hostspecs(hosts)
         if not matching:
             return ("Invalid 'host:device' spec: host not found in cluster. Please check "
-                    "'ceph orch host ls' for available hosts")
+                    "'orch host ls' for available hosts")
         with self._converge_lock():
             state = self._cluster_state()
             plan = reconcile.plan_osd_service(drive_group, state)
