@@ -49,6 +49,10 @@ ROOT_COMMANDS: Dict[str, str] = {
     'serve': 'status:serve',
     'tuned-profile': 'tuned_profile:tuned_profile',
     'ssh': 'ssh:ssh',
+    'prometheus': 'monitoring:prometheus',
+    'alertmanager': 'monitoring:alertmanager',
+    'hardware': 'hardware:hardware',
+    'sd': 'sd:sd',
 }
 
 # One-line help for `orch --help`, so listing commands does not import them.
@@ -78,6 +82,10 @@ ROOT_HELP: Dict[str, str] = {
     'serve': 'Run the reconcile loop (--once for a single pass)',
     'tuned-profile': 'Add, list and remove tuned profiles',
     'ssh': 'Configure the ssh backend',
+    'prometheus': 'Prometheus credentials, scrape targets and custom alerts',
+    'alertmanager': 'Alertmanager credentials',
+    'hardware': 'Hardware status, LEDs and power through node-proxy',
+    'sd': 'Service discovery (dump cert)',
 }
 
 

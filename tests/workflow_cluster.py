@@ -79,9 +79,10 @@ def open_orch(state_dir: Path) -> Any:
     return load_backend("local", state_dir)
 
 
-def applied_cluster(state_dir: Path) -> Any:
+def applied_cluster(state_dir: Path, extra: str = "") -> Any:
+    """The workflow cluster (plus ``extra`` spec documents) applied and converged."""
     orch = open_orch(state_dir)
-    ok(orch.apply(load_specs(CLUSTER)))
+    ok(orch.apply(load_specs(CLUSTER + (("---\n" + extra) if extra else ""))))
     return orch
 
 

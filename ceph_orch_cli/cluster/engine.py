@@ -12,7 +12,10 @@ the same daemon twice and an interrupted converge is finished by the next comman
 This module is the plumbing (store, locks, refresh, converge, the serve pass); the
 Orchestrator methods live in mixins, one module per concern: ``hosts.HostsMixin`` (hosts,
 devices), ``services.ServicesMixin`` (services, daemons, apply, plan),
-``tuned_profiles.TunedProfilesMixin``. The long workflows are mixins too:
+``tuned_profiles.TunedProfilesMixin``, ``monitoring_access.MonitoringAccessMixin``
+(prometheus/alertmanager credentials, targets, certificates), ``hardware.HardwareMixin``
+(node-proxy; the local backend simulates the BMC), ``devices_replace.DeviceReplaceMixin``
+(``orch device replace``, ``orch osd set-spec-affinity``). The long workflows are mixins too:
 ``osd_removal.OsdRemovalMixin`` (``orch osd rm``), ``upgrade.UpgradeMixin`` and
 ``maintenance.MaintenanceMixin`` (maintenance, drain); their per-pass steps are registered
 in ``_workflow_steps``. Hooks they (and backends) use:
@@ -40,9 +43,12 @@ from ceph_orch_cli.cluster.ceph import CephCluster
 from ceph_orch_cli.cluster.daemon_cache import (TimestampMemo, dd_from_cache, ls_entry_to_cache,
                                                 parse_timestamp)
 from ceph_orch_cli.cluster.driver import HostActionError, HostDriver, HostUnreachable
+from ceph_orch_cli.cluster.devices_replace import DeviceReplaceMixin
 from ceph_orch_cli.cluster.gc_pause import no_cyclic_gc
+from ceph_orch_cli.cluster.hardware import HardwareMixin
 from ceph_orch_cli.cluster.hosts import HostsMixin
 from ceph_orch_cli.cluster.maintenance import MaintenanceMixin
+from ceph_orch_cli.cluster.monitoring_access import MonitoringAccessMixin
 from ceph_orch_cli.cluster.osd_removal import OsdRemovalMixin
 from ceph_orch_cli.cluster.services import ServicesMixin
 from ceph_orch_cli.cluster.store import EventRow, Store, now_str
@@ -78,7 +84,8 @@ def _part_error(part: Any) -> str:
 
 
 class ClusterOrchestrator(HostsMixin, ServicesMixin, TunedProfilesMixin, OsdRemovalMixin,
-                          UpgradeMixin, MaintenanceMixin, Orchestrator):
+                          UpgradeMixin, MaintenanceMixin, MonitoringAccessMixin, HardwareMixin,
+                          DeviceReplaceMixin, Orchestrator):
     """The engine over a Store, a HostDriver and a CephCluster; see the module docstring."""
 
     backend_name = "cluster"

@@ -153,3 +153,18 @@ def ls_lights(ctx: click.Context) -> None:
     """List currently active device indicator lights."""
     lights = _load_lights(orch_of(ctx))
     emit(json.dumps({k: sorted(v) for k, v in lights.items()}, indent=4, sort_keys=True))
+
+
+
+@device.command('replace')
+@click.argument('hostname', shell_complete=complete_hosts)
+@click.argument('device_path', metavar='DEVICE')
+@flag('--clear', help='Clear the "being replaced" mark once the new disk is in')
+@flag('--yes-i-really-mean-it', help='Replace a device shared by several OSDs')
+@click.pass_context
+def replace(ctx: click.Context, hostname: str, device_path: str, clear: bool,
+            yes_i_really_mean_it: bool) -> None:
+    """Perform the replacement of a device: destroy its OSDs (keeping their ids) and mark
+    it as being replaced."""
+    emit(result_str(call(orch_of(ctx).replace_device(
+        hostname, device_path, clear=clear, yes_i_really_mean_it=yes_i_really_mean_it))))

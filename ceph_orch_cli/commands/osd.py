@@ -7,8 +7,9 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 import click
 
 from ceph_orch_cli.cli import DefaultGroup
-from ceph_orch_cli.commands._common import (ceph_commands, call, complete_osd_ids, emit, flag,
-                                            format_option, orch_of, progress, result_str)
+from ceph_orch_cli.commands._common import (ceph_commands, call, complete_osd_ids,
+                                            complete_services, emit, flag, format_option,
+                                            orch_of, progress, result_str)
 
 #: seconds between reconcile passes while `--wait` follows a removal
 WAIT_INTERVAL = 0.2
@@ -135,3 +136,13 @@ def _drain_started(value: Any) -> str:
     from ceph_orch_cli.output import as_utc
     at = as_utc(value)
     return str(at.replace(tzinfo=None)) if at else ''
+
+
+
+@osd.command('set-spec-affinity')
+@click.argument('service_name', shell_complete=complete_services)
+@click.argument('osd_id', nargs=-1, required=True, shell_complete=complete_osd_ids)
+@click.pass_context
+def set_spec_affinity(ctx: click.Context, service_name: str, osd_id: Tuple[str, ...]) -> None:
+    """Set the service (OSD spec) that existing OSDs belong to."""
+    emit(result_str(call(orch_of(ctx).set_osd_spec(service_name, list(osd_id)))))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 import pytest
-from workflow_cluster import CLUSTER, HOSTS, write_fleet
+from workflow_cluster import CLUSTER, write_fleet
 
 NEW = "quay.io/ceph/ceph:v18.2.5"
 

@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from workflow_cluster import (applied_cluster, daemons, events_of, ok, open_orch, passes,
-                              service_events, write_fleet)
+from workflow_cluster import daemons, events_of, ok, open_orch, passes, service_events, write_fleet
 
 from ceph_orch_cli.cluster.driver import HostActionError
 from ceph_orch_cli.cluster.upgrade import CEPH_UPGRADE_ORDER

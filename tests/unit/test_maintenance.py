@@ -3,8 +3,7 @@ host that went offline or was rebooted meanwhile, and a drain that empties a hos
 from __future__ import annotations
 
 import pytest
-from workflow_cluster import (applied_cluster, daemons, events_of, ok, open_orch, passes,
-                              write_fleet)
+from workflow_cluster import daemons, events_of, ok, open_orch, passes, write_fleet
 
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 

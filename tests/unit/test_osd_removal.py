@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from workflow_cluster import (applied_cluster, daemons, events_of, ok, open_orch, passes,
-                              service_events, write_fleet)
+from workflow_cluster import daemons, events_of, ok, open_orch, passes, service_events, write_fleet
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from ceph_orch_cli.deployment.inventory import Device
 
