@@ -124,9 +124,10 @@ def set_custom_alerts(ctx: click.Context, in_file: Optional[str]) -> None:
     text = read_inbuf(in_file)
     if text is None:
         raise _invalid('No alerts file given: pass -i <alerts_yaml_file>')
-    import yaml
+    from ceph_orch_cli.deployment.hostspec import SpecValidationError
+    from ceph_orch_cli.deployment.loader import load_yaml_documents
     try:
-        yaml.safe_load(text)
-    except yaml.YAMLError as e:
+        load_yaml_documents(text, in_file or '<stdin>')
+    except SpecValidationError as e:
         raise _invalid(f'Invalid YAML received: {e}') from None
     _print_json_answer(call(orch_of(ctx).set_custom_prometheus_alerts(text)))
