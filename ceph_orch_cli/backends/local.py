@@ -471,6 +471,26 @@ class LocalHostDriver(HostDriver):
                 entry["started"] = ts
         self._dirty.add(host.hostname)
 
+    def update_osd_service(self, host: "HostSpec", names: List[str], service_name: str) -> None:
+        """What ``cephadm update-osd-service`` changes on a host: the daemons'
+        ``osdspec_affinity``/``service_name`` and their logical volumes' affinity."""
+        self._reach(host)
+        state = self._host_state(host.hostname)
+        affinity = service_name.split(".", 1)[1] if "." in service_name else "None"
+        for name in names:
+            entry = state["daemons"].get(name)
+            if entry is None:
+                raise HostActionError(host.hostname, "update-osd-service",
+                                      f"daemon {name} not found")
+            entry["osdspec_affinity"] = affinity
+            entry["service_name"] = service_name
+        ids = {n.split(".", 1)[1] for n in names}
+        for lvs in state["used"].values():
+            for lv in lvs:
+                if str(lv.get("osd_id")) in ids:
+                    lv["osdspec_affinity"] = affinity
+        self._dirty.add(host.hostname)
+
 
 class SimulatedCephCluster(CephCluster):
     """A Ceph cluster's answers, simulated: OSDs with PGs that drain when reweighted to 0."""

@@ -10,10 +10,7 @@ cephadm's mark is a header ceph-volume writes on the disk; here it is a backend 
 ``--clear`` removes the mark once the new disk is in.
 
 ``set_osd_spec`` rewrites which OSD service existing OSDs belong to (cephadm runs
-``cephadm update-osd-service`` on each host). The host driver does that with
-``update_osd_service(host, names, service_name)`` when it has the method; the local driver
-does not have it yet, so ``_local_update_osd_service`` rewrites the simulated host's daemon
-metadata through the local driver's buffered state (stop-gap, see its docstring).
+``cephadm update-osd-service`` on each host): ``HostDriver.update_osd_service``.
 """
 from __future__ import annotations
 
@@ -40,29 +37,6 @@ if TYPE_CHECKING:  # pragma: no cover
         def _remember_devices(self, inventories: Dict[str, List[Dict[str, Any]]]) -> None: ...
 else:
     _Engine = EngineParts
-
-
-def _local_update_osd_service(driver: Any, host: "HostSpec", names: List[str],
-                              service_name: str) -> None:
-    """Stop-gap for the local backend until ``LocalHostDriver.update_osd_service`` exists:
-    rewrite the simulated daemons' ``osdspec_affinity``/``service_name`` and their logical
-    volumes' ``osdspec_affinity`` (what ``cephadm update-osd-service`` changes on a host),
-    through the driver's buffered per-host state, flushed by the engine's commit."""
-    driver._reach(host)
-    state = driver._host_state(host.hostname)
-    affinity = service_name.split(".", 1)[1] if "." in service_name else "None"
-    for name in names:
-        entry = state["daemons"].get(name)
-        if entry is None:
-            raise HostActionError(host.hostname, "update-osd-service", f"daemon {name} not found")
-        entry["osdspec_affinity"] = affinity
-        entry["service_name"] = service_name
-    ids = {n.split(".", 1)[1] for n in names}
-    for lvs in state["used"].values():
-        for lv in lvs:
-            if str(lv.get("osd_id")) in ids:
-                lv["osdspec_affinity"] = affinity
-    driver._dirty.add(host.hostname)
 
 
 class DeviceReplaceMixin(_Engine):
@@ -147,15 +121,7 @@ class DeviceReplaceMixin(_Engine):
                 per_host.setdefault(d.hostname, []).append(d.daemon_id)
         if not per_host:
             raise OrchestratorError(f"Unable to find OSDs: {wanted}")
-        update = getattr(self.driver, "update_osd_service", None)
-        if update is None:
-            if not hasattr(self.driver, "_host_state"):
-                raise OrchestratorError("This backend cannot move OSDs between services yet",
-                                        errno=-errno.EOPNOTSUPP)
-            driver = self.driver
-
-            def update(host: "HostSpec", names: List[str], service: str) -> None:
-                _local_update_osd_service(driver, host, names, service)
+        update = self.driver.update_osd_service
         done: List[str] = []
         failed: List[str] = []
         ts = now_str()

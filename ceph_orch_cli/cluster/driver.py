@@ -187,6 +187,12 @@ class HostDriver(abc.ABC):
     def maintenance(self, host: "HostSpec", enter: bool) -> None:
         """Stop (enter) or start again (exit) the cluster's systemd target on the host."""
 
+    def update_osd_service(self, host: "HostSpec", names: List[str], service_name: str) -> None:
+        """Move existing OSD daemons to another OSD service (cephadm
+        ``update-osd-service``). Drivers that cannot refuse with EOPNOTSUPP."""
+        raise OrchestratorError("This backend cannot move OSDs between services yet",
+                                errno=-95)  # EOPNOTSUPP
+
     # -- plumbing --------------------------------------------------------------------
     def map_hosts(self, fn: Callable[["HostSpec"], T],
                   hosts: Iterable["HostSpec"]) -> Dict[str, Union[T, BaseException]]:
