@@ -13,7 +13,7 @@ import datetime
 import json
 import re
 import sys
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence
 
 # --------------------------------------------------------------------------- ages and sizes
 
@@ -265,6 +265,27 @@ def to_format(what: Any, fmt: str, many: bool) -> str:
     if fmt in ('xml', 'xml-pretty'):
         raise FormatNotImplemented(f"format '{fmt.replace('-', '_')}' is not implemented.")
     raise FormatNotImplemented(f'unsupported format type: {fmt}')
+
+
+def echo_json_batches(batches: Iterable[Sequence[Any]]) -> None:
+    """Print ``to_format(<all items>, 'json', many=True)`` a batch at a time.
+
+    The same text (``json.dumps`` of a list joins its items with ``', '``), without holding
+    every item, every item's dict and the whole document at once: `orch ps --format json`
+    on 100,000 daemons is ~100 MB of text.
+    """
+    import click
+
+    first = True
+    click.echo('[', nl=False)
+    for batch in batches:
+        if not batch:
+            continue
+        # one dumps per batch: a list's items are joined with ', ' inside its brackets
+        chunk = json.dumps([_to_json_1(o) for o in batch], sort_keys=True)[1:-1]
+        click.echo(chunk if first else ', ' + chunk, nl=False)
+        first = False
+    click.echo(']')
 
 
 def _json_of(what: Any, many: bool) -> Any:

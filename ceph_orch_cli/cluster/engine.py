@@ -43,8 +43,8 @@ from ceph_orch_cli.cluster.ceph import CephCluster
 from ceph_orch_cli.cluster.daemon_cache import (TimestampMemo, dd_from_cache, ls_entry_to_cache,
                                                 parse_timestamp)
 from ceph_orch_cli.cluster.driver import HostActionError, HostDriver, HostUnreachable
-from ceph_orch_cli.cluster.devices_replace import DeviceReplaceMixin
 from ceph_orch_cli.cluster.gc_pause import no_cyclic_gc
+from ceph_orch_cli.cluster.devices_replace import DeviceReplaceMixin
 from ceph_orch_cli.cluster.hardware import HardwareMixin
 from ceph_orch_cli.cluster.hosts import HostsMixin
 from ceph_orch_cli.cluster.maintenance import MaintenanceMixin
@@ -230,7 +230,7 @@ class ClusterOrchestrator(HostsMixin, ServicesMixin, TunedProfilesMixin, OsdRemo
         """What planning needs; ``devices_needed=False`` skips the inventories when no OSD
         spec is being planned (on a large fleet they are most of the work)."""
         devices = self._device_map() if devices_needed else {}
-        networks = {h: nets for h, (_, nets, _) in self.store.get_facts().items()}
+        networks = self.store.get_networks()
         memo = TimestampMemo()
         # OSDs (most daemons of a large cluster) enter planning as counts, not objects
         daemons = [dd_from_cache(d, None, memo) for d in self.store.get_daemons_except("osd")]

@@ -10,7 +10,6 @@ is a pure function of a ``ClusterState`` snapshot.
 """
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import json
 import logging
@@ -93,6 +92,7 @@ def config_digest(spec_json: Dict[str, Any]) -> str:
     (placement) or (un)managing the service does not.
     """
     relevant = {k: v for k, v in spec_json.items() if k not in ("placement", "unmanaged")}
+    import hashlib  # lazily: OpenSSL's start-up is a cost every read-only command would pay
     return hashlib.sha1(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 

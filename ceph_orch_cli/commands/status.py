@@ -2,6 +2,7 @@
 `orch serve`, the reconcile loop."""
 from __future__ import annotations
 
+import gc
 import json
 import time
 from typing import Any, Dict, Optional
@@ -103,6 +104,7 @@ def serve(ctx: click.Context, once: bool, interval: float) -> None:
     if once:
         _print_pass(orch.reconcile_pass())
         return
+    gc.enable()  # cli.main turns it off for short-lived commands; this one lives on
     try:
         while True:
             _print_pass(orch.reconcile_pass())
