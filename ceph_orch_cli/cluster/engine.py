@@ -36,7 +36,8 @@ import logging
 import os
 import time
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
+                    Tuple)
 
 from ceph_orch_cli.cluster import reconcile
 from ceph_orch_cli.cluster.ceph import CephCluster
@@ -44,7 +45,7 @@ from ceph_orch_cli.cluster.daemon_cache import (TimestampMemo, dd_from_cache, ls
                                                 parse_timestamp)
 from ceph_orch_cli.cluster.driver import HostActionError, HostDriver, HostUnreachable
 from ceph_orch_cli.cluster.gc_pause import no_cyclic_gc
-from ceph_orch_cli.cluster.devices_replace import DeviceReplaceMixin
+from ceph_orch_cli.cluster.devices_replace import BEING_REPLACED_SETTING, DeviceReplaceMixin
 from ceph_orch_cli.cluster.hardware import HardwareMixin
 from ceph_orch_cli.cluster.hosts import HostsMixin
 from ceph_orch_cli.cluster.maintenance import MaintenanceMixin
@@ -106,6 +107,7 @@ class ClusterOrchestrator(HostsMixin, ServicesMixin, TunedProfilesMixin, OsdRemo
         #: parsed device cache: hostname -> (last_refresh, [Device]); re-read when the
         #: store's refresh time differs (another process refreshed the host)
         self._devices_mem: Dict[str, Tuple[str, List[Any]]] = {}
+        self._hosts_with_marks: Set[str] = set()
 
     # ================================================================ plumbing
     def set_progress(self, callback: Optional[Callable[[str, int, int], None]]) -> None:
@@ -267,7 +269,18 @@ class ClusterOrchestrator(HostsMixin, ServicesMixin, TunedProfilesMixin, OsdRemo
         for host, (ts, devs) in mem.items():
             if devs and isinstance(devs[0], dict):
                 mem[host] = (ts, [Device.from_json(d) for d in devs])
+        self._mark_replaced_devices(mem)
         return {h: devs for h, (_, devs) in mem.items()}
+
+    def _mark_replaced_devices(self, mem: Dict[str, Tuple[str, List[Any]]]) -> None:
+        """Devices `orch device replace` marked are out of drive selection until cleared
+        (ceph-volume reports them ``being_replaced``); only marked hosts are touched."""
+        marked = self.get_backend_setting(BEING_REPLACED_SETTING, {}) or {}
+        for host in set(marked) | self._hosts_with_marks:
+            paths = marked.get(host) or {}
+            for device in mem.get(host, ("", []))[1]:
+                device.being_replaced = device.path in paths
+        self._hosts_with_marks = set(marked)
 
     # ================================================================ refresh
     def _refresh(self, hosts: Sequence["HostSpec"], force: bool = False) -> Dict[str, Optional[str]]:

@@ -243,8 +243,10 @@ class HostsMixin:
             if h.hostname not in cached:
                 continue
             inv, ts = cached[h.hostname]
+            replaced = self.being_replaced(h.hostname)
             for dev in inv:
                 dev.setdefault("created", ts)
+                dev["being_replaced"] = dev.get("path") in replaced
             out.append(InventoryHost(h.hostname, Devices.from_json(inv), h.labels, h.addr))
         return out
 

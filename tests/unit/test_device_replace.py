@@ -105,3 +105,18 @@ def test_set_spec_affinity_needs_an_existing_osd_service_and_osds(orch):
         "Cannot find service 'osd.nope' in the inventory.")
     assert error_of(orch.set_osd_spec("mon", ["0"])).startswith("Cannot find service 'mon'")
     assert error_of(orch.set_osd_spec("osd.fast", ["99"])) == "Unable to find OSDs: ['99']"
+
+
+def test_a_device_being_replaced_shows_so_and_gets_no_new_osd_until_cleared(orch):
+    ids = osd_on(orch, "host1", "/dev/sdb")
+    ok(orch.replace_device("host1", "/dev/sdb"))
+    passes(orch, 8)
+
+    def sdb():
+        host = next(h for h in ok(orch.get_inventory()) if h.name == "host1")
+        return next(d for d in host.devices.devices if d.path == "/dev/sdb")
+
+    assert sdb().being_replaced is True
+    assert f"osd.{ids[0]}" not in daemons(orch, daemon_type="osd")
+    ok(orch.replace_device("host1", "/dev/sdb", clear=True))
+    assert sdb().being_replaced is False
