@@ -282,7 +282,9 @@ def echo_json_batches(batches: Iterable[Sequence[Any]]) -> None:
         if not batch:
             continue
         # one dumps per batch: a list's items are joined with ', ' inside its brackets
-        chunk = json.dumps([_to_json_1(o) for o in batch], sort_keys=True)[1:-1]
+        # (plain dicts, the cache rows, skip the `to_json` probe: 100,000 failed hasattr)
+        chunk = json.dumps([o if type(o) is dict else _to_json_1(o) for o in batch],
+                           sort_keys=True)[1:-1]
         click.echo(chunk if first else ', ' + chunk, nl=False)
         first = False
     click.echo(']')

@@ -67,17 +67,37 @@ def ls_entry_to_cache(hostname: str, entry: Dict[str, Any], refreshed: str) -> D
     if daemon_type == "osd":
         out["osdspec_affinity"] = affinity or "None"
     out["is_active"] = False
-    for key, value in (("ports", get("ports") or None), ("ip", get("ip")),
-                       ("rank", get("rank")), ("rank_generation", get("rank_generation")),
-                       ("systemd_unit", get("systemd_unit")), ("last_refresh", refreshed),
-                       ("created", get("created")), ("started", get("started")),
-                       ("last_deployed", get("deployed") or get("last_deployed")),
-                       ("last_configured", get("configured") or get("last_configured")),
-                       ("extra_container_args", get("extra_container_args") or None),
-                       ("extra_entrypoint_args", get("extra_entrypoint_args") or None)):
+    # spelled out, in to_json order (a loop over (key, value) pairs built a tuple per call)
+    value = get("ports")
+    if value:
+        out["ports"] = value
+    for key in _COPIED_MIDDLE:
+        value = get(key)
         if value is not None:
             out[key] = value
+    if refreshed is not None:
+        out["last_refresh"] = refreshed
+    for key in _COPIED_TIMES:
+        value = get(key)
+        if value is not None:
+            out[key] = value
+    value = get("deployed") or get("last_deployed")
+    if value is not None:
+        out["last_deployed"] = value
+    value = get("configured") or get("last_configured")
+    if value is not None:
+        out["last_configured"] = value
+    value = get("extra_container_args")
+    if value:
+        out["extra_container_args"] = value
+    value = get("extra_entrypoint_args")
+    if value:
+        out["extra_entrypoint_args"] = value
     return out
+
+
+_COPIED_MIDDLE = ("ip", "rank", "rank_generation", "systemd_unit")
+_COPIED_TIMES = ("created", "started")
 
 
 _DATE_KEYS = ("last_refresh", "created", "started", "last_deployed", "last_configured")

@@ -18,7 +18,6 @@ Prometheus and Grafana for Prometheus's, Alertmanager and Prometheus for Alertma
 from __future__ import annotations
 
 import errno
-import secrets
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ceph_orch_cli.cluster import certificates
@@ -55,6 +54,7 @@ class MonitoringAccessMixin(_Engine):
     # -- credentials ------------------------------------------------------------------------
     def _credentials(self, key: str) -> Tuple[str, str]:
         """(user, password); a random password is created and stored on first use."""
+        import secrets  # lazily: it starts OpenSSL (hmac -> hashlib), ~3.5 ms per command
         value = self.store.setting_default(
             f"backend/{key}",
             lambda: {"user": DEFAULT_USER, "password": secrets.token_urlsafe(18)})

@@ -11,7 +11,6 @@ milliseconds; the results are identical.
 """
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import logging
 import random
@@ -132,6 +131,8 @@ class HostSelector(Protocol):
 
 def shuffle_seed(service_name: str) -> int:
     """The per-service seed cephadm uses, so host order is stable for a service name."""
+    # lazily: importing hashlib starts OpenSSL (~3 ms) in every read-only command
+    import hashlib
     return int(hashlib.sha1(service_name.encode('utf-8')).hexdigest(), 16) % (2 ** 32)
 
 

@@ -91,15 +91,16 @@ class Device:
     def from_json(cls, input: Dict[str, Any]) -> 'Device':
         if not isinstance(input, dict):
             raise ValueError('Device: Expected dict. Got `{}...`'.format(json.dumps(input)[:10]))
-        kwargs: Dict[str, Any] = {}
-        for key in cls.report_fields:
-            if key == 'human_readable_type':
-                continue
-            value = input.get(key, None)
-            if key == 'created' and value:
-                value = str_to_datetime(value)
-            kwargs[key] = value
-        ret = cls(**kwargs)
+        # every report field but the derived human_readable_type, spelled out rather than
+        # looped over: a converging 5,000 x 24-disk fleet parses 240,000 devices
+        get = input.get
+        created = get('created')
+        ret = cls(path=get('path'), sys_api=get('sys_api'), available=get('available'),
+                  rejected_reasons=get('rejected_reasons'), lvs=get('lvs'),
+                  device_id=get('device_id'), lsm_data=get('lsm_data'),
+                  created=str_to_datetime(created) if created else created,
+                  ceph_device=get('ceph_device'), crush_device_class=get('crush_device_class'),
+                  being_replaced=get('being_replaced'))
         if ret.rejected_reasons:
             ret.rejected_reasons = sorted(ret.rejected_reasons)
         return ret

@@ -1165,14 +1165,17 @@ class _FieldSpec(ServiceSpec):
         # Type fields are plain attributes (ServiceSpec.__setattr__ only guards the container
         # argument lists, which are base fields), so they go straight into the instance dict:
         # listing 1,000 stored specs builds 27,000 of them.
+        # The defaults go in with one update (None, numbers, strings are immutable; each
+        # key keeps its _FIELDS position when overwritten below), then a fresh copy of
+        # every mutable default (never shared; an empty one needs no deep copy), then
+        # the given values.
         fields = self.__dict__
-        for name, default in self._FIELDS.items():
-            if name in own:
-                fields[name] = own[name]
-            elif isinstance(default, (list, dict, set)):
-                fields[name] = copy.deepcopy(default)  # never share a mutable default
-            else:
-                fields[name] = default                 # None, numbers, strings: immutable
+        fields.update(self._FIELDS)
+        for name in _mutable_fields(type(self)):
+            if name not in own:
+                default = fields[name]
+                fields[name] = copy.deepcopy(default) if default else type(default)()
+        fields.update(own)
         self._post_init(base)
 
     def _derive_service_id(self, service_id: Optional[str], own: Dict[str, Any]
@@ -1181,6 +1184,20 @@ class _FieldSpec(ServiceSpec):
 
     def _post_init(self, base: Dict[str, Any]) -> None:
         """Hook for defaults that depend on other fields."""
+
+
+_MUTABLE_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _mutable_fields(cls: type) -> Tuple[str, ...]:
+    """The ``_FIELDS`` of a spec class whose defaults are lists, dicts or sets (per class,
+    computed once)."""
+    found = _MUTABLE_FIELDS.get(cls)
+    if found is None:
+        found = tuple(n for n, d in cls._FIELDS.items()  # type: ignore[attr-defined]
+                      if isinstance(d, (list, dict, set)))
+        _MUTABLE_FIELDS[cls] = found
+    return found
 
 
 class NFSServiceSpec(_FieldSpec):
