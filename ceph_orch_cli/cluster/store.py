@@ -118,6 +118,19 @@ def _created_name(statement: str) -> Optional[str]:
     found = _CREATED_NAME.search(statement)
     return found.group(1) if found else None
 
+
+def _daemon_filter(hostname: Optional[str], service_name: Optional[str],
+                   daemon_type: Optional[str], daemon_id: Optional[str]
+                   ) -> Tuple[str, List[str]]:
+    """The WHERE clause (indexed columns only) and parameters of a daemon-cache query."""
+    clauses, params = [], []
+    for col, value in (("hostname", hostname), ("service_name", service_name),
+                       ("daemon_type", daemon_type), ("daemon_id", daemon_id)):
+        if value is not None:
+            clauses.append(f"{col} = ?")
+            params.append(value)
+    return ((" WHERE " + " AND ".join(clauses)) if clauses else ""), params
+
 class Store:
     """The SQLite state of one cluster. Cheap to open; safe to share between threads."""
 
@@ -477,13 +490,7 @@ class Store:
                     daemon_type: Optional[str] = None,
                     daemon_id: Optional[str] = None) -> List[Dict[str, Any]]:
         """DaemonDescription JSON dicts (plus ``last_refresh``) matching every given filter."""
-        clauses, params = [], []
-        for col, value in (("hostname", hostname), ("service_name", service_name),
-                           ("daemon_type", daemon_type), ("daemon_id", daemon_id)):
-            if value is not None:
-                clauses.append(f"{col} = ?")
-                params.append(value)
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        where, params = _daemon_filter(hostname, service_name, daemon_type, daemon_id)
         loads = json.loads
         with self._lock:
             # row by row: 100,000 daemons' JSON text is never held next to the parsed dicts
@@ -498,13 +505,7 @@ class Store:
         id), a batch at a time: listing 100,000 daemons never holds them all. SQLite's
         BINARY collation on UTF-8 text orders exactly as Python orders str. The store's lock
         is held until the iteration ends: consume it at once."""
-        clauses, params = [], []
-        for col, value in (("hostname", hostname), ("service_name", service_name),
-                           ("daemon_type", daemon_type), ("daemon_id", daemon_id)):
-            if value is not None:
-                clauses.append(f"{col} = ?")
-                params.append(value)
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        where, params = _daemon_filter(hostname, service_name, daemon_type, daemon_id)
         loads = json.loads
         with self._lock:
             cur = self._conn.execute(f"SELECT data FROM daemons{where} "

@@ -12,18 +12,16 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from pathlib import Path
 from typing import Dict, List
 
 import pytest
 import yaml
+from demo_cluster import DEMO, REPO, ok
+from demo_cluster import cluster, orch  # noqa: F401  (pytest fixtures)
 
 from ceph_orch_cli.backends import load_backend
 from ceph_orch_cli.deployment.loader import load_specs
-from ceph_orch_cli.orchestrator import raise_if_exception
 
-REPO = Path(__file__).resolve().parents[2]
-DEMO = (REPO / "specs" / "demo" / "cluster.yaml").read_text()
 FLEET = list(yaml.safe_load_all((REPO / "specs" / "demo" / "fleet.yaml").read_text()))
 ALL = [f"host{i}" for i in range(1, 7)]
 LABELS = {"mon": ["host1", "host2", "host3"], "rgw": ["host4", "host5"],
@@ -49,10 +47,6 @@ def test_the_shuffle_reproduces_cephadms_pinned_orders(name, order):
     assert shuffled(name, ["host1", "host2", "host3", "host4"]) == [f"host{i}" for i in order]
 
 
-def ok(result):
-    return raise_if_exception(result)
-
-
 def fleet_with(tmp_path, monkeypatch, **status: str) -> None:
     """Point the local backend at the demo fleet with some hosts' status changed."""
     entries = [dict(e, status=status[e["hostname"]]) if e["hostname"] in status else e
@@ -60,19 +54,6 @@ def fleet_with(tmp_path, monkeypatch, **status: str) -> None:
     path = tmp_path / "fleet.yaml"
     path.write_text(yaml.safe_dump_all(entries))
     monkeypatch.setenv("ORCH_FLEET", str(path))
-
-
-@pytest.fixture
-def orch(tmp_path, monkeypatch):
-    monkeypatch.delenv("ORCH_FLEET", raising=False)
-    monkeypatch.delenv("ORCH_TEST_CRASH_AFTER", raising=False)
-    return load_backend("local", tmp_path / "state")
-
-
-@pytest.fixture
-def cluster(orch):
-    ok(orch.apply(load_specs(DEMO)))
-    return orch
 
 
 def daemons(orch, service: str, dtype: str = "") -> Dict[str, str]:

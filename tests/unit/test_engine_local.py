@@ -2,37 +2,17 @@
 deploy, on the hosts Ceph would choose."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from demo_cluster import DEMO, REPO, ok
+from demo_cluster import cluster, orch  # noqa: F401  (pytest fixtures)
 
 from ceph_orch_cli.backends import KNOWN_BACKENDS, load_backend
 from ceph_orch_cli.cluster.scheduling import HostAssignment
 from ceph_orch_cli.deployment.hostspec import HostSpec
 from ceph_orch_cli.deployment.loader import load_specs
 from ceph_orch_cli.deployment.service_spec import ServiceSpec
-from ceph_orch_cli.orchestrator import DeviceLightLoc, raise_if_exception
+from ceph_orch_cli.orchestrator import DeviceLightLoc
 from ceph_orch_cli.orchestrator.errors import OrchestratorError, OrchestratorValidationError
-
-REPO = Path(__file__).resolve().parents[2]
-DEMO = (REPO / "specs" / "demo" / "cluster.yaml").read_text()
-
-
-def ok(result):
-    return raise_if_exception(result)
-
-
-@pytest.fixture
-def orch(tmp_path, monkeypatch):
-    monkeypatch.delenv("ORCH_FLEET", raising=False)
-    monkeypatch.delenv("ORCH_TEST_CRASH_AFTER", raising=False)
-    return load_backend("local", tmp_path / "state")
-
-
-@pytest.fixture
-def cluster(orch):
-    ok(orch.apply(load_specs(DEMO)))
-    return orch
 
 
 def by_service(orch):
