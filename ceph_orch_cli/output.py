@@ -267,13 +267,11 @@ def to_format(what: Any, fmt: str, many: bool) -> str:
     raise FormatNotImplemented(f'unsupported format type: {fmt}')
 
 
-def echo_json_batches(batches: Iterable[Sequence[Any]]) -> None:
-    """Print ``to_format(<all items>, 'json', many=True)`` a batch at a time.
-
-    The same text (``json.dumps`` of a list joins its items with ``', '``), without holding
-    every item, every item's dict and the whole document at once: `orch ps --format json`
-    on 100,000 daemons is ~100 MB of text.
-    """
+def echo_json_texts(batches: Iterable[Sequence[str]]) -> None:
+    """Print a JSON list of items already encoded (``json.dumps`` of each), a batch at a
+    time: the text ``json.dumps`` of the whole list prints (items joined with ``', '``),
+    without holding every item and the whole document at once (`orch ps --format json` on
+    100,000 daemons is ~100 MB of text)."""
     import click
 
     first = True
@@ -281,10 +279,7 @@ def echo_json_batches(batches: Iterable[Sequence[Any]]) -> None:
     for batch in batches:
         if not batch:
             continue
-        # one dumps per batch: a list's items are joined with ', ' inside its brackets
-        # (plain dicts, the cache rows, skip the `to_json` probe: 100,000 failed hasattr)
-        chunk = json.dumps([o if type(o) is dict else _to_json_1(o) for o in batch],
-                           sort_keys=True)[1:-1]
+        chunk = ', '.join(batch)
         click.echo(chunk if first else ', ' + chunk, nl=False)
         first = False
     click.echo(']')

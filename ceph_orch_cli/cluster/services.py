@@ -44,17 +44,6 @@ DEFAULT_PLACEMENTS = {
 }
 
 
-def _as_to_json(rows: List[Dict[str, Any]], events: Dict[str, List[str]]) -> None:
-    """Cache rows, in place, as ``DaemonDescription.to_json()``: their event lines added."""
-    for d in rows:
-        # kept in the cache for redeploys, but not part of DaemonDescription.to_json
-        d.pop("extra_container_args", None)
-        d.pop("extra_entrypoint_args", None)
-        evs = events.get(d.get("daemon_name", ""))
-        if evs:
-            d["events"] = evs
-
-
 class ServicesMixin:
     """Service, daemon, apply and plan methods of the Orchestrator interface."""
 
@@ -144,28 +133,15 @@ class ServicesMixin:
                 out.append(dd_from_cache(d, events.get(d.get("daemon_name", "")), memo))
         return out
 
-    def daemons_json(self, service_name: Optional[str] = None, daemon_type: Optional[str] = None,
-                     daemon_id: Optional[str] = None, host: Optional[str] = None) -> List[Dict[str, Any]]:
-        """``[DaemonDescription.to_json()]`` straight from the cache, for ``orch ps --format
-        json`` on 100k daemons: no objects, no date parsing (not part of Ceph's interface)."""
-        rows = self.store.get_daemons(hostname=host, service_name=service_name,
-                                      daemon_type=daemon_type, daemon_id=daemon_id)
-        found = self.store.event_lines(
-            "daemon", None if len(rows) > 20000 else [d.get("daemon_name", "") for d in rows])
-        _as_to_json(rows, found)
-        return rows
-
-    def daemons_json_batches(self, service_name: Optional[str] = None,
-                             daemon_type: Optional[str] = None, daemon_id: Optional[str] = None,
-                             host: Optional[str] = None) -> Iterator[List[Dict[str, Any]]]:
-        """``daemons_json`` in ``orch ps`` order (type, host, id), a batch at a time:
-        `orch ps --format json` on 100k daemons in flat memory (not part of Ceph's
+    def daemons_json_text(self, service_name: Optional[str] = None,
+                          daemon_type: Optional[str] = None, daemon_id: Optional[str] = None,
+                          host: Optional[str] = None) -> Iterator[List[str]]:
+        """``json.dumps(d.to_json(), sort_keys=True)`` of each daemon ``list_daemons`` would
+        return, in ``orch ps`` order (type, host, id), a batch at a time: `orch ps --format
+        json` on 100,000 daemons as stored text, in flat memory (not part of Ceph's
         interface)."""
-        for rows in self.store.daemons_in_ps_order(hostname=host, service_name=service_name,
-                                                   daemon_type=daemon_type, daemon_id=daemon_id):
-            _as_to_json(rows, self.store.event_lines(
-                "daemon", [d.get("daemon_name", "") for d in rows]))
-            yield rows
+        return self.store.daemons_listing_text(hostname=host, service_name=service_name,
+                                               daemon_type=daemon_type, daemon_id=daemon_id)
 
     def _daemon_events(self, rows: List[Dict[str, Any]],
                        memo: Dict[str, Any]) -> Dict[str, List[OrchestratorEvent]]:

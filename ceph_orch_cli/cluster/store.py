@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
+from ceph_orch_cli.cluster import daemon_listing
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
 DB_NAME = "orch.db"
@@ -68,11 +69,24 @@ MIGRATIONS: List[Sequence[str]] = [
         "CREATE TABLE upgrade_state (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)",
         "CREATE TABLE tuned_profiles (profile_name TEXT PRIMARY KEY, spec TEXT NOT NULL)",
     ),
+    (
+        # `orch ps --format json` prints `data` as it is (see daemon_listing_text): the fields
+        # kept for redeploys move to `extra`; `events_at` is where the events splice in (NULL:
+        # a row written before this version, re-encoded when listed)
+        "ALTER TABLE daemons ADD COLUMN extra TEXT",
+        "ALTER TABLE daemons ADD COLUMN events_at INTEGER",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: compact, no cycle check: the daemon cache writes one document per daemon
 _dumps = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
+
+_INSERT_DAEMON = ("INSERT OR REPLACE INTO daemons (daemon_name, hostname, service_name, "
+                  "daemon_type, daemon_id, data, extra, events_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+
+_EVENT_LINE = ("created || ' ' || kind || ':' || subject || ' [' || level || '] \"' || "
+               "message || '\"'")
 
 
 def now_str() -> str:
@@ -491,35 +505,51 @@ class Store:
                     daemon_id: Optional[str] = None) -> List[Dict[str, Any]]:
         """DaemonDescription JSON dicts (plus ``last_refresh``) matching every given filter."""
         where, params = _daemon_filter(hostname, service_name, daemon_type, daemon_id)
-        loads = json.loads
+        decode = daemon_listing.decode
         with self._lock:
             # row by row: 100,000 daemons' JSON text is never held next to the parsed dicts
-            cur = self._conn.execute(f"SELECT data FROM daemons{where}", params)
-            return [loads(r[0]) for r in cur]
+            cur = self._conn.execute(f"SELECT data, extra FROM daemons{where}", params)
+            return [decode(data, extra) for data, extra in cur]
 
-    def daemons_in_ps_order(self, hostname: Optional[str] = None,
-                            service_name: Optional[str] = None,
-                            daemon_type: Optional[str] = None, daemon_id: Optional[str] = None,
-                            batch: int = 2000) -> Iterator[List[Dict[str, Any]]]:
-        """What ``get_daemons`` returns, sorted as ``orch ps`` lists daemons (type, host,
-        id), a batch at a time: listing 100,000 daemons never holds them all. SQLite's
-        BINARY collation on UTF-8 text orders exactly as Python orders str. The store's lock
-        is held until the iteration ends: consume it at once."""
+    def daemons_listing_text(self, hostname: Optional[str] = None,
+                             service_name: Optional[str] = None,
+                             daemon_type: Optional[str] = None, daemon_id: Optional[str] = None,
+                             batch: int = 2000) -> Iterator[List[str]]:
+        """``json.dumps(DaemonDescription.to_json(), sort_keys=True)`` of every daemon
+        matching the filters, events included, in ``orch ps`` order (type, host, id; SQLite's
+        BINARY collation on UTF-8 text orders as Python orders str), a batch at a time:
+        listing 100,000 daemons parses no JSON and never holds them all. The store's lock is
+        held until the iteration ends: consume it at once."""
         where, params = _daemon_filter(hostname, service_name, daemon_type, daemon_id)
-        loads = json.loads
+        with_events, reencode = daemon_listing.with_events, daemon_listing.reencode
+        # one row per (daemon, event), events oldest first: no query per daemon
+        sql = (f"SELECT daemon_name, data, events_at, {_EVENT_LINE} FROM daemons "
+               "LEFT JOIN events ON kind = 'daemon' AND subject = daemon_name"
+               f"{where} ORDER BY daemon_type, hostname, daemon_id, id")
+        out: List[str] = []
+        name: Optional[str] = None
+        text, at, lines = "", None, []  # type: Tuple[str, Optional[int], List[str]]
         with self._lock:
-            cur = self._conn.execute(f"SELECT data FROM daemons{where} "
-                                     "ORDER BY daemon_type, hostname, daemon_id", params)
-            while True:
-                rows = cur.fetchmany(batch)
-                if not rows:
-                    return
-                yield [loads(r[0]) for r in rows]
+            for row_name, row_text, row_at, line in self._conn.execute(sql, params):
+                if row_name != name:
+                    if name is not None:
+                        out.append(reencode(text, lines) if at is None
+                                   else with_events(text, at, lines))
+                        if len(out) >= batch:
+                            yield out
+                            out = []
+                    name, text, at, lines = row_name, row_text, row_at, []
+                if line is not None:
+                    lines.append(line)
+            if name is not None:
+                out.append(reencode(text, lines) if at is None else with_events(text, at, lines))
+            if out:
+                yield out
 
     def get_daemons_except(self, daemon_type: str) -> List[Dict[str, Any]]:
-        loads = json.loads
-        return [loads(r[0]) for r in
-                self.query("SELECT data FROM daemons WHERE daemon_type != ?", (daemon_type,))]
+        decode = daemon_listing.decode
+        return [decode(data, extra) for data, extra in self.query(
+            "SELECT data, extra FROM daemons WHERE daemon_type != ?", (daemon_type,))]
 
     def count_daemons_by_service_host(self, daemon_type: str) -> Dict[Tuple[str, str], int]:
         return {(r[0], r[1]): r[2] for r in self.query(
@@ -552,16 +582,16 @@ class Store:
 
     @staticmethod
     def _daemon_params(hostname: str, daemons: Iterable[Dict[str, Any]]) -> List[Tuple[Any, ...]]:
-        dumps = _dumps
+        encode = daemon_listing.encode
         return [(f"{d['daemon_type']}.{d['daemon_id']}", hostname, d.get("service_name") or "",
-                 d["daemon_type"], str(d["daemon_id"]), dumps(d)) for d in daemons]
+                 d["daemon_type"], str(d["daemon_id"]), *encode(d)) for d in daemons]
 
     def replace_host_daemons(self, hostname: str, daemons: Sequence[Dict[str, Any]],
                              refreshed: Optional[str] = None) -> None:
         """The host's daemon list as just read from it: replaces what was cached."""
         with self.transaction() as c:
             c.execute("DELETE FROM daemons WHERE hostname = ?", (hostname,))
-            c.executemany("INSERT OR REPLACE INTO daemons VALUES (?, ?, ?, ?, ?, ?)",
+            c.executemany(_INSERT_DAEMON,
                           self._daemon_params(hostname, daemons))
             c.execute("INSERT OR REPLACE INTO daemon_refresh VALUES (?, ?)",
                       (hostname, refreshed or now_str()))
@@ -577,13 +607,13 @@ class Store:
             params.extend(self._daemon_params(hostname, dds))
         with self.transaction() as c:
             c.executemany("DELETE FROM daemons WHERE hostname = ?", [(h,) for h in daemons])
-            c.executemany("INSERT OR REPLACE INTO daemons VALUES (?, ?, ?, ?, ?, ?)", params)
+            c.executemany(_INSERT_DAEMON, params)
             c.executemany("INSERT OR REPLACE INTO daemon_refresh VALUES (?, ?)",
                           [(h, ts) for h in daemons])
 
     def upsert_daemons(self, hostname: str, daemons: Sequence[Dict[str, Any]]) -> None:
         with self.transaction() as c:
-            c.executemany("INSERT OR REPLACE INTO daemons VALUES (?, ?, ?, ?, ?, ?)",
+            c.executemany(_INSERT_DAEMON,
                           self._daemon_params(hostname, daemons))
 
     def delete_daemons(self, names: Sequence[str]) -> None:
@@ -681,8 +711,7 @@ class Store:
     def event_lines(self, kind: str, subjects: Optional[Sequence[str]] = None) -> Dict[str, List[str]]:
         """subject -> events as OrchestratorEvent JSON lines (``<created> <kind>:<subject>
         [<level>] "<message>"``), oldest first, formatted by SQLite in one pass."""
-        line = ("created || ' ' || kind || ':' || subject || ' [' || level || '] \"' || "
-                "message || '\"'")
+        line = _EVENT_LINE
         out: Dict[str, List[str]] = {}
         if subjects is None:
             batches: List[Optional[List[str]]] = [None]

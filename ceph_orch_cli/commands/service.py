@@ -86,10 +86,10 @@ def ps(ctx: click.Context, hostname: Optional[str], service_name: Optional[str],
     from ceph_orch_cli.orchestrator import DaemonDescriptionStatus
 
     orch = orch_of(ctx)
-    if fmt == 'json' and not refresh and hasattr(orch, 'daemons_json_batches'):
-        # the engine's cache rows already are DaemonDescription.to_json(), and SQLite sorts
-        # them: 100,000 daemons without an object each, a batch in memory at a time
-        output.echo_json_batches(orch.daemons_json_batches(
+    if fmt == 'json' and not refresh and hasattr(orch, 'daemons_json_text'):
+        # the engine stores each daemon as the text printed here, in an index in this order:
+        # 100,000 daemons without an object or a JSON parse each, a batch at a time
+        output.echo_json_texts(orch.daemons_json_text(
             service_name, daemon_type, daemon_id=daemon_id, host=hostname))
         return
     daemons = call(orch.list_daemons(service_name, daemon_type, daemon_id=daemon_id,

@@ -2,6 +2,8 @@
 deploy, on the hosts Ceph would choose."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from demo_cluster import DEMO, REPO, ok
 from demo_cluster import cluster, orch  # noqa: F401  (pytest fixtures)
@@ -313,11 +315,11 @@ def test_progress_is_reported_while_converging(orch):
 
 
 def test_ps_json_fast_path_matches_the_descriptions(cluster):
-    fast = {d["daemon_name"]: d for d in cluster.daemons_json(service_name="mon")}
-    slow = {d.name(): d.to_json() for d in ok(cluster.list_daemons(service_name="mon"))}
-    assert fast.keys() == slow.keys() == {"mon.host1", "mon.host2", "mon.host3"}
-    for name in fast:
-        assert list(fast[name].items()) == list(slow[name].items())  # same keys, same order
+    fast = {json.loads(t)["daemon_name"]: t
+            for batch in cluster.daemons_json_text(service_name="mon") for t in batch}
+    slow = {d.name(): json.dumps(d.to_json(), sort_keys=True)
+            for d in ok(cluster.list_daemons(service_name="mon"))}
+    assert fast == slow and fast.keys() == {"mon.host1", "mon.host2", "mon.host3"}
 
 
 def test_a_daemon_type_the_fleet_marks_broken_reports_error(tmp_path, monkeypatch):

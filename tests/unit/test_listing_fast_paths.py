@@ -67,13 +67,14 @@ def test_ps_json_prints_what_the_daemon_descriptions_print(state, args, filters)
 
 def test_ps_json_batches_join_into_one_document(state):
     orch = load_backend("local", state)
-    batches = list(orch.store.daemons_in_ps_order(batch=3))
+    batches = list(orch.store.daemons_listing_text(batch=3))
     assert len(batches) > 2 and all(len(b) <= 3 for b in batches)
     runner = CliRunner()
+    items = [{"b": 1}, {"a": [2, 3]}, {"c": None}]
     with runner.isolation() as (out, _err, *_):
-        output.echo_json_batches([[{"b": 1}], [], [{"a": [2, 3]}, {"c": None}]])
+        output.echo_json_texts([[json.dumps(items[0])], [], [json.dumps(i) for i in items[1:]]])
         printed = out.getvalue().decode()
-    assert printed == json.dumps([{"b": 1}, {"a": [2, 3]}, {"c": None}], sort_keys=True) + "\n"
+    assert printed == json.dumps(items, sort_keys=True) + "\n"
 
 
 def test_ls_counts_what_a_scan_of_every_daemon_counts(state):

@@ -178,3 +178,42 @@ def test_reading_while_another_process_holds_the_write_lock(tmp_path, monkeypatc
     finally:
         writer.rollback()
         writer.close()
+
+
+def test_a_version_1_daemon_cache_is_migrated_and_lists_the_same(tmp_path):
+    """Schema 1 kept each daemon as compact JSON with the redeploy fields inline; after the
+    upgrade those rows still list (re-encoded) and read back whole, next to new rows."""
+    import json
+
+    from ceph_orch_cli.cluster.store import MIGRATIONS
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    conn = sqlite3.connect(state / "orch.db", isolation_level=None)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.execute("INSERT INTO schema_version VALUES (1)")
+    for ddl in MIGRATIONS[0]:
+        conn.execute(ddl)
+    old = {"daemon_type": "crash", "daemon_id": "h1", "daemon_name": "crash.h1",
+           "hostname": "h1", "status": 1, "extra_container_args": ["--cpus=2"]}
+    conn.execute("INSERT INTO daemons VALUES ('crash.h1', 'h1', 'crash', 'crash', 'h1', ?)",
+                 (json.dumps(old, separators=(",", ":")),))
+    conn.execute("INSERT INTO events (kind, subject, level, message, created) VALUES "
+                 "('daemon', 'crash.h1', 'INFO', 'Deployed crash.h1 on host ''h1''', "
+                 "'2026-01-01T00:00:00.000000Z')")
+    conn.close()
+
+    store = Store(state)
+    try:
+        assert store.query("SELECT version FROM schema_version")[0][0] == SCHEMA_VERSION
+        new = {"daemon_type": "mon", "daemon_id": "h1", "daemon_name": "mon.h1", "hostname": "h1",
+               "extra_entrypoint_args": ["--x"]}
+        store.upsert_daemons("h1", [new])
+        listed = [t for batch in store.daemons_listing_text() for t in batch]
+        shown_old = {k: v for k, v in old.items() if k != "extra_container_args"}
+        shown_old["events"] = ['2026-01-01T00:00:00.000000Z daemon:crash.h1 [INFO] '
+                               '"Deployed crash.h1 on host \'h1\'"']
+        shown_new = {k: v for k, v in new.items() if k != "extra_entrypoint_args"}
+        assert listed == [json.dumps(shown_old, sort_keys=True), json.dumps(shown_new, sort_keys=True)]
+        assert sorted(store.get_daemons(), key=lambda d: d["daemon_type"]) == [old, new]
+    finally:
+        store.close()

@@ -31,6 +31,7 @@ _DECIMAL_RE = re.compile(r'\d+\.\d+')
 # first, exactly as Ceph's depth-first walk over the JSON report does.
 _FIELDS_BEFORE_SYS_API = ('ceph_device', 'rejected_reasons', 'available', 'path')
 _FIELDS_AFTER_SYS_API = ('lvs', 'device_id', 'lsm_data', 'crush_device_class', 'being_replaced')
+_REPORT_FIELDS = frozenset(Device.report_fields)
 
 
 class _MatchInvalid(Exception):
@@ -58,16 +59,16 @@ def _find(node: Any, key: str) -> Any:
 
 def _device_value(device: Device, key: str) -> Any:
     """What Ceph's ``findkeys(device.to_json(), key)`` yields first, without building the JSON."""
-    if key in Device.report_fields:
+    if key in _REPORT_FIELDS:
         return device.to_json()[key]
     for name in _FIELDS_BEFORE_SYS_API:
         value = getattr(device, name)
-        if isinstance(value, (dict, list)):
+        if value and isinstance(value, (dict, list)):  # an empty one holds nothing
             found = _find(value, key)
             if found is not _MISSING:
                 return found
     sys_api = device.sys_api
-    if isinstance(sys_api, dict) and key in sys_api:
+    if type(sys_api) is dict and key in sys_api:
         return sys_api[key]
     if isinstance(sys_api, (dict, list)):
         found = _find(sys_api, key)
