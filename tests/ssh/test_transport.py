@@ -2,11 +2,13 @@
 a dead pooled connection replaced once, and every remote word quoted."""
 from __future__ import annotations
 
+import shlex
 import stat
 
 import paramiko
 import pytest
 
+from ceph_orch_cli.backends.ssh import driver as driver_module
 from ceph_orch_cli.backends.ssh.driver import SSHHostDriver
 from ceph_orch_cli.backends.ssh.keys import SSHFiles
 from ceph_orch_cli.backends.ssh.pool import ConnectionPool
@@ -103,6 +105,22 @@ def test_the_agent_is_uploaded_only_when_missing(hosts, state_dir):
     assert uploaded.stat().st_mtime_ns == before
 
 
+def test_the_agent_starts_from_cached_bytecode(hosts, state_dir):
+    """Sessions load the agent as a module, so the host's Python keeps its bytecode instead
+    of compiling it at every `orch` run (unless the host's environment forbids it)."""
+    host1 = hosts.hosts[0]
+    driver = make_driver(state_dir)
+    driver.learn_host_key(host1.spec())
+    [uploaded] = (host1.root / "var/lib/ceph-orch").glob("agent.*.py")
+    if "PYTHONDONTWRITEBYTECODE" in (host1.dir / "sshd_config").read_text():
+        pytest.skip("the test host's environment forbids bytecode")
+    [cached] = (uploaded.parent / "__pycache__").glob(uploaded.stem + ".*.pyc")
+    before = cached.stat().st_mtime_ns
+    driver.close()
+    assert make_driver(state_dir).check_host(host1.spec())["hostname"] == "host1"
+    assert cached.stat().st_mtime_ns == before
+
+
 def test_a_wrong_key_fails_authentication_without_showing_it(hosts, state_dir, tmp_path):
     import subprocess
 
@@ -146,7 +164,11 @@ def test_calls_share_one_long_running_agent_which_is_restarted_when_it_dies(host
 
 
 def test_a_non_root_user_runs_the_agent_through_sudo_with_its_environment(tmp_path):
-    """sudo resets the environment, so what sshd gave the agent is passed on explicitly."""
+    """sudo resets the environment, so what sshd gave the agent is passed on explicitly,
+    both by the probe that becomes the agent and by a restart of the agent."""
+    import os
+    import subprocess
+
     from ceph_orch_cli.backends.ssh.transport import Target
 
     class Conn:  # the probe's answer, as a host with an agent already installed gives it
@@ -154,14 +176,32 @@ def test_a_non_root_user_runs_the_agent_through_sudo_with_its_environment(tmp_pa
         agent_path = None
         sent = []
 
-        def run_raw(self, command, stdin=b"", timeout=0):
+        def start_session(self, command, preamble_lines, timeout=0):
             self.sent.append(command)
-            return 0, b"present\n/var/lib/ceph-orch/agent.x.py\n/usr/bin/python3\n\npodman\n\n", b""
+            return ["present", "/var/lib/ceph-orch/agent.x.py", "/usr/bin/python3", "", "podman", ""]
 
     driver = make_driver(tmp_path, key_path=tmp_path / "unused")
     conn = Conn()
     driver._ensure_agent(conn)
     assert not conn.sent[0].startswith("sudo")  # the probe only reads the environment
     assert quote_command(conn.agent_argv + ["serve"], conn.target.user) == (
-        "sudo -n env ORCH_AGENT_ROOT=/ ORCH_CONTAINER_ENGINE=podman /usr/bin/python3 "
-        "/var/lib/ceph-orch/agent.x.py serve")
+        "sudo -n env ORCH_AGENT_ROOT=/ ORCH_CONTAINER_ENGINE=podman /usr/bin/python3 -S -c "
+        f"{shlex.quote(driver_module._LAUNCH)} /var/lib/ceph-orch/agent.x.py serve")
+
+    # the probe itself, run by sh with a sudo that shows what it was asked to run
+    root, bin_dir = tmp_path / "root", tmp_path / "bin"
+    (root / "var/lib/ceph-orch").mkdir(parents=True)
+    (root / "var/lib/ceph-orch/agent.abc.py").write_text("")
+    bin_dir.mkdir()
+    (bin_dir / "sudo").write_text('#!/bin/sh\nprintf "%s\\n" sudo "$@"\n')
+    (bin_dir / "sudo").chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "ORCH_AGENT_ROOT": str(root),
+           "ORCH_CONTAINER_ENGINE": "/opt/engine with space"}
+    out = subprocess.run(["sh", "-c", driver_module._PROBE, "sh", "abc", "sudo", "LAUNCH"],
+                         env=env, capture_output=True, text=True, check=True).stdout.split("\n")
+    agent = f"{root}/var/lib/ceph-orch/agent.abc.py"
+    assert out[:6] == ["present", agent, out[2], str(root), "/opt/engine with space", ""]
+    assert os.path.isabs(out[2])
+    assert out[6:-1] == ["sudo", "-n", "env", f"ORCH_AGENT_ROOT={root}",
+                         "ORCH_CONTAINER_ENGINE=/opt/engine with space", out[2], "-S", "-c", "LAUNCH",
+                         agent, "serve"]

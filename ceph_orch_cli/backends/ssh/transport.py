@@ -205,7 +205,7 @@ class Connection:
         if session is not None:
             session.close()
 
-    def _start_session(self, argv: Sequence[str]) -> Any:
+    def _start_session(self, command: str) -> "_AgentChannel":
         import paramiko
 
         transport = self.client.get_transport()
@@ -213,10 +213,48 @@ class Connection:
             raise ConnectionLost("connection closed")
         try:
             channel = transport.open_session(timeout=self.target.connect_timeout)
-            channel.exec_command(quote_command(argv, self.target.user))
+            channel.exec_command(command)
         except (paramiko.SSHException, EOFError, OSError) as exc:
             raise ConnectionLost(str(exc) or type(exc).__name__) from exc
         return _AgentChannel(channel)
+
+    def start_session(self, command: str, preamble_lines: int, timeout: float) -> List[str]:
+        """Start the agent session with a command (built and quoted by this package) that
+        first prints ``preamble_lines`` lines, what it learnt of the host, and then, when it
+        can, becomes ``agent serve`` on the same channel: one exec instead of a probe and
+        then the agent. Returns those lines; when the command ended instead, the next
+        ``request`` starts the agent itself.
+
+        ``ConnectionLost`` when no channel could be opened; ``HostUnreachable`` when the
+        connection died or stayed silent; ``AgentSessionEnded`` (with what the command
+        wrote on stderr) when it ended before printing every line.
+        """
+        import paramiko
+
+        with self._session_lock:
+            self._drop_session()
+            session = self._start_session(command)
+            lines: List[str] = []
+            try:
+                session.channel.settimeout(timeout)
+                for _ in range(preamble_lines):
+                    line = session.read_line()
+                    if not line.endswith(b"\n"):
+                        err = session.channel.recv_stderr(65536) if session.channel.recv_stderr_ready() else b""
+                        session.close()
+                        raise AgentSessionEnded(err.decode(errors="replace").strip()[-300:]
+                                                or "the command ended early")
+                    lines.append(line[:-1].decode(errors="replace"))
+            except socket.timeout as exc:
+                session.close()
+                raise HostUnreachable(self.target.hostname,
+                                      f"no answer from the host after {timeout:.0f}s") from exc
+            except (paramiko.SSHException, EOFError, OSError) as exc:
+                session.close()
+                raise HostUnreachable(self.target.hostname,
+                                      f"connection lost: {exc or type(exc).__name__}") from exc
+            self._session = session
+            return lines
 
     def request(self, argv: Sequence[str], message: Dict[str, Any],
                 timeout: float = DEFAULT_COMMAND_TIMEOUT) -> Dict[str, Any]:
@@ -234,7 +272,7 @@ class Connection:
         line = (json.dumps(message) + "\n").encode()
         with self._session_lock:
             if self._session is None or self._session.closed:
-                self._session = self._start_session(argv)
+                self._session = self._start_session(quote_command(argv, self.target.user))
             session = self._session
             channel = session.channel
             try:
@@ -385,6 +423,53 @@ def load_private_key(path: Path) -> "paramiko.PKey":
                                 "private key (ed25519, ecdsa, rsa)") from None
 
 
+class _NoDelaySocket(socket.socket):
+    """A TCP socket that neither delays what it sends nor the ACKs of what it receives.
+
+    Requests and answers are single small SSH packets. With Nagle's algorithm on, a packet
+    that follows an unacknowledged one waits for the peer's delayed ACK (40 ms on Linux), so
+    TCP_NODELAY is set, as OpenSSH (for sessions) and asyncssh, cephadm's SSH library, do.
+    sshd keeps Nagle on for sessions without a terminal, so our side also acknowledges at
+    once (TCP_QUICKACK, which Linux clears by itself, hence before every read): each new
+    channel otherwise waited ~40 ms for sshd's output to be released."""
+
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        if _QUICKACK is not None:
+            try:
+                self.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
+            except OSError:
+                pass
+        return super().recv(bufsize, flags)
+
+
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)  # Linux only
+
+
+def _open_socket(target: Target) -> socket.socket:
+    """The TCP connection to the host (each address tried in turn, as paramiko would)."""
+    error: Optional[OSError] = None
+    for family, kind, proto, _, address in socket.getaddrinfo(
+            target.address, target.port, type=socket.SOCK_STREAM):
+        sock = _NoDelaySocket(family, kind, proto)
+        try:
+            sock.settimeout(target.connect_timeout)
+            sock.connect(address)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+    raise error or OSError(f"no address for {target.address}")
+
+
+def _close_quietly(sock: Optional[socket.socket]) -> None:
+    if sock is not None:
+        try:
+            sock.close()
+        except OSError:
+            pass
+
+
 def connect(target: Target, key: "paramiko.PKey", known_hosts: KnownHosts,
             trust_new_key: bool = False) -> Connection:
     """Open and authenticate one connection, checking the host key against ``known_hosts``.
@@ -408,26 +493,32 @@ def connect(target: Target, key: "paramiko.PKey", known_hosts: KnownHosts,
             known_hosts.add(target.known_hosts_name, host_key)
 
     client.set_missing_host_key_policy(_FirstAdd())
+    sock: Optional[socket.socket] = None
     try:
+        sock = _open_socket(target)
         client.connect(
-            target.address, port=target.port, username=target.user, pkey=key,
+            target.address, port=target.port, username=target.user, pkey=key, sock=sock,
             timeout=target.connect_timeout, banner_timeout=target.connect_timeout,
             auth_timeout=target.connect_timeout, allow_agent=False, look_for_keys=False,
         )
     except HostUnreachable:
         client.close()
+        _close_quietly(sock)
         raise
     except paramiko.BadHostKeyException:
         client.close()
+        _close_quietly(sock)
         raise HostUnreachable(target.hostname, changed_key_message(target)) from None
     except paramiko.AuthenticationException:
         client.close()
+        _close_quietly(sock)
         raise HostUnreachable(
             target.hostname,
             f"authentication as {target.user} failed; add the key from `orch ssh get-pub-key` "
             f"to ~{target.user}/.ssh/authorized_keys on the host") from None
     except (paramiko.SSHException, EOFError, OSError) as exc:
         client.close()
+        _close_quietly(sock)
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else (str(exc) or type(exc).__name__)
         raise HostUnreachable(target.hostname, f"{target.address}:{target.port}: {reason}") from None
     transport = client.get_transport()
