@@ -229,32 +229,39 @@ class Connection:
         connection died or stayed silent; ``AgentSessionEnded`` (with what the command
         wrote on stderr) when it ended before printing every line.
         """
-        import paramiko
-
         with self._session_lock:
             self._drop_session()
             session = self._start_session(command)
-            lines: List[str] = []
-            try:
-                session.channel.settimeout(timeout)
-                for _ in range(preamble_lines):
-                    line = session.read_line()
-                    if not line.endswith(b"\n"):
-                        err = session.channel.recv_stderr(65536) if session.channel.recv_stderr_ready() else b""
-                        session.close()
-                        raise AgentSessionEnded(err.decode(errors="replace").strip()[-300:]
-                                                or "the command ended early")
-                    lines.append(line[:-1].decode(errors="replace"))
-            except socket.timeout as exc:
-                session.close()
-                raise HostUnreachable(self.target.hostname,
-                                      f"no answer from the host after {timeout:.0f}s") from exc
-            except (paramiko.SSHException, EOFError, OSError) as exc:
-                session.close()
-                raise HostUnreachable(self.target.hostname,
-                                      f"connection lost: {exc or type(exc).__name__}") from exc
+            session.channel.settimeout(timeout)
+            lines = [self._read_line(session, timeout, "the command ended early")[:-1]
+                     for _ in range(preamble_lines)]
             self._session = session
-            return lines
+            return [line.decode(errors="replace") for line in lines]
+
+    def _read_line(self, session: "_AgentChannel", timeout: float, ended: str) -> bytes:
+        """One whole line from a session, else the session is closed and the reason raised:
+        ``HostUnreachable`` (silence, a lost connection) or ``AgentSessionEnded`` (the
+        command ended: what it wrote on stderr, else ``ended``)."""
+        import paramiko
+
+        try:
+            line = session.read_line()
+        except socket.timeout as exc:
+            session.close()
+            raise HostUnreachable(self.target.hostname,
+                                  f"no answer from the agent after {timeout:.0f}s") from exc
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            session.close()
+            raise HostUnreachable(self.target.hostname,
+                                  f"connection lost during a command: {exc or type(exc).__name__}") from exc
+        if not line.endswith(b"\n"):
+            channel = session.channel
+            err = channel.recv_stderr(65536) if channel.recv_stderr_ready() else b""
+            session.close()
+            if not self.alive:
+                raise HostUnreachable(self.target.hostname, "connection lost during a command")
+            raise AgentSessionEnded(err.decode(errors="replace").strip()[-500:] or ended)
+        return line
 
     def request(self, argv: Sequence[str], message: Dict[str, Any],
                 timeout: float = DEFAULT_COMMAND_TIMEOUT) -> Dict[str, Any]:
@@ -281,24 +288,7 @@ class Connection:
             except (paramiko.SSHException, EOFError, OSError) as exc:
                 self._drop_session()
                 raise ConnectionLost(str(exc) or type(exc).__name__) from exc
-            try:
-                answer = session.read_line()
-            except socket.timeout as exc:
-                self._drop_session()
-                raise HostUnreachable(self.target.hostname,
-                                      f"no answer from the agent after {timeout:.0f}s") from exc
-            except (paramiko.SSHException, EOFError, OSError) as exc:
-                self._drop_session()
-                raise HostUnreachable(self.target.hostname,
-                                      f"connection lost during a command: {exc or type(exc).__name__}") from exc
-            if not answer.endswith(b"\n"):
-                err = b""
-                if channel.recv_stderr_ready():
-                    err = channel.recv_stderr(65536)
-                self._drop_session()
-                if not self.alive:
-                    raise HostUnreachable(self.target.hostname, "connection lost during a command")
-                raise AgentSessionEnded(err.decode(errors="replace").strip()[-500:] or "the agent exited")
+            answer = self._read_line(session, timeout, "the agent exited")
             return json.loads(answer.decode(errors="replace"))
 
     def run(self, argv: Sequence[str], stdin: bytes = b"",
