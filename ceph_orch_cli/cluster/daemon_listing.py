@@ -58,6 +58,13 @@ def decode(text: str, extra: Optional[str]) -> Dict[str, Any]:
     return daemon
 
 
+def listed(text: str, events_at: Optional[int], lines: Sequence[str]) -> str:
+    """What ``orch ps --format json`` prints for a stored row and its event lines."""
+    if events_at is None:
+        return reencode(text, lines)
+    return with_events(text, events_at, lines)
+
+
 def with_events(text: str, events_at: int, lines: Sequence[str]) -> str:
     """The listing text with ``"events": [<lines>]`` in its sorted place, exactly as
     ``json.dumps(..., sort_keys=True)`` of the row with its events would print it."""

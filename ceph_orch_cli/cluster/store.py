@@ -70,9 +70,9 @@ MIGRATIONS: List[Sequence[str]] = [
         "CREATE TABLE tuned_profiles (profile_name TEXT PRIMARY KEY, spec TEXT NOT NULL)",
     ),
     (
-        # `orch ps --format json` prints `data` as it is (see daemon_listing_text): the fields
-        # kept for redeploys move to `extra`; `events_at` is where the events splice in (NULL:
-        # a row written before this version, re-encoded when listed)
+        # `orch ps --format json` prints `data` as it is (cluster/daemon_listing.py): the
+        # fields kept for redeploys move to `extra`; `events_at` is where the events splice in
+        # (NULL: a row written before this version, re-encoded when listed)
         "ALTER TABLE daemons ADD COLUMN extra TEXT",
         "ALTER TABLE daemons ADD COLUMN events_at INTEGER",
     ),
@@ -85,6 +85,7 @@ _dumps = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
 _INSERT_DAEMON = ("INSERT OR REPLACE INTO daemons (daemon_name, hostname, service_name, "
                   "daemon_type, daemon_id, data, extra, events_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
+#: an event as ``OrchestratorEvent.to_json()`` prints it, formatted by SQLite
 _EVENT_LINE = ("created || ' ' || kind || ':' || subject || ' [' || level || '] \"' || "
                "message || '\"'")
 
@@ -521,7 +522,7 @@ class Store:
         listing 100,000 daemons parses no JSON and never holds them all. The store's lock is
         held until the iteration ends: consume it at once."""
         where, params = _daemon_filter(hostname, service_name, daemon_type, daemon_id)
-        with_events, reencode = daemon_listing.with_events, daemon_listing.reencode
+        listed = daemon_listing.listed
         # one row per (daemon, event), events oldest first: no query per daemon
         sql = (f"SELECT daemon_name, data, events_at, {_EVENT_LINE} FROM daemons "
                "LEFT JOIN events ON kind = 'daemon' AND subject = daemon_name"
@@ -533,8 +534,7 @@ class Store:
             for row_name, row_text, row_at, line in self._conn.execute(sql, params):
                 if row_name != name:
                     if name is not None:
-                        out.append(reencode(text, lines) if at is None
-                                   else with_events(text, at, lines))
+                        out.append(listed(text, at, lines))
                         if len(out) >= batch:
                             yield out
                             out = []
@@ -542,7 +542,7 @@ class Store:
                 if line is not None:
                     lines.append(line)
             if name is not None:
-                out.append(reencode(text, lines) if at is None else with_events(text, at, lines))
+                out.append(listed(text, at, lines))
             if out:
                 yield out
 
@@ -706,28 +706,6 @@ class Store:
         out: Dict[Tuple[str, str], List[EventRow]] = {}
         for r in rows:
             out.setdefault((r[0], r[1]), []).append(EventRow(*r))
-        return out
-
-    def event_lines(self, kind: str, subjects: Optional[Sequence[str]] = None) -> Dict[str, List[str]]:
-        """subject -> events as OrchestratorEvent JSON lines (``<created> <kind>:<subject>
-        [<level>] "<message>"``), oldest first, formatted by SQLite in one pass."""
-        line = _EVENT_LINE
-        out: Dict[str, List[str]] = {}
-        if subjects is None:
-            batches: List[Optional[List[str]]] = [None]
-        else:
-            subjects = list(subjects)
-            batches = [subjects[i:i + 500] for i in range(0, len(subjects), 500)]
-        for chunk in batches:
-            if chunk is None:
-                rows = self.query(f"SELECT subject, {line} FROM events WHERE kind = ? ORDER BY id",
-                                  (kind,))
-            else:
-                marks = ",".join("?" * len(chunk))
-                rows = self.query(f"SELECT subject, {line} FROM events WHERE kind = ? AND "
-                                  f"subject IN ({marks}) ORDER BY id", [kind, *chunk])
-            for subject, text in rows:
-                out.setdefault(subject, []).append(text)
         return out
 
     def get_events_for(self, kind: str, subjects: Sequence[str]) -> Dict[Tuple[str, str], List[EventRow]]:
