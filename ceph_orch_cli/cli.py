@@ -54,6 +54,8 @@ ROOT_COMMANDS: Dict[str, str] = {
     'alertmanager': 'monitoring:alertmanager',
     'hardware': 'hardware:hardware',
     'sd': 'sd:sd',
+    'bootstrap': 'bootstrap:bootstrap',
+    'cephadm': 'cephadm:cephadm',
 }
 
 # One-line help for `orch --help`, so listing commands does not import them.
@@ -87,6 +89,8 @@ ROOT_HELP: Dict[str, str] = {
     'alertmanager': 'Alertmanager credentials',
     'hardware': 'Hardware status, LEDs and power through node-proxy',
     'sd': 'Service discovery (dump cert)',
+    'bootstrap': 'Bootstrap a cluster on its first host',
+    'cephadm': 'Settings of the cephadm-like backend (daemon runtime)',
 }
 
 

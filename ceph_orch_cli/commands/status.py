@@ -35,6 +35,10 @@ def status(ctx: click.Context, detail: bool, fmt: str) -> None:
     text += f"\nAvailable: {'Yes' if result['available'] else 'No'}"
     if 'reason' in result:
         text += f" ({result['reason']})"
+    if 'runtime' in result:
+        text += f"\nRuntime: {result['runtime']}"
+    if 'fsid' in result:
+        text += f"\nCluster fsid: {result['fsid']}"
     if 'paused' in result:
         text += f"\nPaused: {'Yes' if result['paused'] else 'No'}"
     if 'workers' in result and detail:

@@ -147,14 +147,13 @@ def test_a_host_that_is_down_is_unreachable(hosts, state_dir):
 
 
 def test_calls_share_one_long_running_agent_which_is_restarted_when_it_dies(hosts, state_dir):
-    import os
     import signal
 
     driver = make_driver(state_dir)
     host1 = hosts.hosts[0].spec()
     first = driver.learn_host_key(host1)["agent_pid"]
     assert driver.check_host(host1)["agent_pid"] == first
-    os.kill(first, signal.SIGKILL)  # the agent dies; the host and the connection stay up
+    hosts.hosts[0].kill(first, signal.SIGKILL)  # the agent dies; the host and the connection stay up
     try:
         answer = driver.check_host(host1)  # a new agent, if the channel's end arrived first
     except HostActionError as failure:  # else the call in flight reports it

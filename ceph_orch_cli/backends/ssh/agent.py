@@ -283,7 +283,11 @@ def _ls_entry(fsid, name, path, containers):
     cname = container_name(fsid, name)
     status = state.get("state", "unknown")
     container_id = state.get("container_id")
-    if containers is not None:
+    usage = {}
+    if meta.get("runtime") == "package":
+        usage = _package_status(fsid, name, path, state)
+        status, container_id = usage.pop("state"), None
+    elif containers is not None:
         live = containers.get(cname)
         if live is None:
             status = "stopped" if status != "error" else status
@@ -302,8 +306,8 @@ def _ls_entry(fsid, name, path, containers):
         "container_image_id": state.get("image_id"),
         "container_image_digests": state.get("digests") or [],
         "version": state.get("version"),
-        "memory_usage": None,
-        "cpu_percentage": None,
+        "memory_usage": usage.get("memory_usage"),
+        "cpu_percentage": usage.get("cpu_percentage"),
         "started": state.get("started"),
         "created": state.get("created"),
         "deployed": state.get("deployed"),
@@ -321,12 +325,28 @@ def cmd_ls(request):
     if want is not None:
         valid_daemon_name(want)
     found = [d for d in _daemon_dirs() if want in (None, d[1])]
-    containers = _engine_containers() if found else None  # no daemons: nothing to ask
+    packaged = set()
+    for fsid, name, path in found:
+        meta = _load_json(os.path.join(path, "unit.meta"), {}) or {}
+        if meta.get("runtime") == "package":
+            packaged.add(name)
+            if request.get("boot", True):
+                _package_boot(fsid, name, path, _load_json(os.path.join(path, "unit.state"), {}) or {})
+    # no container daemons: no engine to ask
+    containers = _engine_containers() if len(found) > len(packaged) else None
     return [_ls_entry(fsid, name, path, containers) for fsid, name, path in found]
 
 
 def _ls_one(fsid, name):
-    return _ls_entry(fsid, name, daemon_dir(fsid, name), _engine_containers())
+    path = daemon_dir(fsid, name)
+    meta = _load_json(os.path.join(path, "unit.meta"), {}) or {}
+    containers = None if meta.get("runtime") == "package" else _engine_containers()
+    return _ls_entry(fsid, name, path, containers)
+
+
+def _runtime_of(ddir):
+    """The runtime a deployed daemon runs under (its unit.meta says)."""
+    return (_load_json(os.path.join(ddir, "unit.meta"), {}) or {}).get("runtime") or "container"
 
 
 # -- host checks and facts -----------------------------------------------------------------
@@ -334,15 +354,20 @@ def cmd_check_host(request):
     hostname = host_name()
     expect = request.get("expect_hostname")
     errors = []
+    runtime = daemon_runtime(request)
     engine = container_engine()
-    if not engine:
+    if not engine and runtime == "container":
         errors.append("No container engine binary found (podman or docker)")
+    if runtime == "package" and not which("ceph-mon") and not which("ceph-osd") \
+            and not which("ceph"):
+        errors.append("No Ceph packages found (install ceph-common, ceph-mon, ceph-osd, ...)")
     if expect is not None and valid_hostname(expect) != hostname \
             and expect.split(".")[0] != hostname.split(".")[0]:
         errors.append('hostname "%s" does not match expected hostname "%s"' % (hostname, expect))
     if errors:
         raise AgentError("; ".join(errors))
-    return {"hostname": hostname, "container_engine": os.path.basename(engine),
+    return {"hostname": hostname, "container_engine": os.path.basename(engine) if engine else None,
+            "runtime": runtime, "device_mapper": device_mapper(),
             "python": "%d.%d.%d" % sys.version_info[:3], "agent_version": AGENT_VERSION,
             "agent_pid": os.getpid()}
 
@@ -662,10 +687,29 @@ def _inventory_entry(dev, volumes):
             "ceph_device": dev["fstype"] == "ceph_bluestore" or bool(lvs), "lvs": lvs}
 
 
+INVENTORY_SOURCES = ("lsblk", "ceph-volume")
+
+
 def cmd_inventory(request):
-    ceph_volume = which("ceph-volume")
+    """The host's devices, from the source the orchestrator names (never "whatever is on
+    PATH"): ``ceph-volume`` (the package runtime: the host's own ceph-volume) or ``lsblk``
+    (lsblk and /sys, shaped as ceph-volume reports them)."""
+    source = request.get("inventory_source") or "lsblk"
+    if source not in INVENTORY_SOURCES:
+        raise AgentError("unknown inventory source %r" % source)
+    ceph_volume = which("ceph-volume") if source == "ceph-volume" else None
+    if source == "ceph-volume" and not ceph_volume:
+        raise AgentError("ceph-volume is not installed on this host (Debian: ceph-osd)")
     if ceph_volume:
-        rc, out, err = run([ceph_volume, "inventory", "--format=json"])
+        allowed = allowed_devices()
+        proc_env = dict(os.environ)
+        proc_env.update(_ceph_volume_env(sorted(allowed or [])))
+        try:
+            proc = subprocess.run([ceph_volume, "inventory", "--format=json"], capture_output=True,
+                                  text=True, timeout=300, stdin=subprocess.DEVNULL, env=proc_env)
+            rc, out, err = proc.returncode, proc.stdout, proc.stderr
+        except subprocess.TimeoutExpired:
+            rc, out, err = 124, "", "timed out"
         if rc != 0:
             raise AgentError("ceph-volume inventory failed: %s" % err.strip()[-300:])
         entries = json.loads(out or "[]")
@@ -749,6 +793,8 @@ def deploy_one(request):
     ddir = daemon_dir(fsid, name)
     os.makedirs(ddir, mode=0o700, exist_ok=True)
     os.makedirs(rooted("var/log/ceph", fsid), mode=0o770, exist_ok=True)
+    if daemon_runtime(request) == "package":
+        return deploy_package(request, name, fsid, image, ddir)
     # the daemon's settings may hold secrets: only the daemon's own directory sees them
     _write_json(os.path.join(ddir, "config.json"), request.get("config") or {}, mode=0o600)
     state_path = os.path.join(ddir, "unit.state")
@@ -789,7 +835,9 @@ def cmd_rm_daemon(request):
     fsid = valid_fsid(request.get("fsid"))
     ddir = daemon_dir(fsid, name)
     engine = container_engine()
-    if engine:
+    if os.path.isdir(ddir) and _runtime_of(ddir) == "package":
+        _package_stop(ddir)
+    elif engine:
         run([engine, "stop", container_name(fsid, name)])
         run([engine, "rm", "-f", container_name(fsid, name)])
     elif not request.get("force"):
@@ -816,13 +864,793 @@ def cmd_unit(request, action):
 
 
 def _unit_action(fsid, name, ddir, action):
-    _engine([action, container_name(fsid, name)])
     state_path = os.path.join(ddir, "unit.state")
     state = _load_json(state_path, {}) or {}
+    if _runtime_of(ddir) == "package":
+        if action in ("stop", "restart"):
+            _package_stop(ddir)
+        if action in ("start", "restart"):
+            _package_start(fsid, name, ddir)
+            state["restarts"] = []
+    else:
+        _engine([action, container_name(fsid, name)])
     state["state"] = "stopped" if action == "stop" else "running"
     if action != "stop":
         state["started"] = now_iso()
     _write_json(state_path, state)
+
+
+# -- the package runtime -------------------------------------------------------------------
+# The distribution's Ceph binaries run as supervised processes, with cephadm's directory
+# layout (<root>/var/lib/ceph/<fsid>/<daemon>/{config,keyring,unit.run,unit.meta,unit.state,
+# unit.pid}). There is no systemd unit: the agent starts each daemon in a session of its own,
+# re-parented to the host's init, and the next `ls` restarts an enabled daemon that died
+# (systemd's Restart=, bounded the same way). An "image" names a binary root: `deb:system`
+# is the host's own packages; `deb:<name>` a root under <root>/var/lib/ceph-orch/roots/.
+RUNTIMES = ("container", "package")
+PACKAGE_BINARIES = {
+    "mon": "ceph-mon", "mgr": "ceph-mgr", "osd": "ceph-osd", "mds": "ceph-mds",
+    "rgw": "radosgw", "crash": "ceph-crash", "rbd-mirror": "rbd-mirror",
+}
+DATA_OPTION = {"mon": "--mon-data", "mgr": "--mgr-data", "osd": "--osd-data",
+               "mds": "--mds-data", "rgw": "--rgw-data"}
+STOP_TIMEOUT = 10.0
+#: systemd's StartLimitBurst/StartLimitIntervalSec for cephadm's units
+RESTART_BURST, RESTART_INTERVAL = 5, 1800.0
+
+
+def daemon_runtime(request):
+    runtime = request.get("runtime") or "container"
+    if runtime not in RUNTIMES:
+        raise AgentError("unknown runtime %r (container or package)" % runtime)
+    return runtime
+
+
+def entity_name(name):
+    """The cephx entity of a daemon, as cephadm names them."""
+    dtype, did = name.split(".", 1)
+    if dtype in ("mon", "mgr", "osd", "mds"):
+        return name
+    return "client.%s" % name
+
+
+def binary_root(image):
+    """Where a package "image" keeps its binaries: ``/`` for ``deb:system``."""
+    valid_image(image)
+    kind, _, label = image.partition(":")
+    if kind != "deb" or not label:
+        raise AgentError("the package runtime takes images named deb:<root> (deb:system for "
+                         "this host's packages), not %r" % image)
+    if label == "system":
+        return "/"
+    root = rooted("var/lib/ceph-orch/roots", label)
+    if not os.path.isdir(root):
+        raise AgentError("binary root %s for image %s is not on this host" % (root, image))
+    return root
+
+
+def _package_binary(dtype, image):
+    if dtype not in PACKAGE_BINARIES:
+        raise AgentError("the package runtime cannot run %s daemons (no packaged binary); "
+                         "use the container runtime for them" % dtype)
+    root = binary_root(image)
+    if root != "/":
+        raise AgentError("running daemons from binary root %s is not supported yet" % root)
+    path = which(PACKAGE_BINARIES[dtype])
+    if not path:
+        raise AgentError("%s is not installed on this host" % PACKAGE_BINARIES[dtype])
+    return path
+
+
+def run_dir(fsid):
+    return rooted("run/ceph", fsid)
+
+
+def log_dir(fsid):
+    return rooted("var/log/ceph", fsid)
+
+
+def _package_argv(fsid, name, ddir, image, request):
+    dtype, did = name.split(".", 1)
+    binary = _package_binary(dtype, image)
+    addr = request.get("host_addr")
+    if dtype == "crash":
+        crash = os.path.join(cluster_dir(fsid), "crash")
+        os.makedirs(os.path.join(crash, "posted"), mode=0o755, exist_ok=True)
+        return [binary, "-n", entity_name(name), "-p", crash]
+    # the core daemons take their id (`-n mon.x` is accepted by ceph-mon --mkfs and ignored)
+    who = ["-i", did] if dtype in ("mon", "mgr", "osd", "mds") else ["-n", entity_name(name)]
+    argv = [binary, "-f"] + who + [
+            "--conf", os.path.join(ddir, "config"), "--keyring", os.path.join(ddir, "keyring"),
+            "--run-dir", run_dir(fsid),
+            "--log-file", os.path.join(log_dir(fsid), "ceph-%s.log" % name)]
+    if dtype in DATA_OPTION:
+        argv += [DATA_OPTION[dtype], ddir]
+    if dtype == "mon" and addr:
+        argv += ["--public-addr", addr]
+    if dtype == "rgw":
+        port = (request.get("ports") or [80])[0]
+        bind = request.get("ip") or addr
+        argv += ["--rgw-frontends", "beast endpoint=%s:%d" % (bind, port) if bind
+                 else "beast port=%d" % port]
+    return argv + list(request.get("extra_entrypoint_args") or [])
+
+
+def _package_env(fsid, name, ddir):
+    env = {"PATH": os.environ.get("PATH", os.defpath), "HOME": "/root", "LANG": "C.UTF-8"}
+    if name.startswith("crash."):
+        # ceph-crash posts through the `ceph` CLI, which finds the cluster from CEPH_ARGS
+        env["CEPH_ARGS"] = "--conf %s --keyring %s" % (os.path.join(ddir, "config"),
+                                                         os.path.join(ddir, "keyring"))
+    return env
+
+
+def _spawn(argv, env, log_path):
+    """Start ``argv`` detached (double fork, own session, stdin from /dev/null, output to
+    ``log_path``) and return its pid. The daemon is never the agent's child, so it neither
+    turns into the agent's zombie nor dies with the agent's SSH session."""
+    rd, wr = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the forked child
+        try:
+            os.close(rd)
+            os.setsid()
+            grandchild = os.fork()
+            if grandchild == 0:
+                null = os.open(os.devnull, os.O_RDONLY)
+                out = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+                os.dup2(null, 0)
+                os.dup2(out, 1)
+                os.dup2(out, 2)
+                os.closerange(3, 65536)
+                os.chdir("/")
+                os.execve(argv[0], argv, env)
+            os.write(wr, str(grandchild).encode())
+        finally:
+            os._exit(0)
+    os.close(wr)
+    data = b""
+    while True:
+        chunk = os.read(rd, 64)
+        if not chunk:
+            break
+        data += chunk
+    os.close(rd)
+    os.waitpid(child, 0)
+    if not data:
+        raise AgentError("could not start %s" % argv[0])
+    return int(data)
+
+
+def _proc_cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    return [a.decode(errors="replace") for a in raw.split(b"\0")[:-1]]
+
+
+def _proc_stat(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _package_pid(ddir):
+    """The daemon's pid while it runs: the pid file's process, alive, not a zombie, and
+    running this unit's command line (pids wrap within minutes on a busy host)."""
+    pid = _read(os.path.join(ddir, "unit.pid"))
+    argv = _load_json(os.path.join(ddir, "unit.run"), None)
+    if not pid.isdigit() or not isinstance(argv, list):
+        return None
+    pid = int(pid)
+    stat = _proc_stat(pid)
+    if stat is None or stat[0] in ("Z", "X"):
+        return None
+    cmdline = _proc_cmdline(pid)
+    # a script's interpreter comes first (`python3 /usr/bin/ceph-crash ...`)
+    if not cmdline or cmdline[-len(argv):] != argv:
+        return None
+    return pid
+
+
+def _package_start(fsid, name, ddir):
+    if _package_pid(ddir) is not None:
+        return
+    argv = _load_json(os.path.join(ddir, "unit.run"), None)
+    if not isinstance(argv, list):
+        raise AgentError("daemon %s has no unit.run" % name)
+    os.makedirs(run_dir(fsid), mode=0o770, exist_ok=True)
+    os.makedirs(log_dir(fsid), mode=0o770, exist_ok=True)
+    pid = _spawn(argv, _package_env(fsid, name, ddir),
+                 os.path.join(log_dir(fsid), "%s.stdout" % name))
+    with open(os.path.join(ddir, "unit.pid"), "w") as f:
+        f.write("%d\n" % pid)
+
+
+def _package_stop(ddir, timeout=STOP_TIMEOUT):
+    """SIGTERM, then SIGKILL after ``timeout``; a daemon that already exited (a removed
+    mon exits by itself) is fine."""
+    pid = _package_pid(ddir)
+    if pid is None:
+        return
+    import signal
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if _package_pid(ddir) != pid:
+                return
+            time.sleep(0.05)
+    raise AgentError("pid %d did not exit after SIGKILL" % pid)
+
+
+def _asok_version(path):
+    """The daemon's own version, asked on its admin socket (``{"prefix": "version"}``)."""
+    import socket
+    import struct
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(2.0)
+        s.connect(path)
+        s.sendall(b'{"prefix": "version"}\0')
+        head = b""
+        while len(head) < 4:
+            chunk = s.recv(4 - len(head))
+            if not chunk:
+                return None
+            head += chunk
+        (size,) = struct.unpack(">I", head)
+        body = b""
+        while len(body) < size:
+            chunk = s.recv(size - len(body))
+            if not chunk:
+                break
+            body += chunk
+        s.close()
+        return json.loads(body.decode()).get("version")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _package_usage(pid):
+    """(rss bytes, cpu percentage string) from /proc."""
+    rss = None
+    for line in _read("/proc/%d/status" % pid).splitlines():
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1]) * 1024
+    stat = _proc_stat(pid)
+    cpu = None
+    if stat is not None:
+        ticks = float(os.sysconf("SC_CLK_TCK"))
+        used = (int(stat[11]) + int(stat[12])) / ticks
+        uptime = float((_read("/proc/uptime", "0").split() or ["0"])[0])
+        alive = uptime - int(stat[19]) / ticks
+        cpu = "%.2f%%" % (100.0 * used / alive) if alive > 0 else "0.00%"
+    return rss, cpu
+
+
+def _package_status(fsid, name, ddir, state):
+    """running / stopped / error, plus what /proc and the admin socket say of it."""
+    pid = _package_pid(ddir)
+    found = {"state": "running" if pid else
+             ("stopped" if state.get("state") == "stopped" else "error")}
+    if pid:
+        found["memory_usage"], found["cpu_percentage"] = _package_usage(pid)
+        if state.get("version_pid") != pid:
+            dtype = name.split(".", 1)[0]
+            asok = os.path.join(run_dir(fsid), "ceph-%s.asok" % entity_name(name)) \
+                if dtype != "crash" else None
+            version = _asok_version(asok) if asok else None
+            if version:
+                state["version"], state["version_pid"] = version, pid
+                _write_json(os.path.join(ddir, "unit.state"), state)
+    return found
+
+
+def _restart_allowed(state, now):
+    recent = [t for t in state.get("restarts") or [] if now - t < RESTART_INTERVAL]
+    state["restarts"] = recent
+    return len(recent) < RESTART_BURST
+
+
+def _package_boot(fsid, name, ddir, state):
+    """Start an enabled daemon that is not running and was not stopped on purpose: what
+    systemd does after a reboot or a crash (``Restart=on-failure``), bounded likewise."""
+    if not state.get("enabled", True) or state.get("state") == "stopped":
+        return
+    if _package_pid(ddir) is not None:
+        return
+    now = time.time()
+    if not _restart_allowed(state, now):
+        return
+    state["restarts"].append(now)
+    try:
+        _package_start(fsid, name, ddir)
+        state["started"] = now_iso()
+    except (AgentError, OSError):
+        pass
+    _write_json(os.path.join(ddir, "unit.state"), state)
+
+
+def _write_text(path, text, mode):
+    tmp = path + ".new"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def _daemon_files(ddir, request):
+    """``config`` (the daemon's minimal ceph.conf) and ``keyring`` (0600), from the request:
+    the orchestrator got them from the cluster (``auth get-or-create`` with cephadm's caps)."""
+    files = request.get("files") or {}
+    if not isinstance(files, dict):
+        raise AgentError("invalid files")
+    for key, mode in (("config", 0o644), ("keyring", 0o600)):
+        text = files.get(key)
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            raise AgentError("invalid %s" % key)
+        _write_text(os.path.join(ddir, key), text, mode)
+
+
+def _mon_mkfs(fsid, name, ddir, request):
+    """A new mon's store, from the cluster's monmap and ``mon.`` key (as cephadm's deploy
+    of a mon does); a mon that already has a store keeps it."""
+    if os.path.exists(os.path.join(ddir, "store.db")):
+        return
+    conf = (request.get("files") or {}).get("config")
+    mon = request.get("mon_bootstrap") or {}
+    monmap, key = mon.get("monmap_b64"), mon.get("mon_keyring")
+    if not isinstance(monmap, str) or not isinstance(key, str):
+        raise AgentError("deploying %s needs the cluster's monmap and mon. key" % name)
+    import base64
+    import tempfile
+    tmp = tempfile.mkdtemp(dir=_tmp_dir())
+    try:
+        with open(os.path.join(tmp, "monmap"), "wb") as f:
+            f.write(base64.b64decode(monmap))
+        _write_text(os.path.join(tmp, "keyring"), key, 0o600)
+        _write_text(os.path.join(tmp, "config"), conf or "", 0o644)
+        _mkfs_mon(name, ddir, os.path.join(tmp, "monmap"), os.path.join(tmp, "keyring"),
+                  os.path.join(tmp, "config"))
+    finally:
+        _rmtree(tmp)
+
+
+def _mkfs_mon(name, ddir, monmap, keyring, conf):
+    """``ceph-mon --mkfs`` into the (empty) data dir; it logs its errors to its log file,
+    not stderr, so success is judged by the store it leaves."""
+    binary = _package_binary("mon", "deb:system")
+    for leftover in os.listdir(ddir):  # an earlier failed attempt's files
+        path = os.path.join(ddir, leftover)
+        if os.path.isdir(path):
+            _rmtree(path)
+        else:
+            os.unlink(path)
+    log = os.path.join(_tmp_dir(), "mkfs-%s.log" % name)
+    rc, out, err = run([binary, "--mkfs", "-i", name.split(".", 1)[1], "--mon-data", ddir,
+                        "--monmap", monmap, "--keyring", keyring, "--conf", conf,
+                        "--log-file", log], timeout=120)
+    if rc != 0 or not os.path.isdir(os.path.join(ddir, "store.db")):
+        detail = (err.strip() or _read(log)[-500:] or out.strip())[-500:]
+        raise AgentError("ceph-mon --mkfs failed (%d): %s" % (rc, detail))
+
+
+def _tmp_dir():
+    path = rooted("var/lib/ceph-orch/tmp")
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    return path
+
+
+def _rmtree(path):
+    for base, dirs, files in os.walk(path, topdown=False):
+        for f in files:
+            os.unlink(os.path.join(base, f))
+        for d in dirs:
+            os.rmdir(os.path.join(base, d))
+    os.rmdir(path)
+
+
+def deploy_package(request, name, fsid, image, ddir):
+    """Deploy (or reconfigure) one daemon of the package runtime and start it."""
+    state_path = os.path.join(ddir, "unit.state")
+    state = _load_json(state_path, {}) or {}
+    stamp = now_iso()
+    if name.startswith("mon."):
+        _mon_mkfs(fsid, name, ddir, request)  # into the empty dir, before anything else
+    _daemon_files(ddir, request)
+    argv = _package_argv(fsid, name, ddir, image, request)
+    meta = _meta(request, image)
+    meta["runtime"] = "package"
+    reconfig = request.get("reconfig") and os.path.exists(os.path.join(ddir, "unit.meta"))
+    _write_json(os.path.join(ddir, "unit.run"), argv)
+    _write_json(os.path.join(ddir, "unit.meta"), meta)
+    if reconfig:
+        state["configured"] = stamp
+        _write_json(state_path, state)
+        return _ls_one(fsid, name)
+    _package_stop(ddir)
+    state.update({"state": "running", "enabled": True, "created": state.get("created") or stamp,
+                  "deployed": stamp, "configured": stamp, "started": stamp, "restarts": []})
+    state.pop("version_pid", None)
+    try:
+        _package_start(fsid, name, ddir)
+    except (AgentError, OSError) as exc:
+        state["state"] = "error"
+        _write_json(state_path, state)
+        raise AgentError("starting %s failed: %s" % (name, exc))
+    _write_json(state_path, state)
+    return _ls_one(fsid, name)
+
+
+# -- the cluster: questions, bootstrap, client files -----------------------------------------
+# The orchestrator asks Ceph through the agent on an admin host: through python3-rados
+# (librados' mon_command/mgr_command, about 1 ms each) when the host has it and an admin
+# keyring, else through the `ceph` CLI (about 1 s each: a Python start-up, an import and a
+# cephx handshake per call).
+_rados = {}
+#: commands the `ceph` CLI sends to the mgr (its "mon-mgr" target), not the mons
+MGR_PREFIXES = ("osd ok-to-stop", "osd safe-to-destroy", "pg ls-by-osd", "osd destroy",
+                "osd purge")
+DIST_PACKAGES = "/usr/lib/python3/dist-packages"
+
+
+def admin_conf():
+    return rooted("etc/ceph/ceph.conf")
+
+
+def admin_keyring():
+    return rooted("etc/ceph/ceph.client.admin.keyring")
+
+
+def _rados_handle():
+    """A connected ``rados.Rados`` (kept for the session), or None without python3-rados
+    or an admin keyring on this host."""
+    if "handle" in _rados:
+        return _rados["handle"]
+    handle = None
+    if os.path.exists(admin_conf()) and os.path.exists(admin_keyring()):
+        if DIST_PACKAGES not in sys.path and os.path.isdir(DIST_PACKAGES):
+            sys.path.append(DIST_PACKAGES)  # the agent runs with -S
+        try:
+            import rados
+        except ImportError:
+            rados = None
+        if rados is not None:
+            handle = rados.Rados(conffile=admin_conf(), name="client.admin",
+                                 conf={"keyring": admin_keyring()})
+            try:
+                handle.connect(timeout=15)
+            except Exception as exc:  # rados.Error and its kin: no cluster answers
+                raise AgentError("cannot reach the cluster's monitors: %s" % exc)
+    _rados["handle"] = handle
+    return handle
+
+
+def _forget_rados():
+    handle = _rados.pop("handle", None)
+    if handle is not None:
+        try:
+            handle.shutdown()
+        except Exception:
+            pass
+
+
+def ceph_command(cmd, argv, inbuf=b"", timeout=30, binary=False):
+    """Run one Ceph command; (rc >= 0, out bytes, err text, how)."""
+    handle = _rados_handle()
+    if handle is not None:
+        target = handle.mgr_command if cmd.get("prefix") in MGR_PREFIXES else handle.mon_command
+        try:
+            ret, out, err = target(json.dumps(cmd), inbuf, timeout=timeout)
+        except Exception as exc:
+            _forget_rados()
+            return 110, b"", "%s: %s" % (type(exc).__name__, exc), "rados"
+        return abs(ret), out or b"", err or "", "rados"
+    cli = which("ceph")
+    if not cli:
+        raise AgentError("neither python3-rados nor the ceph CLI is installed on this host")
+    base = [cli]
+    if os.path.exists(admin_conf()) and agent_root() != "/":
+        base += ["--conf", admin_conf(), "--keyring", admin_keyring()]
+    if binary:
+        import tempfile
+        fd, tmp = tempfile.mkstemp(dir=_tmp_dir())
+        os.close(fd)
+        try:
+            proc = subprocess.run(base + list(argv) + ["-o", tmp], input=inbuf or None,
+                                  stdin=None if inbuf else subprocess.DEVNULL,
+                                  capture_output=True, timeout=timeout + 30)
+            with open(tmp, "rb") as f:
+                out = f.read()
+        finally:
+            os.unlink(tmp)
+        return proc.returncode, out, proc.stderr.decode(errors="replace"), "cli"
+    proc = subprocess.run(base + list(argv) + ["--format", "json"], input=inbuf or None,
+                          stdin=None if inbuf else subprocess.DEVNULL,
+                          capture_output=True, timeout=timeout + 30)
+    return proc.returncode, proc.stdout, proc.stderr.decode(errors="replace"), "cli"
+
+
+def cmd_ceph(request):
+    """``{"cmd": {prefix, ...}, "argv": [...], "inbuf": str, "binary": bool}`` ->
+    ``{"rc", "out" (text, or base64 when binary), "err", "via"}``."""
+    cmd, argv = request.get("cmd"), request.get("argv")
+    if not isinstance(cmd, dict) or not isinstance(cmd.get("prefix"), str):
+        raise AgentError("invalid ceph command")
+    _valid_args(argv if isinstance(argv, list) else None, "ceph arguments")
+    inbuf = request.get("inbuf") or ""
+    if not isinstance(inbuf, str):
+        raise AgentError("invalid inbuf")
+    timeout = request.get("timeout") or 30
+    binary = bool(request.get("binary"))
+    rc, out, err, via = ceph_command(cmd, argv, inbuf.encode(), timeout, binary)
+    if binary:
+        import base64
+        text = base64.b64encode(out).decode()
+    else:
+        text = out.decode(errors="replace")
+    return {"rc": rc, "out": text, "err": err.strip()[-2000:], "via": via}
+
+
+def _ceph_ok(cmd, argv, inbuf=b"", timeout=30):
+    rc, out, err, _ = ceph_command(cmd, argv, inbuf, timeout)
+    if rc != 0:
+        raise AgentError("`ceph %s` failed (%d): %s" % (" ".join(argv), rc, err.strip()[-500:]))
+    return out
+
+
+def minimal_conf(fsid, mon_addrs):
+    """cephadm's minimal ceph.conf: the fsid and where the mons are."""
+    hosts = ",".join("[v2:%s:3300/0,v1:%s:6789/0]" % (a, a) for a in mon_addrs)
+    return "# minimal ceph.conf for %s\n[global]\n\tfsid = %s\n\tmon_host = %s\n" % (fsid, fsid, hosts)
+
+
+def _authtool(*args):
+    rc, _, err = run(["ceph-authtool"] + list(args), timeout=60)
+    if rc != 0:
+        raise AgentError("ceph-authtool failed (%d): %s" % (rc, err.strip()[-300:]))
+
+
+def _keyring_text(entry):
+    lines = ["[%s]" % entry["entity"], "\tkey = %s" % entry["key"]]
+    for subsystem, cap in sorted((entry.get("caps") or {}).items()):
+        lines.append('\tcaps %s = "%s"' % (subsystem, cap))
+    return "\n".join(lines) + "\n"
+
+
+def _get_or_create(entity, caps):
+    out = _ceph_ok({"prefix": "auth get-or-create", "entity": entity, "caps": caps,
+                    "format": "json"},
+                   ["auth", "get-or-create", entity] + caps)
+    return _keyring_text(json.loads(out.decode())[0])
+
+
+def _wait_for_mons(timeout=90.0):
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            rc, out, err, _ = ceph_command({"prefix": "quorum_status", "format": "json"},
+                                           ["quorum_status"], timeout=10)
+            if rc == 0 and json.loads(out.decode()).get("quorum_names"):
+                return
+            last = err
+        except (AgentError, ValueError) as exc:
+            last = str(exc)
+            _forget_rados()
+        time.sleep(0.5)
+    raise AgentError("the first monitor did not form a quorum in %ds: %s" % (timeout, last))
+
+
+def _cluster_exists():
+    """A host that already belongs to a cluster: an admin config, or daemons deployed."""
+    if os.path.exists(admin_conf()):
+        return admin_conf()
+    for fsid, name, _ in _daemon_dirs():
+        return "%s (daemon %s)" % (cluster_dir(fsid), name)
+    return None
+
+
+def cmd_bootstrap(request):
+    """Create a cluster on this host, as ``cephadm bootstrap`` does: keys, a monmap, the
+    first mon and mgr, the initial config assimilated, /etc/ceph written."""
+    fsid = valid_fsid(request.get("fsid"))
+    mon_id = valid_hostname(request.get("mon_id"))
+    mgr_name = valid_daemon_name("mgr.%s" % request.get("mgr_id"))
+    mon_ip = _check(IP_RE, request.get("mon_ip"), "mon ip")
+    image = valid_image(request.get("image"))
+    initial = request.get("initial_config") or ""
+    if not isinstance(initial, str):
+        raise AgentError("invalid initial config")
+    existing = _cluster_exists()
+    if existing:
+        raise AgentError("this host already has a cluster: %s" % existing)
+    binary_root(image)
+    import tempfile
+    tmp = tempfile.mkdtemp(dir=_tmp_dir())
+    try:
+        mon_key, admin, bootstrap_osd = (os.path.join(tmp, n) for n in
+                                         ("mon.keyring", "admin.keyring", "bootstrap-osd.keyring"))
+        _authtool("--create-keyring", mon_key, "--gen-key", "-n", "mon.", "--cap", "mon", "allow *")
+        _authtool("--create-keyring", admin, "--gen-key", "-n", "client.admin",
+                  "--cap", "mon", "allow *", "--cap", "osd", "allow *",
+                  "--cap", "mds", "allow *", "--cap", "mgr", "allow *")
+        _authtool("--create-keyring", bootstrap_osd, "--gen-key", "-n", "client.bootstrap-osd",
+                  "--cap", "mon", "profile bootstrap-osd", "--cap", "mgr", "allow r")
+        _authtool(mon_key, "--import-keyring", admin)
+        _authtool(mon_key, "--import-keyring", bootstrap_osd)
+        monmap = os.path.join(tmp, "monmap")
+        rc, _, err = run(["monmaptool", "--create", "--fsid", fsid, "--addv", mon_id,
+                          "[v2:%s:3300,v1:%s:6789]" % (mon_ip, mon_ip), monmap], timeout=60)
+        if rc != 0:
+            raise AgentError("monmaptool failed (%d): %s" % (rc, err.strip()[-300:]))
+        conf = minimal_conf(fsid, [mon_ip])
+        mon_name = "mon.%s" % mon_id
+        ddir = daemon_dir(fsid, mon_name)
+        os.makedirs(ddir, mode=0o700, exist_ok=True)
+        # the first mon also reads the initial config: it must bind and run with it before
+        # the config database holds it
+        first_conf = os.path.join(tmp, "config")
+        _write_text(first_conf, conf + "\n" + initial, 0o644)
+        _mkfs_mon(mon_name, ddir, monmap, mon_key, first_conf)
+        mon_request = dict(request, name=mon_name, service_name="mon", host_addr=mon_ip,
+                           runtime="package", files={"config": conf + "\n" + initial}, ports=[])
+        deploy_package(mon_request, mon_name, fsid, image, ddir)
+        os.makedirs(rooted("etc/ceph"), mode=0o755, exist_ok=True)
+        _write_text(admin_conf(), conf, 0o644)
+        with open(admin) as f:
+            _write_text(admin_keyring(), f.read(), 0o600)
+        _forget_rados()
+        _wait_for_mons()
+        if initial.strip():
+            _ceph_ok({"prefix": "config assimilate-conf"}, ["config", "assimilate-conf", "-i", "-"],
+                     initial.encode())
+        mgr_key = _get_or_create("mgr.%s" % request.get("mgr_id"),
+                                 ["mon", "profile mgr", "osd", "allow *", "mds", "allow *"])
+        mgr_dir = daemon_dir(fsid, mgr_name)
+        os.makedirs(mgr_dir, mode=0o700, exist_ok=True)
+        mgr_request = dict(request, name=mgr_name, service_name="mgr", host_addr=mon_ip,
+                           runtime="package", files={"config": conf, "keyring": mgr_key},
+                           ports=[])
+        deploy_package(mgr_request, mgr_name, fsid, image, mgr_dir)
+    finally:
+        _rmtree(tmp)
+    return {"fsid": fsid, "mon": mon_name, "mgr": mgr_name, "ls": cmd_ls({})}
+
+
+def cmd_client_files(request):
+    """Write (or remove) /etc/ceph files on this host: the cluster's config and keyrings
+    that cephadm keeps on ``_admin`` hosts (and client-keyring targets)."""
+    files = request.get("files")
+    if not isinstance(files, dict):
+        raise AgentError("invalid files")
+    written, removed = [], []
+    for name, spec in sorted(files.items()):
+        if not re.match(r"^ceph(?:\.[A-Za-z0-9_.-]+)?\.(?:conf|keyring)$", name) or ".." in name:
+            raise AgentError("invalid client file name %r" % name)
+        path = rooted("etc/ceph", name)
+        if spec is None:
+            if os.path.exists(path):
+                os.unlink(path)
+                removed.append(name)
+            continue
+        text, mode = spec.get("text"), spec.get("mode", 0o644)
+        if not isinstance(text, str) or not isinstance(mode, int) or mode & ~0o777:
+            raise AgentError("invalid client file %r" % name)
+        os.makedirs(rooted("etc/ceph"), mode=0o755, exist_ok=True)
+        if _read(path, None) != text.strip():
+            _write_text(path, text, mode)
+            written.append(name)
+    if written or removed:
+        _forget_rados()
+    return {"written": written, "removed": removed}
+
+
+# -- OSDs in the package runtime: ceph-volume raw ------------------------------------------
+# Without device-mapper (no LVM) ceph-volume's raw mode is what works: one whole device per
+# OSD. ceph-volume hard-codes /var/lib/ceph/osd/ceph-<id>, /etc/ceph/ceph.conf and the
+# bootstrap-osd keyring, so it runs in a private mount namespace where the OSD's cephadm
+# directory, a config and the keyring are bound over those paths (what cephadm's container
+# mounts do).
+_NS_BINDS = ('while [ "$1" != -- ]; do mkdir -p "$2" && mount --bind "$1" "$2" || exit 1; '
+             'shift 2; done; shift; exec "$@"')
+
+
+def device_mapper():
+    """Whether this kernel can make LVM volumes (device-mapper)."""
+    return "device-mapper" in _read("/proc/misc") or os.path.exists("/dev/mapper/control")
+
+
+def _in_namespace(binds, argv, env, timeout=600):
+    words = ["unshare", "--mount", "--propagation", "private", "sh", "-c", _NS_BINDS, "sh"]
+    for src, dst in binds:
+        words += [src, dst]
+    proc_env = dict(os.environ)
+    proc_env.update(env)
+    try:
+        proc = subprocess.run(words + ["--"] + argv, capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL, env=proc_env)
+    except subprocess.TimeoutExpired:
+        return 124, "", "timed out after %ss" % timeout
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _ceph_volume_env(devices):
+    env = {}
+    if any(d.startswith("/dev/loop") for d in devices):
+        env["CEPH_VOLUME_ALLOW_LOOP_DEVICES"] = "1"
+    return env
+
+
+def _ceph_volume_package(fsid, args, osd_dir, conf, bootstrap_keyring, devices):
+    import tempfile
+    ceph_volume = which("ceph-volume")
+    if not ceph_volume:
+        raise AgentError("ceph-volume is not installed on this host (Debian: ceph-osd)")
+    tmp = tempfile.mkdtemp(dir=_tmp_dir())
+    try:
+        etc, boot = os.path.join(tmp, "etc"), os.path.join(tmp, "bootstrap-osd")
+        os.makedirs(etc)
+        os.makedirs(boot)
+        _write_text(os.path.join(etc, "ceph.conf"), conf, 0o644)
+        _write_text(os.path.join(boot, "ceph.keyring"), bootstrap_keyring, 0o600)
+        binds = [(etc, "/etc/ceph"), (boot, "/var/lib/ceph/bootstrap-osd"),
+                 (log_dir(fsid), "/var/log/ceph")]
+        if osd_dir:
+            binds.append((osd_dir, "/var/lib/ceph/osd/ceph-%s" % os.path.basename(osd_dir)[4:]))
+        rc, out, err = _in_namespace(binds, [ceph_volume] + list(args), _ceph_volume_env(devices))
+    finally:
+        _rmtree(tmp)
+    if rc != 0:
+        tail = (err.strip() or out.strip())[-500:]
+        raise AgentError("ceph-volume %s failed (%d): %s" % (" ".join(args[:2]), rc, tail))
+    return out
+
+
+def prepare_osds_package(request, fsid, image, service_name, data, osd_ids):
+    """One OSD per data device: ``raw prepare --osd-id <allocated>``, ``raw activate``,
+    then the daemon, started like any other of the package runtime."""
+    if request.get("db_devices") or request.get("wal_devices"):
+        raise AgentError("ceph-volume raw mode (no device-mapper on this host) cannot share "
+                         "db/wal devices: give each OSD whole devices")
+    if int(request.get("osds_per_device") or 1) != 1:
+        raise AgentError("ceph-volume raw mode (no device-mapper on this host) makes one OSD "
+                         "per device; osds_per_device is not possible")
+    if request.get("encrypted"):
+        raise AgentError("encrypted OSDs need dm-crypt, which this host does not have")
+    files = request.get("files") or {}
+    conf, boot_key = files.get("config"), files.get("bootstrap_keyring")
+    if not isinstance(conf, str) or not isinstance(boot_key, str):
+        raise AgentError("creating OSDs needs the cluster's config and bootstrap-osd key")
+    if len(osd_ids) < len(data):
+        raise AgentError("not enough OSD ids for %d devices" % len(data))
+    created = []
+    for device, osd_id in zip(data, osd_ids):
+        name = "osd.%d" % osd_id
+        ddir = daemon_dir(fsid, name)
+        os.makedirs(ddir, mode=0o755, exist_ok=True)
+        _ceph_volume_package(fsid, ["raw", "prepare", "--bluestore", "--data", device,
+                                    "--no-tmpfs", "--osd-id", str(osd_id)],
+                             ddir, conf, boot_key, [device])
+        _ceph_volume_package(fsid, ["raw", "activate", "--device", device, "--no-systemd",
+                                    "--no-tmpfs"], ddir, conf, boot_key, [device])
+        created.append(deploy_package({
+            "name": name, "fsid": fsid, "image": image, "service_name": service_name,
+            "osd_devices": [device], "runtime": "package", "host_addr": request.get("host_addr"),
+            "files": {"config": conf}, "memory_request": request.get("memory_request"),
+        }, name, fsid, image, ddir))
+    return created
 
 
 # -- OSDs, zap, lights ---------------------------------------------------------------------
@@ -851,8 +1679,10 @@ def cmd_prepare_osds(request):
     if not all(isinstance(i, int) and i >= 0 for i in osd_ids):
         raise AgentError("invalid osd ids")
     per_device = int(request.get("osds_per_device") or 1)
-    engine = _engine_or_fail()
     os.makedirs(rooted("var/log/ceph", fsid), mode=0o770, exist_ok=True)
+    if daemon_runtime(request) == "package":
+        return prepare_osds_package(request, fsid, image, service_name, data, osd_ids)
+    engine = _engine_or_fail()
     for args in request.get("ceph_volume_args") or []:
         rc, _, err = run(_ceph_volume_argv(engine, fsid, image, args, service_name))
         if rc != 0:
@@ -873,8 +1703,18 @@ def cmd_zap(request):
     path = _device_allowed(request.get("path"))
     fsid = valid_fsid(request.get("fsid"))
     image = valid_image(request.get("image"))
-    engine = _engine_or_fail()
     os.makedirs(rooted("var/log/ceph", fsid), mode=0o770, exist_ok=True)
+    if daemon_runtime(request) == "package":
+        ceph_volume = which("ceph-volume")
+        if not ceph_volume:
+            raise AgentError("ceph-volume is not installed on this host (Debian: ceph-osd)")
+        rc, _, err = _in_namespace([(log_dir(fsid), "/var/log/ceph")],
+                                   [ceph_volume, "lvm", "zap", "--destroy", path],
+                                   _ceph_volume_env([path]))
+        if rc != 0:
+            raise AgentError("zap %s failed (%d): %s" % (path, rc, err.strip()[-500:]))
+        return {"zapped": path}
+    engine = _engine_or_fail()
     rc, _, err = run(_ceph_volume_argv(engine, fsid, image, ["lvm", "zap", "--destroy", path], "zap"))
     if rc != 0:
         raise AgentError("zap %s failed (%d): %s" % (path, rc, err.strip()[-500:]))
@@ -945,6 +1785,7 @@ COMMANDS = {
     "list-networks": cmd_list_networks, "inventory": cmd_inventory, "ls": cmd_ls,
     "deploy": cmd_deploy, "prepare-osds": cmd_prepare_osds, "rm-daemon": cmd_rm_daemon,
     "zap": cmd_zap, "light": cmd_light, "refresh": cmd_refresh,
+    "ceph": cmd_ceph, "bootstrap": cmd_bootstrap, "client-files": cmd_client_files,
 }
 ACTION_COMMANDS = {"unit": cmd_unit, "maintenance": cmd_maintenance}
 

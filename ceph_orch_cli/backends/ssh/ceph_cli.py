@@ -1,21 +1,34 @@
-"""``CephCLICluster``: the engine's questions to Ceph, asked with the ``ceph`` CLI.
+"""``CephCLICluster``: the engine's questions to Ceph, asked on an admin host.
 
-The SSH backend has no mgr to live in, so it asks the monitors the way an operator would:
-``ceph ... --format json`` on an admin host (one with a client keyring, cephadm's
-``_admin`` label), over the same pooled SSH connection the driver uses. The answers are
-parsed from the JSON shapes the ``ceph`` CLI prints.
+The SSH backend has no mgr to live in, so it asks the monitors from an admin host (one with
+the client keyring, cephadm's ``_admin`` label) through the host agent, over the same pooled
+SSH connection the driver uses. The agent sends each command through python3-rados
+(``mon_command``/``mgr_command``: about 1 ms) where the host has it and an admin keyring, else
+through the ``ceph`` CLI with ``--format json`` (about 1 s). Every command is therefore
+written twice here, once as the JSON a monitor takes and once as the CLI words; the answers
+are parsed from the JSON both print.
+
+Real Ceph's answers have quirks the parsing follows (``../shared/reference/real-ceph.md``):
+``osd safe-to-destroy -f json`` exits 0 when unsafe and lists what is safe; ``pg ls-by-osd``
+of a down OSD is EAGAIN; ``mon ok-to-stop`` answers on stderr; ``osd destroy`` of an up OSD
+is EBUSY.
 """
 from __future__ import annotations
 
+import base64
 import errno
 import json
 import logging
 import threading
-from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
+from dataclasses import dataclass, field
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Set, Tuple)
 
 from ceph_orch_cli.backends.ssh.pool import ConnectionPool
 from ceph_orch_cli.cluster.ceph import CephCluster, OkToStop
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ceph_orch_cli.backends.ssh.driver import SSHHostDriver
 
 OSD_STATES = ("out", "in", "down")
 
@@ -23,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 
 class CephCommandError(OrchestratorError):
-    """``ceph`` answered with a non-zero status."""
+    """A Ceph command answered with a non-zero status."""
 
     def __init__(self, args: List[str], host: str, rc: int, stderr: str) -> None:
         super().__init__(f"`ceph {' '.join(args)}` on {host} returned {rc}: {stderr}",
@@ -32,44 +45,87 @@ class CephCommandError(OrchestratorError):
         self.stderr = stderr
 
 
-class CephCLICluster(CephCluster):
-    """Ask a real Ceph cluster through ``ceph --format json`` on an admin host.
+@dataclass
+class CephCommand:
+    """One command, as a monitor takes it (``prefix`` and named arguments) and as the
+    ``ceph`` CLI spells it (``argv``)."""
 
-    ``admin_host`` returns ``(hostname, addr)`` of the host to run ``ceph`` on; it is a
-    callable because the engine's host list (and who carries ``_admin``) changes.
+    prefix: str
+    argv: List[str]
+    args: Dict[str, Any] = field(default_factory=dict)
+    #: the answer is binary (``mon getmap``): carried base64-encoded
+    binary: bool = False
+    inbuf: str = ""
+
+    def json(self) -> Dict[str, Any]:
+        cmd = {"prefix": self.prefix, "format": "json"}
+        cmd.update(self.args)
+        return cmd
+
+
+@dataclass
+class CephAnswer:
+    rc: int
+    out: str
+    err: str
+    via: str = "cli"
+
+
+def _ids(ids: Iterable[Any]) -> List[str]:
+    return [str(i) for i in ids]
+
+
+class CephCLICluster(CephCluster):
+    """Ask a real Ceph cluster from an admin host, through the host agent.
+
+    ``admin_host`` returns ``(hostname, addr)`` of the host to ask on; it is a callable
+    because the engine's host list (and who carries ``_admin``) changes.
     """
 
     def __init__(self, pool: ConnectionPool, admin_host: Callable[[], Tuple[str, Optional[str]]],
-                 ceph: str = "ceph", timeout: float = 60.0,
+                 timeout: float = 60.0,
                  fsid_source: Optional[Callable[[], str]] = None,
-                 known_osd_ids: Callable[[], Iterable[int]] = lambda: ()) -> None:
+                 known_osd_ids: Callable[[], Iterable[int]] = lambda: (),
+                 driver: Optional["SSHHostDriver"] = None) -> None:
+        from ceph_orch_cli.backends.ssh.driver import SSHHostDriver
         self.pool = pool
+        self.driver = driver or SSHHostDriver(pool, fsid=lambda: "")
         self.fsid_source = fsid_source
         self.known_osd_ids = known_osd_ids
         self._handed_out: Set[int] = set()
         self._allocate_lock = threading.Lock()
         self.admin_host = admin_host
-        self.ceph = ceph
         self.timeout = timeout
         self._fsid: Optional[str] = None
 
-    def _run(self, args: List[str]) -> Tuple[int, str, str]:
+    # -- transport -------------------------------------------------------------------------
+    def ask(self, command: CephCommand) -> CephAnswer:
+        """Run one command on the admin host; the answer whatever its status."""
+        from ceph_orch_cli.deployment.hostspec import HostSpec
         host, addr = self.admin_host()
-        rc, out, err = self.pool.run(host, addr, [self.ceph] + args + ["--format", "json"],
-                                     timeout=self.timeout)
-        return rc, out.decode(errors="replace"), err.decode(errors="replace").strip()[-500:]
+        reply = self.driver.call(HostSpec(host, addr=addr or ""), "ceph", {
+            "cmd": command.json(), "argv": command.argv, "binary": command.binary,
+            "inbuf": command.inbuf, "timeout": int(self.timeout)})
+        return CephAnswer(int(reply.get("rc", 1)), str(reply.get("out") or ""),
+                          str(reply.get("err") or ""), str(reply.get("via") or "cli"))
 
-    def _json(self, args: List[str]) -> Any:
-        rc, out, err = self._run(args)
-        if rc != 0:
-            raise CephCommandError(args, self.admin_host()[0], rc, err)
+    def _checked(self, command: CephCommand) -> CephAnswer:
+        answer = self.ask(command)
+        if answer.rc != 0:
+            raise CephCommandError(command.argv, self.admin_host()[0], answer.rc,
+                                   answer.err.strip()[-500:])
+        return answer
+
+    def _json(self, command: CephCommand) -> Any:
+        answer = self._checked(command)
         try:
-            return json.loads(out) if out.strip() else None
+            return json.loads(answer.out) if answer.out.strip() else None
         except ValueError:
-            raise CephCommandError(args, self.admin_host()[0], 0, "output is not JSON") from None
+            raise CephCommandError(command.argv, self.admin_host()[0], 0,
+                                   "output is not JSON") from None
 
-    def _do(self, args: List[str]) -> None:
-        self._json(args)
+    def _do(self, command: CephCommand) -> None:
+        self._checked(command)
 
     # -- questions -------------------------------------------------------------------------
     def fsid(self) -> str:
@@ -78,39 +134,46 @@ class CephCLICluster(CephCluster):
         if self.fsid_source is not None:
             return self.fsid_source()
         if self._fsid is None:
-            answer = self._json(["fsid"])
+            answer = self._json(CephCommand("fsid", ["fsid"]))
             self._fsid = answer["fsid"] if isinstance(answer, dict) else str(answer).strip()
         return self._fsid
 
     def ok_to_stop(self, daemon_type: str, daemon_ids: List[str]) -> OkToStop:
         if daemon_type not in ("osd", "mon", "mds"):
             return OkToStop(True)  # Ceph only answers ok-to-stop for these daemon types
-        rc, out, err = self._run([daemon_type, "ok-to-stop"] + [str(i) for i in daemon_ids])
-        if rc == 0:
-            return OkToStop(True)
-        return OkToStop(False, err or f"{daemon_type}.{','.join(map(str, daemon_ids))} is not ok to stop")
+        ids = _ids(daemon_ids)
+        answer = self.ask(CephCommand(f"{daemon_type} ok-to-stop",
+                                      [daemon_type, "ok-to-stop"] + ids, {"ids": ids}))
+        if answer.rc == 0:
+            return OkToStop(True, answer.err.strip())
+        return OkToStop(False, answer.err.strip() or
+                        f"{daemon_type}.{','.join(ids)} is not ok to stop")
 
     def safe_to_destroy(self, osd_ids: List[int]) -> bool:
-        rc, out, _ = self._run(["osd", "safe-to-destroy"] + [str(i) for i in osd_ids])
-        if rc != 0:
-            return False
+        ids = _ids(osd_ids)
+        answer = self.ask(CephCommand("osd safe-to-destroy", ["osd", "safe-to-destroy"] + ids,
+                                      {"ids": ids}))
+        # with -f json real Ceph exits 0 and lists the safe ids; the plain form exits EBUSY
         try:
-            safe = set(json.loads(out).get("safe_to_destroy", []))
+            safe = set(json.loads(answer.out).get("safe_to_destroy", []))
         except (ValueError, AttributeError):
             return False
         return set(osd_ids) <= safe
 
     def pg_count(self, osd_id: int) -> int:
+        """PGs on the OSD; -1 when Ceph cannot say (a down OSD answers EAGAIN)."""
         try:
-            answer = self._json(["pg", "ls-by-osd", str(osd_id)])
+            answer = self._json(CephCommand("pg ls-by-osd", ["pg", "ls-by-osd", str(osd_id)],
+                                            {"osd": int(osd_id)}))
         except CephCommandError:
             return -1
         if isinstance(answer, dict):
             return len(answer.get("pg_stats") or [])
         return len(answer or [])
 
-    def _osd_nodes(self, *filters: str) -> List[Dict[str, Any]]:
-        answer = self._json(["osd", "tree"] + list(filters)) or {}
+    def _osd_nodes(self, *states: str) -> List[Dict[str, Any]]:
+        args = {"states": list(states)} if states else {}
+        answer = self._json(CephCommand("osd tree", ["osd", "tree"] + list(states), args)) or {}
         return list(answer.get("nodes", [])) + list(answer.get("stray", []))
 
     def osd_weight(self, osd_id: int) -> Optional[float]:
@@ -121,18 +184,26 @@ class CephCLICluster(CephCluster):
 
     # -- changes ---------------------------------------------------------------------------
     def reweight_osd(self, osd_id: int, weight: float) -> None:
-        self._do(["osd", "crush", "reweight", f"osd.{int(osd_id)}", repr(float(weight))])
+        name = f"osd.{int(osd_id)}"
+        self._do(CephCommand("osd crush reweight",
+                             ["osd", "crush", "reweight", name, repr(float(weight))],
+                             {"name": name, "weight": float(weight)}))
 
     def mark_osd(self, osd_id: int, state: str) -> None:
         if state not in OSD_STATES:
             raise OrchestratorError(f"unknown OSD state {state!r}")
-        self._do(["osd", state, str(int(osd_id))])
+        self._do(CephCommand(f"osd {state}", ["osd", state, str(int(osd_id))],
+                             {"ids": [str(int(osd_id))]}))
 
     def destroy_osd(self, osd_id: int) -> None:
-        self._do(["osd", "destroy", str(int(osd_id)), "--yes-i-really-mean-it"])
+        self._do(CephCommand("osd destroy",
+                             ["osd", "destroy", str(int(osd_id)), "--yes-i-really-mean-it"],
+                             {"id": int(osd_id), "yes_i_really_mean_it": True}))
 
     def purge_osd(self, osd_id: int) -> None:
-        self._do(["osd", "purge", str(int(osd_id)), "--yes-i-really-mean-it"])
+        self._do(CephCommand("osd purge",
+                             ["osd", "purge", str(int(osd_id)), "--yes-i-really-mean-it"],
+                             {"id": int(osd_id), "yes_i_really_mean_it": True}))
 
     def allocate_osd_ids(self, hostname: str, count: int,
                          claims: Optional[List[int]] = None) -> List[int]:
@@ -143,7 +214,7 @@ class CephCLICluster(CephCluster):
         with self._allocate_lock:
             destroyed = set(self.destroyed_osds().get(hostname, []))
             chosen = [i for i in (claims or []) if i in destroyed][:count]
-            taken = set(int(i) for i in (self._json(["osd", "ls"]) or []))
+            taken = set(int(i) for i in (self._json(CephCommand("osd ls", ["osd", "ls"])) or []))
             taken |= set(int(i) for i in self.known_osd_ids()) | self._handed_out
             candidate = 0
             while len(chosen) < count:
@@ -174,3 +245,60 @@ class CephCLICluster(CephCluster):
 
     def osd_tick(self) -> None:
         """A real cluster moves data by itself; nothing to simulate."""
+
+    # -- keys, maps and config (what deploying a real daemon needs) -------------------------
+    def auth_get_or_create(self, entity: str, caps: List[str]) -> str:
+        """The entity's keyring text, created with ``caps`` if it does not exist."""
+        answer = self._json(CephCommand("auth get-or-create",
+                                        ["auth", "get-or-create", entity] + caps,
+                                        {"entity": entity, "caps": caps}))
+        return keyring_text(answer[0])
+
+    def auth_get(self, entity: str) -> str:
+        answer = self._json(CephCommand("auth get", ["auth", "get", entity], {"entity": entity}))
+        return keyring_text(answer[0])
+
+    def auth_rm(self, entity: str) -> None:
+        self._do(CephCommand("auth rm", ["auth", "rm", entity], {"entity": entity}))
+
+    def mon_getmap(self) -> str:
+        """The current monmap, base64-encoded (it is binary)."""
+        answer = self._checked(CephCommand("mon getmap", ["mon", "getmap"], binary=True))
+        base64.b64decode(answer.out, validate=True)
+        return answer.out
+
+    def mon_rm(self, name: str) -> None:
+        self._do(CephCommand("mon rm", ["mon", "rm", name], {"name": name}))
+
+    def minimal_conf(self) -> str:
+        """``ceph config generate-minimal-conf``: what every daemon's config file holds."""
+        answer = self._checked(CephCommand("config generate-minimal-conf",
+                                           ["config", "generate-minimal-conf"]))
+        return answer.out
+
+    def config_get(self, who: str, key: str) -> str:
+        answer = self.ask(CephCommand("config get", ["config", "get", who, key],
+                                      {"who": who, "key": key}))
+        if answer.rc != 0:
+            return ""
+        try:
+            value = json.loads(answer.out)
+        except ValueError:
+            value = answer.out
+        return str(value).strip() if value is not None else ""
+
+    def status(self) -> Dict[str, Any]:
+        """``ceph status`` as JSON."""
+        return self._json(CephCommand("status", ["status"])) or {}
+
+    def set_osd_flag(self, flag: str, on: bool) -> None:
+        verb = "set" if on else "unset"
+        self._do(CephCommand(f"osd {verb}", ["osd", verb, flag], {"key": flag}))
+
+
+def keyring_text(entry: Dict[str, Any]) -> str:
+    """A keyring file from one ``auth get`` JSON entry."""
+    lines = [f"[{entry['entity']}]", f"\tkey = {entry['key']}"]
+    for subsystem, cap in sorted((entry.get("caps") or {}).items()):
+        lines.append(f'\tcaps {subsystem} = "{cap}"')
+    return "\n".join(lines) + "\n"

@@ -27,6 +27,7 @@ from ceph_orch_cli.cluster.driver import (
 from ceph_orch_cli.orchestrator.errors import OrchestratorValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ceph_orch_cli.backends.ssh.cluster_files import ClusterFiles
     from ceph_orch_cli.deployment.hostspec import HostSpec
 
 T = TypeVar("T")
@@ -89,11 +90,16 @@ class SSHHostDriver(HostDriver):
 
     def __init__(self, pool: ConnectionPool, fsid: Callable[[], str],
                  image: Callable[[], str] = lambda: DEFAULT_IMAGE,
-                 command_timeout: float = 900.0) -> None:
+                 command_timeout: float = 900.0,
+                 runtime: Callable[[], str] = lambda: "container",
+                 cluster_files: Optional["ClusterFiles"] = None) -> None:
         self.pool = pool
         self.max_workers = pool.workers
         self._fsid = fsid
         self._image = image
+        self._runtime = runtime
+        #: keys, config and monmaps from the cluster, once there is one (see cluster_files.py)
+        self.cluster_files = cluster_files
         self.command_timeout = command_timeout
         self._agent = agent_source()
         self._agent_sha = hashlib.sha256(self._agent).hexdigest()
@@ -137,15 +143,20 @@ class SSHHostDriver(HostDriver):
         conn.agent_argv = env + [python, "-S", "-c", _LAUNCH, path]
         conn.agent_path = path
 
-    def _call(self, host: "HostSpec", subcommand: str, request: Optional[Dict[str, Any]] = None,
+    def call(self, host: "HostSpec", subcommand: str, request: Optional[Dict[str, Any]] = None,
               action: Optional[str] = None, trust_new_key: bool = False) -> Any:
         name = valid_host(host)
         words = [subcommand] + ([action] if action else [])
         label = " ".join(words)
 
+        payload = dict(request or {})
+        payload.setdefault("runtime", self.runtime())
+        if payload["runtime"] == "package":
+            payload.setdefault("inventory_source", "ceph-volume")
+
         def on(conn: Connection) -> Dict[str, Any]:
             self._ensure_agent(conn)
-            return conn.request(conn.agent_argv + ["serve"], {"words": words, "request": request or {}},
+            return conn.request(conn.agent_argv + ["serve"], {"words": words, "request": payload},
                                 self.command_timeout)
 
         # A read-only request that lost its connection after being sent is simply asked again
@@ -169,7 +180,7 @@ class SSHHostDriver(HostDriver):
     def learn_host_key(self, host: "HostSpec") -> Dict[str, Any]:
         """Connect trusting an unknown host key (recorded in known_hosts), as ``host add``
         does; a changed key is still refused. Returns the ``check-host`` answer."""
-        return self._call(host, "check-host", trust_new_key=True)
+        return self.call(host, "check-host", trust_new_key=True)
 
     def fsid(self) -> str:
         return _validated(agent_module.valid_fsid, self._fsid())
@@ -177,22 +188,26 @@ class SSHHostDriver(HostDriver):
     def image(self) -> str:
         return _validated(agent_module.valid_image, self._image())
 
+    def runtime(self) -> str:
+        """``container`` or ``package``: how the agent runs daemons (`orch cephadm set-runtime`)."""
+        return self._runtime()
+
     # -- discovery -------------------------------------------------------------------------
     def check_host(self, host: "HostSpec") -> Dict[str, Any]:
-        return self._call(host, "check-host")
+        return self.call(host, "check-host")
 
     def gather_facts(self, host: "HostSpec") -> Dict[str, Any]:
-        return self._call(host, "gather-facts")
+        return self.call(host, "gather-facts")
 
     def list_networks(self, host: "HostSpec") -> Dict[str, Dict[str, List[str]]]:
-        return self._call(host, "list-networks")
+        return self.call(host, "list-networks")
 
     def inventory(self, host: "HostSpec") -> List[Dict[str, Any]]:
-        return self._call(host, "inventory")
+        return self.call(host, "inventory")
 
     def list_daemons(self, host: "HostSpec") -> List[Dict[str, Any]]:
         fsid = self._fsid()
-        return [d for d in self._call(host, "ls") if d.get("fsid") == fsid]
+        return [d for d in self.call(host, "ls") if d.get("fsid") == fsid]
 
     def refresh_host(self, host: "HostSpec") -> Dict[str, Any]:
         """check-host, ls, gather-facts, list-networks and inventory in one round trip.
@@ -202,7 +217,7 @@ class SSHHostDriver(HostDriver):
         start-up on the hosts. Keys: check_host, ls, facts, networks, inventory; a part that
         failed holds ``{"error": ...}``.
         """
-        result = self._call(host, "refresh")
+        result = self.call(host, "refresh")
         fsid = self._fsid()
         if isinstance(result.get("ls"), list):
             result["ls"] = [d for d in result["ls"] if d.get("fsid") == fsid]
@@ -215,38 +230,57 @@ class SSHHostDriver(HostDriver):
         _validated(agent_module.valid_image, request.image)
         for dev in request.osd_devices:
             _validated(agent_module.valid_device, dev)
-        return self._call(host, "deploy", asdict(request))
+        payload = asdict(request)
+        if self.cluster_files is not None:
+            payload.update(self.cluster_files.for_daemon(host, request))
+        return self.call(host, "deploy", payload)
 
     def prepare_osds(self, host: "HostSpec", request: OsdPrepareRequest) -> List[Dict[str, Any]]:
         _validated(agent_module.valid_fsid, request.fsid)
         _validated(agent_module.valid_image, request.image)
         for dev in request.data_devices + request.db_devices + request.wal_devices:
             _validated(agent_module.valid_device, dev)
-        return self._call(host, "prepare-osds", asdict(request))
+        payload = asdict(request)
+        if self.cluster_files is not None:
+            payload.update(self.cluster_files.for_osds(host))
+        return self.call(host, "prepare-osds", payload)
 
     def remove_daemon(self, host: "HostSpec", name: str, force: bool = False) -> None:
         _validated(agent_module.valid_daemon_name, name)
-        self._call(host, "rm-daemon", {"name": name, "fsid": self.fsid(), "force": bool(force)})
+        if self.cluster_files is not None:
+            self.cluster_files.before_removal(name)
+        self.call(host, "rm-daemon", {"name": name, "fsid": self.fsid(), "force": bool(force)})
+        if self.cluster_files is not None:
+            self.cluster_files.after_removal(name)
+
+    def bootstrap(self, host: "HostSpec", request: Dict[str, Any]) -> Dict[str, Any]:
+        """Create a cluster on ``host`` (the agent's ``bootstrap``: keys, monmap, first mon
+        and mgr, /etc/ceph)."""
+        return self.call(host, "bootstrap", request)
+
+    def write_client_files(self, host: "HostSpec", files: Dict[str, Any]) -> Dict[str, Any]:
+        """Write (a dict value) or remove (None) files in the host's /etc/ceph."""
+        return self.call(host, "client-files", {"files": files})
 
     def daemon_unit(self, host: "HostSpec", name: str, action: str) -> None:
         _validated(agent_module.valid_daemon_name, name)
         if action not in UNIT_ACTIONS:
             raise OrchestratorValidationError(f"unknown unit action {action!r}")
-        self._call(host, "unit", {"name": name, "fsid": self.fsid()}, action=action)
+        self.call(host, "unit", {"name": name, "fsid": self.fsid()}, action=action)
 
     def zap_device(self, host: "HostSpec", path: str) -> None:
         _validated(agent_module.valid_device, path)
-        self._call(host, "zap", {"path": path, "fsid": self.fsid(), "image": self.image()})
+        self.call(host, "zap", {"path": path, "fsid": self.fsid(), "image": self.image()})
 
     def set_light(self, host: "HostSpec", ident_fault: str, on: bool, path: str) -> None:
         _validated(agent_module.valid_device, path)
         if ident_fault not in ("ident", "fault"):
             raise OrchestratorValidationError(f"invalid light {ident_fault!r}")
-        self._call(host, "light", {"path": path, "ident_fault": ident_fault, "on": bool(on),
+        self.call(host, "light", {"path": path, "ident_fault": ident_fault, "on": bool(on),
                                    "image": self.image()})
 
     def maintenance(self, host: "HostSpec", enter: bool) -> None:
-        self._call(host, "maintenance", {"fsid": self.fsid()}, action="enter" if enter else "exit")
+        self.call(host, "maintenance", {"fsid": self.fsid()}, action="enter" if enter else "exit")
 
     # -- fan-out ---------------------------------------------------------------------------
     def map_hosts(self, fn: Callable[["HostSpec"], T],

@@ -7,12 +7,16 @@ host key; everything else requires the recorded one.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
+import random
+import string
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-from ceph_orch_cli.backends.ssh.ceph_cli import CephCLICluster
+from ceph_orch_cli.backends.ssh.ceph_cli import CephCLICluster, CephCommandError
+from ceph_orch_cli.backends.ssh.cluster_files import ClusterFiles
 from ceph_orch_cli.backends.ssh.driver import SSHHostDriver
 from ceph_orch_cli.backends.ssh import keys
 from ceph_orch_cli.backends.ssh.keys import SSHFiles
@@ -22,7 +26,8 @@ from ceph_orch_cli.cluster import reconcile
 from ceph_orch_cli.cluster.driver import HostActionError, HostUnreachable
 from ceph_orch_cli.cluster.engine import ClusterOrchestrator
 from ceph_orch_cli.cluster.store import Store
-from ceph_orch_cli.orchestrator.errors import OrchestratorError
+from ceph_orch_cli.orchestrator.errors import OrchestratorError, OrchestratorValidationError
+from ceph_orch_cli.orchestrator.result import raise_if_exception
 
 if TYPE_CHECKING:  # pragma: no cover
     from ceph_orch_cli.deployment.hostspec import HostSpec
@@ -33,6 +38,19 @@ KEYS_MISSING = ("SSH keys not set. Use `orch ssh set-priv-key` and `orch ssh set
 WORKERS_SETTING = "backend/ssh_workers"  # `set_backend_setting("ssh_workers", n)`
 IMAGE_SETTING = "container_image"
 FSID_SETTING = "fsid"
+#: how the agents run daemons (`orch cephadm set-runtime`); ORCH_RUNTIME overrides it
+RUNTIME_SETTING = "runtime"
+RUNTIMES = ("container", "package")
+DEFAULT_RUNTIME = "container"
+#: set once `orch bootstrap` created the cluster: from then on deploys get keys and config
+BOOTSTRAPPED_SETTING = "bootstrapped"
+#: the hosts orch wrote /etc/ceph client files to (removed again when they lose `_admin`)
+CLIENT_FILES_SETTING = "client_files_hosts"
+#: the binary root of the package runtime: the host's own packages
+PACKAGE_IMAGE = "deb:system"
+#: what cephadm's `--single-host-defaults` sets
+SINGLE_HOST_CONFIG = ("[global]\nosd_crush_chooseleaf_type = 0\nosd_pool_default_size = 2\n"
+                      "[mgr]\nmgr_standby_modules = false\n")
 
 
 def _workers(store: Store) -> int:
@@ -54,10 +72,13 @@ class SSHOrchestrator(ClusterOrchestrator):
         store = Store(self.state_dir)
         self.pool = ConnectionPool(self.ssh_files.private_key, KnownHosts(self.ssh_files.known_hosts),
                                    self.ssh_files.config_path(), _workers(store), self.ssh_files.user())
-        driver = SSHHostDriver(self.pool, fsid=self._stored_fsid, image=self._image)
+        driver = SSHHostDriver(self.pool, fsid=self._stored_fsid, image=self._image,
+                               runtime=self.runtime)
         cluster = CephCLICluster(self.pool, self._admin_host, fsid_source=self._stored_fsid,
-                                 known_osd_ids=self._known_osd_ids)
+                                 known_osd_ids=self._known_osd_ids, driver=driver)
+        driver.cluster_files = ClusterFiles(cluster, self._bootstrapped)
         super().__init__(store, driver, cluster)
+        self._workflow_steps.append(self.client_files_step)
 
     # -- what the driver and the cluster need from the store (called after __init__) --------
     def _stored_fsid(self) -> str:
@@ -66,6 +87,29 @@ class SSHOrchestrator(ClusterOrchestrator):
 
     def _image(self) -> str:
         return str(self.store.get_setting(IMAGE_SETTING, None) or reconcile.DEFAULT_IMAGE)
+
+    def _bootstrapped(self) -> bool:
+        return bool(self.store.get_setting(BOOTSTRAPPED_SETTING, False))
+
+    def runtime(self) -> str:
+        """``container`` or ``package``: ORCH_RUNTIME, else the stored choice, else container."""
+        value = os.environ.get("ORCH_RUNTIME") or self.store.get_setting(RUNTIME_SETTING, None) \
+            or DEFAULT_RUNTIME
+        if value not in RUNTIMES:
+            raise OrchestratorValidationError(
+                f"invalid runtime {value!r}: choose one of {', '.join(RUNTIMES)}")
+        return str(value)
+
+    def set_runtime(self, runtime: str) -> str:
+        """`orch cephadm set-runtime`: how agents run new daemons, cluster-wide."""
+        if runtime not in RUNTIMES:
+            raise OrchestratorValidationError(
+                f"invalid runtime {runtime!r}: choose one of {', '.join(RUNTIMES)}")
+        if self._bootstrapped() and runtime != self.runtime():
+            raise OrchestratorError(
+                f"the cluster already runs its daemons in the {self.runtime()} runtime", errno=-16)
+        self.store.set_setting(RUNTIME_SETTING, runtime)
+        return f"Set runtime to {runtime}"
 
     def _known_osd_ids(self) -> List[int]:
         return [int(d["daemon_id"]) for d in self.store.get_daemons(daemon_type="osd")
@@ -85,7 +129,9 @@ class SSHOrchestrator(ClusterOrchestrator):
     # -- the backend's own checks ------------------------------------------------------------
     def available(self) -> Tuple[bool, str, Dict[str, Any]]:
         ok, why, details = super().available()
-        details = dict(details or {}, user=self.ssh_files.user())
+        details = dict(details or {}, user=self.ssh_files.user(), runtime=self.runtime())
+        if self._bootstrapped():
+            details["fsid"] = self._stored_fsid()
         if self.ssh_files.missing_keys():
             return False, KEYS_MISSING, details
         return ok, why, details
@@ -107,3 +153,97 @@ class SSHOrchestrator(ClusterOrchestrator):
         self.pool.drop(hostname)
         return keys.forget_host_key(self.state_dir, hostname)
 
+
+    # -- a real cluster ------------------------------------------------------------------------
+    def bootstrap(self, hostname: str, mon_ip: str, fsid: Optional[str] = None,
+                  image: Optional[str] = None, initial_config: str = "",
+                  skip_monitoring_stack: bool = False,
+                  single_host_defaults: bool = False) -> Dict[str, Any]:
+        """`orch bootstrap`: create a cluster on its first host, as ``cephadm bootstrap``.
+
+        The host is added with the ``_admin`` label; its agent makes the keys, the monmap,
+        the first mon and mgr and writes /etc/ceph; then the default services are applied
+        (mon, mgr, crash) and converge. Returns what the command prints."""
+        from ceph_orch_cli.deployment.hostspec import HostSpec
+        from ceph_orch_cli.deployment.service_spec import ServiceSpec
+        if self._bootstrapped():
+            raise OrchestratorError(
+                f"a cluster is already bootstrapped in this state dir (fsid {self._stored_fsid()})",
+                errno=-17)  # EEXIST
+        if self.runtime() != "package":
+            raise OrchestratorError(
+                "orch bootstrap creates clusters in the package runtime only so far; "
+                "run `orch cephadm set-runtime package` first", errno=-95)
+        try:
+            ip = str(ipaddress.ip_address(mon_ip))
+        except ValueError:
+            raise OrchestratorValidationError(f"invalid --mon-ip {mon_ip!r}") from None
+        if fsid is not None:
+            try:
+                fsid = str(uuid.UUID(fsid))
+            except ValueError:
+                raise OrchestratorValidationError(f"invalid --fsid {fsid!r}") from None
+        image = image or PACKAGE_IMAGE
+        self.store.set_setting(FSID_SETTING, fsid or self._stored_fsid())
+        self.store.set_setting(IMAGE_SETTING, image)
+        spec = HostSpec(hostname, addr=ip, labels=["_admin"])
+        if self.store.get_host(hostname) is None:
+            raise_if_exception(self.add_host(spec))
+        config = initial_config + ("\n" + SINGLE_HOST_CONFIG if single_host_defaults else "")
+        mgr_id = f"{hostname.split('.')[0]}.{''.join(random.choices(string.ascii_lowercase, k=6))}"
+        self.driver.bootstrap(spec, {
+            "fsid": self._stored_fsid(), "mon_id": hostname, "mgr_id": mgr_id, "mon_ip": ip,
+            "image": image, "initial_config": config})
+        self.store.set_setting(BOOTSTRAPPED_SETTING, True)
+        self._refresh([spec], force=True)
+        notes: List[str] = []
+        specs = [ServiceSpec("mon"), ServiceSpec("mgr"), ServiceSpec("crash")]
+        if not skip_monitoring_stack:
+            notes.append("The package runtime has no monitoring stack binaries "
+                         "(prometheus, grafana, alertmanager, node-exporter): not deployed.")
+        self.apply(specs)
+        self.client_files_step()
+        return {"fsid": self._stored_fsid(), "host": hostname, "mon_ip": ip,
+                "mon": f"mon.{hostname}", "mgr": f"mgr.{mgr_id}", "image": image,
+                "runtime": self.runtime(), "notes": notes}
+
+    def client_files_step(self) -> Optional[Dict[str, List[str]]]:
+        """Keep /etc/ceph/ceph.conf and the admin keyring on every ``_admin`` host (and take
+        them off hosts that lost the label), as cephadm does. Returns the hosts changed."""
+        if not self._bootstrapped():
+            return None
+        admin, others = [], []
+        for host in self._host_specs():
+            if (host.status or "").lower() in ("offline", "maintenance"):
+                continue
+            (admin if "_admin" in (host.labels or []) else others).append(host)
+        had = set(self.store.get_setting(CLIENT_FILES_SETTING, []) or [])
+        stale = [h for h in others if h.hostname in had]
+        stale_names = {h.hostname for h in stale}
+        if not admin and not stale:
+            return None
+        try:
+            conf = self.cluster.minimal_conf()  # type: ignore[attr-defined]
+            keyring = self.cluster.auth_get("client.admin")  # type: ignore[attr-defined]
+        except (CephCommandError, HostActionError, HostUnreachable):
+            return None
+        files = {"ceph.conf": {"text": conf, "mode": 0o644},
+                 "ceph.client.admin.keyring": {"text": keyring, "mode": 0o600}}
+        gone = {name: None for name in files}
+        results = self.driver.map_hosts(
+            lambda h: self.driver.write_client_files(h, gone if h.hostname in stale_names else files),  # type: ignore[attr-defined]
+            admin + stale)
+        changed: Dict[str, List[str]] = {}
+        now_had = set(had)
+        for name, result in results.items():
+            if isinstance(result, BaseException):
+                continue
+            if result.get("written") or result.get("removed"):
+                changed[name] = list(result.get("written") or []) + list(result.get("removed") or [])
+            if name in {h.hostname for h in admin}:
+                now_had.add(name)
+            else:
+                now_had.discard(name)
+        if now_had != had:
+            self.store.set_setting(CLIENT_FILES_SETTING, sorted(now_had))
+        return changed or None

@@ -2,8 +2,10 @@
 
 Like ``fabric.testing``, the harness ships with the package so that tests, the benchmark
 runner and an operator trying the backend by hand all start hosts the same way. Each host is
-a real ``/usr/sbin/sshd`` on its own loopback address (127.0.0.11, .12, ...), in its own UTS
-namespace (so ``hostname`` answers ``hostN``), with its own host key and sshd_config, and an
+a real ``/usr/sbin/sshd`` on its own loopback address (127.0.0.11, .12, ...), PID 1 of its own
+UTS, mount and PID namespaces (so ``hostname`` answers ``hostN``, killing it kills its
+daemons, and the host's root is bound over /etc/ceph, /var/lib/ceph, /var/log/ceph and
+/run/ceph), with its own host key and sshd_config, and an
 environment (``SetEnv``) that gives its agent a private root and, optionally, loop devices
 as disks. The container engine is the one faked edge: a ``podman`` shim on PATH records every
 call as a JSON line in ``<root>/engine-calls.jsonl`` and answers run/stop/start/rm/ps/inspect
@@ -198,6 +200,21 @@ else:
 '''
 
 
+UDEVADM_SHIM = r'''#!/bin/sh
+# udevadm stand-in for hosts without udev: ceph-volume asks it what a block device is
+for a in "$@"; do dev="$a"; done
+case "$dev" in /sys/*) name=$(basename "$dev");; *) name=$(basename "$(readlink -f "$dev")");; esac
+echo "DEVNAME=/dev/$name"; echo "DEVTYPE=disk"; echo "SUBSYSTEM=block"
+if [ -r "/sys/class/block/$name/dev" ]; then
+  IFS=: read ma mi < "/sys/class/block/$name/dev"; echo "MAJOR=$ma"; echo "MINOR=$mi"
+fi
+exit 0
+'''
+
+#: the host's directories bound over the machine's own, inside the host's mount namespace
+HOST_DIRS = ("etc/ceph", "var/lib/ceph", "var/log/ceph", "run/ceph")
+
+
 @dataclass
 class TestHost:
     """One sshd test host and where its agent keeps its state."""
@@ -220,6 +237,28 @@ class TestHost:
         """The host as the orchestrator knows it (a HostSpec)."""
         from ceph_orch_cli.deployment.hostspec import HostSpec
         return HostSpec(self.name, addr=self.addr)
+
+    def outer_pid(self, pid: int) -> Optional[int]:
+        """This machine's pid of the host's process ``pid`` (as the host sees it, in its own
+        PID namespace), or None when the host has no such process."""
+        if self.process is None:
+            return None
+        for outer in _descendants(self.process.pid):
+            try:
+                with open(f"/proc/{outer}/status") as f:
+                    ns = [line.split()[1:] for line in f if line.startswith("NSpid:")]
+            except OSError:
+                continue
+            if ns and len(ns[0]) > 1 and ns[0][-1] == str(pid):
+                return outer
+        return None
+
+    def kill(self, pid: int, sig: int = signal.SIGKILL) -> None:
+        """Send ``sig`` to the host's process ``pid`` (a pid the host's agent reported)."""
+        outer = self.outer_pid(pid)
+        if outer is None:
+            raise ProcessLookupError(f"{self.name} has no process {pid}")
+        os.kill(outer, sig)
 
     def engine_calls(self) -> List[List[str]]:
         """Every container engine call the agent made on this host, in order."""
@@ -269,10 +308,14 @@ def _python() -> str:
     return "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
 
 
-def write_shims(shim_dir: Path) -> None:
-    """Write the ``podman`` and ``ceph`` shims into ``shim_dir``."""
+def write_shims(shim_dir: Path, ceph_shim: bool = True) -> None:
+    """Write the ``podman`` shim (and the ``ceph`` shim, unless a real cluster answers)
+    into ``shim_dir``, and a ``udevadm`` stand-in where the machine has no udev."""
     shim_dir.mkdir(parents=True, exist_ok=True)
-    for name, text in (("podman", ENGINE_SHIM), ("ceph", CEPH_SHIM)):
+    shims = [("podman", ENGINE_SHIM)] + ([("ceph", CEPH_SHIM)] if ceph_shim else [])
+    if shutil.which("udevadm") is None:
+        shims.append(("udevadm", UDEVADM_SHIM))
+    for name, text in shims:
         path = shim_dir / name
         path.write_text(text.replace("@PYTHON@", _python()))
         path.chmod(0o755)
@@ -306,7 +349,7 @@ class SSHTestHosts:
     """Start, stop and restart N sshd test hosts under one base directory."""
 
     def __init__(self, base: Path, count: int, disks: Optional[List[int]] = None,
-                 first: int = 11) -> None:
+                 first: int = 11, ceph_shim: bool = True) -> None:
         self.base = Path(base)
         self.count = count
         self.disk_sizes = list(disks or [])
@@ -314,6 +357,8 @@ class SSHTestHosts:
         self.client_key = self.base / "client_key"
         self.shim_dir = self.base / "shims"
         self.first = first
+        #: False for real-cluster tests: the real `ceph` answers, not the shim
+        self.ceph_shim = ceph_shim
         self.loop_error: Optional[str] = None
         self._loops: List[str] = []
 
@@ -347,7 +392,7 @@ class SSHTestHosts:
         return self
 
     def _write_shims(self) -> None:
-        write_shims(self.shim_dir)
+        write_shims(self.shim_dir, self.ceph_shim)
 
     def _attach_loop(self, host: TestHost, n: int, size: int) -> Optional[str]:
         if shutil.which("losetup") is None:
@@ -406,10 +451,17 @@ class SSHTestHosts:
         bashrc = Path(os.path.expanduser("~root")) / ".bashrc"
         if bashrc.exists():
             hide = f'mount --bind "$2" {shlex.quote(str(bashrc))}'
+        # sshd is PID 1 of the host's own PID namespace, so killing it kills every daemon
+        # of the host (a crash) and starting it again is a reboot; the host's root is bound
+        # over /etc/ceph, /var/lib/ceph, /var/log/ceph and /run/ceph, so Ceph's tools run
+        # with their plain defaults inside it.
+        binds = " && ".join(
+            f'mkdir -p "$3/{d}" /{d} && mount --bind "$3/{d}" /{d}' for d in HOST_DIRS)
         host.process = subprocess.Popen(
-            ["unshare", "--uts", "--mount", "sh", "-c",
-             f'{hide} && hostname "$0" && exec {SSHD} -D -e -f "$1"',
-             host.name, str(config), str(empty)],
+            ["unshare", "--uts", "--mount", "--pid", "--fork", "--mount-proc",
+             "--propagation", "private", "sh", "-c",
+             f'{hide} && hostname "$0" && {binds} && exec {SSHD} -D -e -f "$1"',
+             host.name, str(config), str(empty), str(host.root)],
             stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
 
