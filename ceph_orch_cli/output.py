@@ -343,10 +343,6 @@ def preview_tables(data: List[Dict[str, Any]]) -> str:
 
 # --------------------------------------------------------------------------- terminal helpers
 
-def is_terminal() -> bool:
-    return sys.stdout.isatty()
-
-
 def _no_report(description: str, completed: int, total: int) -> None:
     """Progress sink when nothing is drawn (piped output, machine formats)."""
 

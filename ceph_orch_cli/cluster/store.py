@@ -620,9 +620,6 @@ class Store:
         with self.transaction() as c:
             c.executemany("DELETE FROM daemons WHERE daemon_name = ?", [(n,) for n in names])
 
-    def daemon_refresh_times(self) -> Dict[str, str]:
-        return dict(self.query("SELECT hostname, last_refresh FROM daemon_refresh"))
-
     # -- device cache ------------------------------------------------------------------
     def get_devices(self, hostname: Optional[str] = None) -> Dict[str, Tuple[List[Dict[str, Any]], str]]:
         if hostname is None:

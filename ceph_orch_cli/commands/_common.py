@@ -183,19 +183,19 @@ def read_inbuf(path: Optional[str]) -> Optional[str]:
         return None
     import errno
     from ceph_orch_cli.deployment.hostspec import SpecValidationError
-    from ceph_orch_cli.deployment.loader import MAX_SPEC_BYTES, read_bounded
+    from ceph_orch_cli.deployment.loader import MAX_SPEC_BYTES, check_size
     from ceph_orch_cli.orchestrator.errors import OrchestratorError
     source = '<stdin>' if path == '-' else path
     try:
         if path == '-':
             data = sys.stdin.buffer.read(MAX_SPEC_BYTES + 1)
-            if len(data) > MAX_SPEC_BYTES:
-                raise SpecValidationError(f'{source}: too large (more than {MAX_SPEC_BYTES} bytes)')
         else:
-            data = read_bounded(path)
+            with open(path, 'rb') as f:
+                data = f.read(MAX_SPEC_BYTES + 1)
     except OSError as e:
         raise OrchestratorError(f"can't open input file {path}: {e.strerror}",
                                 errno=-(e.errno or errno.EIO))
+    check_size(data, source)
     try:
         return data.decode('utf-8')
     except UnicodeDecodeError as e:
