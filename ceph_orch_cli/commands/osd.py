@@ -6,10 +6,10 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import click
 
-from ceph_orch_cli.cli import DefaultGroup
 from ceph_orch_cli.commands._common import (ceph_commands, call, complete_osd_ids,
                                             complete_services, emit, flag, format_option,
                                             orch_of, progress, result_str)
+from ceph_orch_cli.commands.context import DefaultGroup
 
 #: seconds between reconcile passes while `--wait` follows a removal
 WAIT_INTERVAL = 0.2

@@ -10,7 +10,7 @@ from typing import Any, Dict, Optional
 import click
 
 from ceph_orch_cli.commands._common import (CephCommand, ceph_commands, app_of, call, emit, flag,
-                                            format_option, orch_of, write_saved_backend)
+                                            format_option, orch_of)
 
 
 @click.command('status', cls=CephCommand)
@@ -55,13 +55,13 @@ ceph_commands(set_group)
 @click.pass_context
 def set_backend(ctx: click.Context, module_name: str) -> None:
     """Select orchestrator module backend ('' unsets it)."""
-    from ceph_orch_cli.backends import KNOWN_BACKENDS
+    from ceph_orch_cli.backends import KNOWN_BACKENDS, save_backend
     from ceph_orch_cli.orchestrator.errors import OrchestratorValidationError
     app = app_of(ctx)
     if module_name and module_name not in KNOWN_BACKENDS:
         raise OrchestratorValidationError(f"Module '{module_name}' not found")
     app.state_dir.mkdir(parents=True, exist_ok=True)
-    write_saved_backend(app.state_dir, module_name)
+    save_backend(app.state_dir, module_name)
 
 
 @click.command('pause', cls=CephCommand)
