@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TypeVar
 
 import click
 
 from ceph_orch_cli.cluster import store_names
 from ceph_orch_cli.commands.context import FORMAT_CHOICES, OrchContext, default_state_dir, dual
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ceph_orch_cli.orchestrator import Orchestrator
 
 F = TypeVar('F', bound=Callable[..., Any])
 
@@ -141,8 +144,9 @@ def format_option(func: F) -> F:
                         default='plain', show_default=True, help='Output format')(func)
 
 
-def orch_of(ctx: click.Context) -> Any:
-    """The backend (an Orchestrator), built on first use."""
+def orch_of(ctx: click.Context) -> 'Orchestrator':
+    """The backend, built on first use. Its non-Ceph methods (the reconcile loop, progress,
+    stored listing text) are reached through ``orchestrator.engine_extras``."""
     obj: OrchContext = ctx.find_object(OrchContext)
     return obj.orch
 

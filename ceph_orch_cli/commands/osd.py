@@ -65,6 +65,7 @@ def _queued_ids(orch: Any) -> List[int]:
 def wait_for_removal(orch: Any, osd_ids: Sequence[str],
                      report: Callable[[str, int, int], None]) -> None:
     """Run reconcile passes in the foreground until none of ``osd_ids`` is queued any more."""
+    from ceph_orch_cli.orchestrator.engine_extras import engine_extras
     wanted = {int(i) for i in osd_ids if str(i).isdigit()}
     total = len(wanted)
     while True:
@@ -72,7 +73,7 @@ def wait_for_removal(orch: Any, osd_ids: Sequence[str],
         report('Removing OSDs', total - len(left), total)
         if not left:
             return
-        orch.reconcile_pass()
+        engine_extras(orch).reconcile_pass()
         time.sleep(WAIT_INTERVAL)
 
 

@@ -100,14 +100,15 @@ def serve(ctx: click.Context, once: bool, interval: float) -> None:
 
     Each pass that did something prints one JSON line. Ctrl-C stops the loop cleanly.
     """
-    orch = orch_of(ctx)
+    from ceph_orch_cli.orchestrator.engine_extras import engine_extras
+    engine = engine_extras(orch_of(ctx))
     if once:
-        _print_pass(orch.reconcile_pass())
+        _print_pass(engine.reconcile_pass())
         return
     gc.enable()  # cli.main turns it off for short-lived commands; this one lives on
     try:
         while True:
-            _print_pass(orch.reconcile_pass())
+            _print_pass(engine.reconcile_pass())
             time.sleep(interval)
     except KeyboardInterrupt:
         return
