@@ -343,10 +343,6 @@ def preview_tables(data: List[Dict[str, Any]]) -> str:
 
 # --------------------------------------------------------------------------- terminal helpers
 
-def is_terminal() -> bool:
-    return sys.stdout.isatty()
-
-
 def _no_report(description: str, completed: int, total: int) -> None:
     """Progress sink when nothing is drawn (piped output, machine formats)."""
 
@@ -355,9 +351,10 @@ def _no_report(description: str, completed: int, total: int) -> None:
 def progress(orch: Any, fmt: str = 'plain') -> Iterator[Callable[[str, int, int], None]]:
     """Draw a rich progress bar while a mutating command converges, on a terminal only.
 
-    The backend reports through ``set_progress(callback(description, completed, total))``;
-    the same callback is yielded so a command can report its own waiting (``--wait``). When
-    stdout is piped or a machine format is asked for, nothing is drawn.
+    A backend built on the engine (``EngineExtras``) reports through ``set_progress(
+    callback(description, completed, total))``; the same callback is yielded so a command can
+    report its own waiting (``--wait``). When stdout is piped or a machine format is asked
+    for, nothing is drawn.
     """
     if fmt != 'plain' or not (sys.stdout.isatty() and sys.stderr.isatty()):
         yield _no_report
@@ -365,7 +362,9 @@ def progress(orch: Any, fmt: str = 'plain') -> Iterator[Callable[[str, int, int]
     from rich.console import Console
     from rich.progress import Progress
 
-    setter = getattr(orch, 'set_progress', None)
+    from ceph_orch_cli.orchestrator.engine_extras import EngineExtras
+
+    setter = orch.set_progress if isinstance(orch, EngineExtras) else None
     with Progress(transient=True, console=Console(stderr=True)) as bar:
         tasks: Dict[str, Any] = {}
 

@@ -68,9 +68,10 @@ def load_fleet(path: Path) -> Dict[str, Dict[str, Any]]:
     alias bombs, a field of the wrong type, a host listed twice) is one error naming it.
     """
     from ceph_orch_cli.deployment.hostspec import SpecValidationError
-    from ceph_orch_cli.deployment.loader import load_yaml_documents, read_bounded
+    from ceph_orch_cli.deployment.loader import MAX_SPEC_BYTES, check_size, load_yaml_documents
     try:
-        raw = read_bounded(path)
+        with open(path, "rb") as f:
+            raw = check_size(f.read(MAX_SPEC_BYTES + 1), str(path))
     except OSError as e:
         raise OrchestratorError(f"Cannot read fleet file {path}: {e.strerror}")
     except SpecValidationError as e:

@@ -93,9 +93,6 @@ class OsdRemoval:
     def get_pg_count(self) -> int:
         return self.pg_count
 
-    def pg_count_str(self) -> str:
-        return "n/a" if self.pg_count < 0 else str(self.pg_count)
-
     @property
     def name(self) -> str:
         return f"osd.{self.osd_id}"

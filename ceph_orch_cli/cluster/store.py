@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from ceph_orch_cli.cluster import daemon_listing
+from ceph_orch_cli.cluster.store_names import DB_NAME
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
-
-DB_NAME = "orch.db"
 
 #: events kept per (kind, subject); cephadm keeps only the latest few as well
 EVENTS_PER_SUBJECT = 5
@@ -36,7 +35,7 @@ EVENTS_PER_SUBJECT = 5
 BUSY_TIMEOUT_MS = 60_000
 
 # Each entry upgrades the schema from version i to i+1; never edit a released entry,
-# append a new one instead.
+# append a new one instead. (store_names.py reads hosts, specs and daemons for completion.)
 MIGRATIONS: List[Sequence[str]] = [
     (
         "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -619,9 +618,6 @@ class Store:
     def delete_daemons(self, names: Sequence[str]) -> None:
         with self.transaction() as c:
             c.executemany("DELETE FROM daemons WHERE daemon_name = ?", [(n,) for n in names])
-
-    def daemon_refresh_times(self) -> Dict[str, str]:
-        return dict(self.query("SELECT hostname, last_refresh FROM daemon_refresh"))
 
     # -- device cache ------------------------------------------------------------------
     def get_devices(self, hostname: Optional[str] = None) -> Dict[str, Tuple[List[Dict[str, Any]], str]]:

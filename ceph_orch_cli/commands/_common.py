@@ -1,23 +1,24 @@
 """What every command module shares: option spellings, --format, the backend, -i input,
 printing and shell completion from the store.
 
-Kept import-light (click and the stdlib) because every command module imports it.
+Kept import-light (click, the stdlib and `cluster.store_names`, itself stdlib-only) because
+every command module imports it.
 """
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TypeVar
 
 import click
 
-from ceph_orch_cli.cli import FORMAT_CHOICES, OrchContext, dual
+from ceph_orch_cli.cluster import store_names
+from ceph_orch_cli.commands.context import FORMAT_CHOICES, OrchContext, default_state_dir, dual
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ceph_orch_cli.orchestrator import Orchestrator
 
 F = TypeVar('F', bound=Callable[..., Any])
-
-#: the settings key `orch set backend` writes (Ceph's module option is named the same)
-BACKEND_SETTING = 'orchestrator'
 
 
 def option(name: str, *more: str, **kwargs: Any) -> Callable[[F], F]:
@@ -143,8 +144,9 @@ def format_option(func: F) -> F:
                         default='plain', show_default=True, help='Output format')(func)
 
 
-def orch_of(ctx: click.Context) -> Any:
-    """The backend (an Orchestrator), built on first use."""
+def orch_of(ctx: click.Context) -> 'Orchestrator':
+    """The backend, built on first use. Its non-Ceph methods (the reconcile loop, progress,
+    stored listing text) are reached through ``orchestrator.engine_extras``."""
     obj: OrchContext = ctx.find_object(OrchContext)
     return obj.orch
 
@@ -183,19 +185,19 @@ def read_inbuf(path: Optional[str]) -> Optional[str]:
         return None
     import errno
     from ceph_orch_cli.deployment.hostspec import SpecValidationError
-    from ceph_orch_cli.deployment.loader import MAX_SPEC_BYTES, read_bounded
+    from ceph_orch_cli.deployment.loader import MAX_SPEC_BYTES, check_size
     from ceph_orch_cli.orchestrator.errors import OrchestratorError
     source = '<stdin>' if path == '-' else path
     try:
         if path == '-':
             data = sys.stdin.buffer.read(MAX_SPEC_BYTES + 1)
-            if len(data) > MAX_SPEC_BYTES:
-                raise SpecValidationError(f'{source}: too large (more than {MAX_SPEC_BYTES} bytes)')
         else:
-            data = read_bounded(path)
+            with open(path, 'rb') as f:
+                data = f.read(MAX_SPEC_BYTES + 1)
     except OSError as e:
         raise OrchestratorError(f"can't open input file {path}: {e.strerror}",
                                 errno=-(e.errno or errno.EIO))
+    check_size(data, source)
     try:
         return data.decode('utf-8')
     except UnicodeDecodeError as e:
@@ -208,70 +210,26 @@ def progress(ctx: click.Context, fmt: str = 'plain') -> Any:
     return output.progress(orch_of(ctx), fmt)
 
 
-# --------------------------------------------------------------------------- saved backend
-
-def _db_path(state_dir: Path) -> Path:
-    return Path(state_dir) / 'orch.db'
-
-
-def read_saved_backend(state_dir: Path) -> Optional[str]:
-    """The name saved by `orch set backend`; None when nothing was saved.
-
-    Opened only when the database exists, so a fresh state dir is not created by reading.
-    """
-    if not _db_path(state_dir).exists():
-        return None
-    from ceph_orch_cli.cluster.store import Store
-    store = Store(Path(state_dir))
-    try:
-        value = store.get_setting(BACKEND_SETTING)
-    finally:
-        store.close()
-    return None if value is None else str(value)
-
-
-def write_saved_backend(state_dir: Path, name: str) -> None:
-    from ceph_orch_cli.cluster.store import Store
-    store = Store(Path(state_dir))
-    try:
-        store.set_setting(BACKEND_SETTING, name)
-    finally:
-        store.close()
-
-
 # --------------------------------------------------------------------------- completion
 
 def _state_dir_for_completion(ctx: click.Context) -> Path:
     import os
-    from ceph_orch_cli.cli import default_state_dir
     root = ctx.find_root()
     given = root.params.get('state_dir') if root is not None else None
     return Path(given or os.environ.get('ORCH_STATE_DIR') or default_state_dir())
 
 
-def _complete_from(sql: str) -> Callable[[click.Context, click.Parameter, str], List[Any]]:
-    """Completion that reads names straight from the store, read-only; any failure gives []."""
+def _complete_from(lookup: Callable[[Path], List[str]]
+                   ) -> Callable[[click.Context, click.Parameter, str], List[Any]]:
+    """Completion from one of the store's name lookups (read-only; any failure gives [])."""
 
     def complete(ctx: click.Context, _param: click.Parameter, incomplete: str) -> List[Any]:
-        path = _db_path(_state_dir_for_completion(ctx))
-        if not path.exists():
-            return []
-        try:
-            conn = sqlite3.connect(f'file:{path}?mode=ro', uri=True, timeout=0.5)
-            try:
-                rows = conn.execute(sql).fetchall()
-            finally:
-                conn.close()
-        except sqlite3.Error:
-            # completion must never fail a shell: a locked or missing table offers nothing
-            return []
-        names = sorted({str(r[0]) for r in rows})
-        return [n for n in names if n.startswith(incomplete)]
+        return [n for n in lookup(_state_dir_for_completion(ctx)) if n.startswith(incomplete)]
 
     return complete
 
 
-complete_hosts = _complete_from('SELECT hostname FROM hosts')
-complete_services = _complete_from('SELECT service_name FROM specs WHERE deleted IS NULL')
-complete_daemons = _complete_from('SELECT daemon_name FROM daemons')
-complete_osd_ids = _complete_from("SELECT daemon_id FROM daemons WHERE daemon_type = 'osd'")
+complete_hosts = _complete_from(store_names.hostnames)
+complete_services = _complete_from(store_names.service_names)
+complete_daemons = _complete_from(store_names.daemon_names)
+complete_osd_ids = _complete_from(store_names.osd_ids)

@@ -10,10 +10,10 @@ from typing import Any, Callable, Dict, Optional, Sequence, TypeVar
 
 import click
 
-from ceph_orch_cli.cli import DefaultGroup
 from ceph_orch_cli.commands._common import (ceph_commands, call, refuse_inbuf, emit, flag,
                                             format_option, option, orch_of, progress, read_inbuf,
                                             result_str)
+from ceph_orch_cli.commands.context import DefaultGroup
 
 F = TypeVar('F', bound=Callable[..., Any])
 

@@ -5,10 +5,10 @@ from typing import Any, Dict, Optional, Tuple
 
 import click
 
-from ceph_orch_cli.cli import DefaultGroup
 from ceph_orch_cli.commands._common import (CephCommand, ceph_commands, call, refuse_inbuf,
                                             complete_daemons, emit, flag, option, orch_of, progress,
                                             read_inbuf, result_str)
+from ceph_orch_cli.commands.context import DefaultGroup
 
 #: Ceph's ServiceType choices for `orch daemon add <daemon_type> <placement>` and
 #: `orch apply <service_type> [<placement>]`

@@ -6,9 +6,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import click
 
-from ceph_orch_cli.cli import DefaultGroup
 from ceph_orch_cli.commands._common import (ceph_commands, call, complete_hosts, emit, flag,
                                             format_option, option, orch_of, progress, result_str)
+from ceph_orch_cli.commands.context import DefaultGroup
 
 
 @click.group()

@@ -15,7 +15,7 @@ import click
 
 from ceph_orch_cli.commands._common import (call, ceph_commands, emit, option, orch_of,
                                             read_inbuf)
-from ceph_orch_cli.cli import FORMAT_CHOICES
+from ceph_orch_cli.commands.context import FORMAT_CHOICES
 
 _CREDENTIALS_JSON_HELP = """
                 json provided for credentials did not include all necessary fields.

@@ -6,10 +6,10 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import click
 
-from ceph_orch_cli.cli import DefaultGroup
 from ceph_orch_cli.commands._common import (ceph_commands, call, complete_osd_ids,
                                             complete_services, emit, flag, format_option,
                                             orch_of, progress, result_str)
+from ceph_orch_cli.commands.context import DefaultGroup
 
 #: seconds between reconcile passes while `--wait` follows a removal
 WAIT_INTERVAL = 0.2
@@ -65,6 +65,7 @@ def _queued_ids(orch: Any) -> List[int]:
 def wait_for_removal(orch: Any, osd_ids: Sequence[str],
                      report: Callable[[str, int, int], None]) -> None:
     """Run reconcile passes in the foreground until none of ``osd_ids`` is queued any more."""
+    from ceph_orch_cli.orchestrator.engine_extras import engine_extras
     wanted = {int(i) for i in osd_ids if str(i).isdigit()}
     total = len(wanted)
     while True:
@@ -72,7 +73,7 @@ def wait_for_removal(orch: Any, osd_ids: Sequence[str],
         report('Removing OSDs', total - len(left), total)
         if not left:
             return
-        orch.reconcile_pass()
+        engine_extras(orch).reconcile_pass()
         time.sleep(WAIT_INTERVAL)
 
 

@@ -84,9 +84,10 @@ def ps(ctx: click.Context, hostname: Optional[str], service_name: Optional[str],
     """List daemons known to orchestrator."""
     from ceph_orch_cli import output
     from ceph_orch_cli.orchestrator import DaemonDescriptionStatus
+    from ceph_orch_cli.orchestrator.engine_extras import EngineExtras
 
     orch = orch_of(ctx)
-    if fmt == 'json' and not refresh and hasattr(orch, 'daemons_json_text'):
+    if fmt == 'json' and not refresh and isinstance(orch, EngineExtras):
         # the engine stores each daemon as the text printed here, in an index in this order:
         # 100,000 daemons without an object or a JSON parse each, a batch at a time
         output.echo_json_texts(orch.daemons_json_text(

@@ -10,7 +10,7 @@ from typing import Any, Dict, Optional
 import click
 
 from ceph_orch_cli.commands._common import (CephCommand, ceph_commands, app_of, call, emit, flag,
-                                            format_option, orch_of, write_saved_backend)
+                                            format_option, orch_of)
 
 
 @click.command('status', cls=CephCommand)
@@ -59,13 +59,13 @@ ceph_commands(set_group)
 @click.pass_context
 def set_backend(ctx: click.Context, module_name: str) -> None:
     """Select orchestrator module backend ('' unsets it)."""
-    from ceph_orch_cli.backends import KNOWN_BACKENDS
+    from ceph_orch_cli.backends import KNOWN_BACKENDS, save_backend
     from ceph_orch_cli.orchestrator.errors import OrchestratorValidationError
     app = app_of(ctx)
     if module_name and module_name not in KNOWN_BACKENDS:
         raise OrchestratorValidationError(f"Module '{module_name}' not found")
     app.state_dir.mkdir(parents=True, exist_ok=True)
-    write_saved_backend(app.state_dir, module_name)
+    save_backend(app.state_dir, module_name)
 
 
 @click.command('pause', cls=CephCommand)
@@ -104,14 +104,15 @@ def serve(ctx: click.Context, once: bool, interval: float) -> None:
 
     Each pass that did something prints one JSON line. Ctrl-C stops the loop cleanly.
     """
-    orch = orch_of(ctx)
+    from ceph_orch_cli.orchestrator.engine_extras import engine_extras
+    engine = engine_extras(orch_of(ctx))
     if once:
-        _print_pass(orch.reconcile_pass())
+        _print_pass(engine.reconcile_pass())
         return
     gc.enable()  # cli.main turns it off for short-lived commands; this one lives on
     try:
         while True:
-            _print_pass(orch.reconcile_pass())
+            _print_pass(engine.reconcile_pass())
             time.sleep(interval)
     except KeyboardInterrupt:
         return

@@ -83,6 +83,7 @@ def status(ctx: click.Context) -> None:
 
 def wait_for_upgrade(orch: Any, report: Callable[[str, int, int], None]) -> None:
     """Run reconcile passes until the upgrade is no longer in progress (or is paused)."""
+    from ceph_orch_cli.orchestrator.engine_extras import engine_extras
     while True:
         st = call(orch.upgrade_status())
         m = _PROGRESS.match(st.progress or '')
@@ -90,7 +91,7 @@ def wait_for_upgrade(orch: Any, report: Callable[[str, int, int], None]) -> None
             report('Upgrading', int(m.group(1)), int(m.group(2)))
         if not st.in_progress or st.is_paused:
             return
-        orch.reconcile_pass()
+        engine_extras(orch).reconcile_pass()
         time.sleep(WAIT_INTERVAL)
 
 

@@ -85,15 +85,15 @@ def _check_nesting(content: str, loader: Any, source: str) -> None:
         return  # loading reports it, with its position, at no greater depth than seen here
 
 
-def read_bounded(path: Any, limit: int = MAX_SPEC_BYTES) -> bytes:
-    """A file's bytes, refusing past ``limit``: `-i /dev/zero` must not eat the memory.
+def check_size(data: bytes, source: str, limit: int = MAX_SPEC_BYTES) -> bytes:
+    """``data`` if it is within ``limit``, else ``SpecValidationError`` naming ``source``.
 
-    Raises ``OSError`` as ``open`` does, ``SpecValidationError`` when too large.
+    The caller (the CLI for ``-i``, the local backend for its fleet file) opens the file
+    and reads at most ``limit + 1`` bytes, so `-i /dev/zero` cannot eat the memory; this
+    package does no I/O of its own.
     """
-    with open(path, 'rb') as f:
-        data = f.read(limit + 1)
     if len(data) > limit:
-        raise SpecValidationError(f'{path}: too large (more than {limit} bytes)')
+        raise SpecValidationError(f'{source}: too large (more than {limit} bytes)')
     return data
 
 

@@ -407,6 +407,9 @@ class Orchestrator:
         """Create OSDs on the devices one drive group selects, once (not stored as a service).
 
         :param skip_validation: create even on devices the inventory reports unavailable
+
+        The cluster engine (local, ssh) accepts ``skip_validation`` for interface parity with
+        Ceph and ignores it.
         """
         raise NotImplementedError()
 
@@ -445,6 +448,10 @@ class Orchestrator:
         :param force: do not wait for the data to drain first
         :param zap: erase the OSDs' devices afterwards (DESTROYS DATA)
         :param no_destroy: keep the OSDs' volume groups and logical volumes
+
+        The cluster engine (local, ssh) accepts ``replace_block``, ``replace_db`` and
+        ``replace_wal`` for interface parity with Ceph and ignores them (`replace_device`
+        records which device is being replaced itself).
         """
         raise NotImplementedError()
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from cli_helpers import Orch
 
 
@@ -36,3 +37,14 @@ def test_serve_once_runs_one_pass(orch: Orch, demo: object) -> None:
     for line in result.stdout.splitlines():
         json.loads(line)
     assert 'mon.host1' in orch('ps').stdout
+
+
+def test_serve_on_a_backend_without_the_engine_is_not_supported(
+        orch: Orch, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only engine backends (EngineExtras) have a reconcile loop; others say EOPNOTSUPP."""
+    import fake_backend
+    monkeypatch.setattr('ceph_orch_cli.backends.load_backend',
+                        lambda name, state: fake_backend.FakeCluster())
+    result = orch('serve', '--once')
+    assert result.exit_code == 95
+    assert result.stderr == 'Error EOPNOTSUPP: This Orchestrator does not support `orch serve`\n'
