@@ -74,3 +74,8 @@ class CephCluster(abc.ABC):
     @abc.abstractmethod
     def osd_tick(self) -> None:
         """Let time pass: data moves off draining OSDs (a no-op on a real cluster)."""
+
+    def set_host_noout(self, hostname: str, on: bool) -> None:
+        """``ceph osd set-group noout <host>`` (or ``unset-group``): a host in maintenance
+        keeps its OSDs in while they are stopped, as cephadm does. The default does
+        nothing (a cluster without that flag to set)."""

@@ -113,6 +113,8 @@ class MaintenanceMixin(EngineParts):
         with self._converge_lock():
             reached = True
             try:
+                if any(d.daemon_type == "osd" for d in daemons):
+                    self.cluster.set_host_noout(hostname, True)
                 self.driver.maintenance(host, True)
             except (HostUnreachable, HostActionError) as e:
                 if isinstance(e, HostUnreachable):
@@ -165,6 +167,8 @@ class MaintenanceMixin(EngineParts):
                 try:
                     self.driver.maintenance(host, False)
                     started = True
+                    if any(d.daemon_type == "osd" for d in daemons):
+                        self.cluster.set_host_noout(hostname, False)
                 except (HostUnreachable, HostActionError) as e:
                     if not force:
                         raise OrchestratorError(f"Failed to exit maintenance state for host "

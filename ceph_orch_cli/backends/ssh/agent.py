@@ -942,6 +942,31 @@ def _package_binary(dtype, image):
     return path
 
 
+#: the host directories a daemon sees; a test host binds its root's copies over them
+HOST_DIRS = ("etc/ceph", "var/lib/ceph", "var/log/ceph", "run/ceph")
+_same_dirs = {}
+
+
+def host_path(path):
+    """``path`` (under the agent root) as the daemon sees it: the plain /var/lib/ceph/...
+    when the root's directory is bound over the host's own (test hosts), else unchanged.
+    Admin sockets need it: a UNIX socket path holds at most 107 bytes."""
+    root = agent_root().rstrip("/")
+    if not root:
+        return path
+    for prefix in HOST_DIRS:
+        mine = os.path.join(root, prefix)
+        if path == mine or path.startswith(mine + "/"):
+            if prefix not in _same_dirs:
+                try:
+                    _same_dirs[prefix] = os.path.samefile(mine, "/" + prefix)
+                except OSError:
+                    _same_dirs[prefix] = False
+            if _same_dirs[prefix]:
+                return "/" + prefix + path[len(mine):]
+    return path
+
+
 def run_dir(fsid):
     return rooted("run/ceph", fsid)
 
@@ -953,17 +978,21 @@ def log_dir(fsid):
 def _package_argv(fsid, name, ddir, image, request):
     dtype, did = name.split(".", 1)
     binary = _package_binary(dtype, image)
+    ddir = host_path(ddir)
     addr = request.get("host_addr")
     if dtype == "crash":
         crash = os.path.join(cluster_dir(fsid), "crash")
         os.makedirs(os.path.join(crash, "posted"), mode=0o755, exist_ok=True)
-        return [binary, "-n", entity_name(name), "-p", crash]
+        return [binary, "-n", entity_name(name), "-p", host_path(crash)]
     # the core daemons take their id (`-n mon.x` is accepted by ceph-mon --mkfs and ignored)
     who = ["-i", did] if dtype in ("mon", "mgr", "osd", "mds") else ["-n", entity_name(name)]
     argv = [binary, "-f"] + who + [
             "--conf", os.path.join(ddir, "config"), "--keyring", os.path.join(ddir, "keyring"),
-            "--run-dir", run_dir(fsid),
-            "--log-file", os.path.join(log_dir(fsid), "ceph-%s.log" % name)]
+            "--run-dir", host_path(run_dir(fsid)),
+            # named, not left to the default: a client-type daemon's (rgw) would carry its
+            # pid, and `ls` finds the socket by name
+            "--admin-socket", host_path(os.path.join(run_dir(fsid), "ceph-%s.asok" % entity_name(name))),
+            "--log-file", host_path(os.path.join(log_dir(fsid), "ceph-%s.log" % name))]
     if dtype in DATA_OPTION:
         argv += [DATA_OPTION[dtype], ddir]
     if dtype == "mon" and addr:
@@ -980,8 +1009,8 @@ def _package_env(fsid, name, ddir):
     env = {"PATH": os.environ.get("PATH", os.defpath), "HOME": "/root", "LANG": "C.UTF-8"}
     if name.startswith("crash."):
         # ceph-crash posts through the `ceph` CLI, which finds the cluster from CEPH_ARGS
-        env["CEPH_ARGS"] = "--conf %s --keyring %s" % (os.path.join(ddir, "config"),
-                                                         os.path.join(ddir, "keyring"))
+        env["CEPH_ARGS"] = "--conf %s --keyring %s" % (host_path(os.path.join(ddir, "config")),
+                                                         host_path(os.path.join(ddir, "keyring")))
     return env
 
 
@@ -1145,13 +1174,30 @@ def _package_status(fsid, name, ddir, state):
         found["memory_usage"], found["cpu_percentage"] = _package_usage(pid)
         if state.get("version_pid") != pid:
             dtype = name.split(".", 1)[0]
-            asok = os.path.join(run_dir(fsid), "ceph-%s.asok" % entity_name(name)) \
+            asok = host_path(os.path.join(run_dir(fsid), "ceph-%s.asok" % entity_name(name))) \
                 if dtype != "crash" else None
-            version = _asok_version(asok) if asok else None
+            # ceph-crash has no admin socket: it runs the packages' version
+            version = _asok_version(asok) if asok else _package_version(state)
             if version:
                 state["version"], state["version_pid"] = version, pid
                 _write_json(os.path.join(ddir, "unit.state"), state)
     return found
+
+
+def _package_version(state):
+    """The version of the host's Ceph packages (``ceph --version``), asked once per
+    agent root and remembered beside the image cache."""
+    cache_path = rooted("var/lib/ceph-orch/images.json")
+    cache = _load_json(cache_path, {}) or {}
+    if "deb:system" not in cache:
+        ceph = which("ceph")
+        rc, out, _ = run([ceph, "--version"], timeout=60) if ceph else (1, "", "")
+        found = re.search(r"ceph version (\S+)", out) if rc == 0 else None
+        cache["deb:system"] = {"image_id": None, "digests": [],
+                               "version": found.group(1) if found else None}
+        os.makedirs(os.path.dirname(cache_path), mode=0o755, exist_ok=True)
+        _write_json(cache_path, cache)
+    return cache["deb:system"]["version"]
 
 
 def _restart_allowed(state, now):

@@ -291,9 +291,10 @@ class CephCLICluster(CephCluster):
         """``ceph status`` as JSON."""
         return self._json(CephCommand("status", ["status"])) or {}
 
-    def set_osd_flag(self, flag: str, on: bool) -> None:
-        verb = "set" if on else "unset"
-        self._do(CephCommand(f"osd {verb}", ["osd", verb, flag], {"key": flag}))
+    def set_host_noout(self, hostname: str, on: bool) -> None:
+        verb = "set-group" if on else "unset-group"
+        self._do(CephCommand(f"osd {verb}", ["osd", verb, "noout", hostname],
+                             {"flags": "noout", "who": [hostname]}))
 
 
 def keyring_text(entry: Dict[str, Any]) -> str:

@@ -132,15 +132,24 @@ class SSHOrchestrator(ClusterOrchestrator):
         details = dict(details or {}, user=self.ssh_files.user(), runtime=self.runtime())
         if self._bootstrapped():
             details["fsid"] = self._stored_fsid()
-        if self.ssh_files.missing_keys():
+        if self.ssh_files.missing_keys() and not self._identity_configured():
             return False, KEYS_MISSING, details
         return ok, why, details
+
+    def _identity_configured(self, hostname: str = "*", addr: Optional[str] = None) -> bool:
+        """An ``IdentityFile`` in the ssh config orch is given authenticates as ssh does,
+        with no key stored by orch."""
+        try:
+            return bool(self.pool.target(hostname, addr).identity_file)
+        except (OSError, ValueError):
+            return False
 
     def _check_reachable(self, spec: "HostSpec") -> None:
         """``host add`` (and host specs in ``apply``): the one place an unknown host key is
         recorded (trust on first add); then the engine's own check runs as usual. A changed
         key is refused by both."""
-        if self.ssh_files.missing_keys():
+        if self.ssh_files.missing_keys() and not self._identity_configured(spec.hostname,
+                                                                          spec.addr):
             raise OrchestratorError(KEYS_MISSING)
         try:
             self.driver.learn_host_key(spec)

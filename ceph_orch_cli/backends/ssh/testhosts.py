@@ -253,6 +253,17 @@ class TestHost:
                 return outer
         return None
 
+    def run(self, argv: List[str], timeout: float = 120.0,
+            stdin: Optional[bytes] = None) -> subprocess.CompletedProcess:
+        """Run ``argv`` inside the host (its UTS, mount and PID namespaces), as a shell on
+        the host would: an operator's ``ceph -s`` on an admin host."""
+        init = self.outer_pid(1)
+        if init is None:
+            raise RuntimeError(f"{self.name} is not running")
+        return subprocess.run(["nsenter", "-t", str(init), "--uts", "--mount", "--pid", "--",
+                               "env", "PATH=/usr/bin:/bin:/usr/sbin:/sbin", "HOME=/root"]
+                              + list(argv), capture_output=True, timeout=timeout, input=stdin)
+
     def kill(self, pid: int, sig: int = signal.SIGKILL) -> None:
         """Send ``sig`` to the host's process ``pid`` (a pid the host's agent reported)."""
         outer = self.outer_pid(pid)
