@@ -26,7 +26,6 @@ import uuid
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from ceph_orch_cli.cluster.driver import DeployRequest, HostActionError, HostUnreachable
-from ceph_orch_cli.cluster.osd_removal import EngineParts
 from ceph_orch_cli.cluster.store import EventRow, now_str
 from ceph_orch_cli.orchestrator import (DaemonDescription, DaemonDescriptionStatus,
                                         UpgradeStatusSpec, handle_orch_error,
@@ -34,6 +33,7 @@ from ceph_orch_cli.orchestrator import (DaemonDescription, DaemonDescriptionStat
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ceph_orch_cli.cluster.core import EngineCore
     from ceph_orch_cli.deployment.hostspec import HostSpec
 
 CEPH_TYPES = ["mgr", "mon", "crash", "osd", "mds", "rgw", "rbd-mirror", "cephfs-mirror",
@@ -117,9 +117,15 @@ def _on_target(d: DaemonDescription, target: str) -> bool:
     return d.matches_image_name(target)
 
 
-class UpgradeMixin(EngineParts):
-    """The ``upgrade_*`` Orchestrator methods and the upgrade's pass step, for
-    ``ClusterOrchestrator`` (store, driver, cluster, commit/lock plumbing)."""
+class Upgrade:
+    """cephadm's ``CephadmUpgrade``: the ``upgrade_*`` Orchestrator methods and the upgrade's
+    pass step, over the core's store, driver, cluster and commit/lock plumbing."""
+
+    def __init__(self, core: "EngineCore") -> None:
+        self.core = core
+        self.store = core.store
+        self.driver = core.driver
+        self.cluster = core.cluster
 
     # -- state ---------------------------------------------------------------------------
     def _upgrade_state(self) -> Optional[Dict[str, Any]]:
@@ -140,7 +146,7 @@ class UpgradeMixin(EngineParts):
             return state
 
     def _current_ceph_version(self) -> Optional[str]:
-        for d in self._daemons(daemon_type="mgr") + self._daemons(daemon_type="mon"):
+        for d in self.core.daemons(daemon_type="mgr") + self.core.daemons(daemon_type="mon"):
             if d.version:
                 return d.version
         return None
@@ -161,7 +167,7 @@ class UpgradeMixin(EngineParts):
     # -- which daemons --------------------------------------------------------------------
     def _upgrade_daemons(self, state: Dict[str, Any]) -> List[DaemonDescription]:
         """The daemons this upgrade covers, in upgrade order (``_get_filtered_daemons``)."""
-        daemons = self._daemons()
+        daemons = self.core.daemons()
         if state.get("daemon_types") is not None:
             daemons = [d for d in daemons if d.daemon_type in state["daemon_types"]]
         elif state.get("services") is not None:
@@ -191,7 +197,7 @@ class UpgradeMixin(EngineParts):
     # -- API --------------------------------------------------------------------------------
     @handle_orch_error
     def upgrade_check(self, image: Optional[str], version: Optional[str]) -> str:
-        if any((h.status or "").lower() == "maintenance" for h in self._host_specs()):
+        if any((h.status or "").lower() == "maintenance" for h in self.core.host_specs()):
             raise OrchestratorError("check aborted - you have hosts in maintenance state")
         if version:
             target = f"{CONTAINER_IMAGE_BASE}:v{version}"
@@ -209,7 +215,7 @@ class UpgradeMixin(EngineParts):
                              "target_version": target_version, "needs_update": {},
                              "up_to_date": [], "non_ceph_image_daemons": []}
         from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
-        for d in self._daemons():
+        for d in self.core.daemons():
             if _on_target(d, target):
                 r["up_to_date"].append(d.name())
                 r["target_id"] = r["target_id"] or d.container_image_id
@@ -253,7 +259,7 @@ class UpgradeMixin(EngineParts):
                       daemon_types: Optional[List[str]] = None, hosts: Optional[str] = None,
                       services: Optional[List[str]] = None,
                       limit: Optional[int] = None) -> str:
-        host_specs = self._host_specs()
+        host_specs = self.core.host_specs()
         if any((h.status or "").lower() == "maintenance" for h in host_specs):
             raise OrchestratorError("Upgrade aborted - you have host(s) in maintenance state")
         if daemon_types is not None and services is not None:
@@ -307,7 +313,7 @@ class UpgradeMixin(EngineParts):
                 return f"Resumed upgrade to {target}"
             return f"Upgrade to {target} in progress"
 
-        running_mgrs = [d for d in self._daemons(daemon_type="mgr")
+        running_mgrs = [d for d in self.core.daemons(daemon_type="mgr")
                         if d.status == DaemonDescriptionStatus.running]
         if len(running_mgrs) < 2:
             raise OrchestratorError("Need at least 2 running mgr daemons for upgrade")
@@ -345,7 +351,7 @@ class UpgradeMixin(EngineParts):
                        if t not in dtypes]
             return [d for d in candidates if d.daemon_type in earlier]
 
-        daemons = [d for d in self._daemons() if d.daemon_type not in NON_CEPH_IMAGE_TYPES]
+        daemons = [d for d in self.core.daemons() if d.daemon_type not in NON_CEPH_IMAGE_TYPES]
         err = "Cannot start upgrade. "
         dtypes: List[str] = []
         if daemon_types is not None:
@@ -385,7 +391,7 @@ class UpgradeMixin(EngineParts):
                                     f"{' -> '.join(CEPH_TYPES + GATEWAY_TYPES)}")
 
     def _active_mgr(self) -> Optional[DaemonDescription]:
-        mgrs = sorted(self._daemons(daemon_type="mgr"), key=lambda d: d.name())
+        mgrs = sorted(self.core.daemons(daemon_type="mgr"), key=lambda d: d.name())
         for d in mgrs:
             if d.is_active:
                 return d
@@ -473,7 +479,7 @@ class UpgradeMixin(EngineParts):
 
     def _upgrade_step(self, state: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         target = state["target_name"]
-        hosts = {h.hostname: h for h in self._host_specs()}
+        hosts = {h.hostname: h for h in self.core.host_specs()}
         daemons = self._upgrade_daemons(state)
 
         failed = self._check_in_flight(state, hosts)
@@ -521,7 +527,7 @@ class UpgradeMixin(EngineParts):
         if upgraded and len(upgraded) == len([p for p in pending if p.daemon_type == dtype]):
             from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
             if dtype in CEPH_IMAGE_TYPES:
-                self._record_type_images(target, self._daemons(daemon_type=dtype))
+                self._record_type_images(target, self.core.daemons(daemon_type=dtype))
         current = self._update_upgrade(
             remaining_count=state.get("remaining_count"),
             message=" ".join(x for x in (f"Currently upgrading {dtype} daemons", note) if x))
@@ -542,7 +548,7 @@ class UpgradeMixin(EngineParts):
         fsid = self.cluster.fsid()
         row = self.store.get_spec(d.service_name())
         if row is not None:
-            req = reconcile.reconfig_request(self._spec_from_json(row.spec), d, fsid, image)
+            req = reconcile.reconfig_request(self.core.spec_from_json(row.spec), d, fsid, image)
         else:
             req = DeployRequest(name=d.name(), fsid=fsid, image=image,
                                 service_name=d.service_name(), ports=list(d.ports or []),
@@ -572,11 +578,11 @@ class UpgradeMixin(EngineParts):
             return "paused"
         ts = now_str()
         with self.store.transaction():
-            self._commit()
+            self.core.commit()
             self.store.replace_host_daemons(
                 host.hostname, [ls_entry_to_cache(host.hostname, e, ts) for e in entries], ts)
             self._update_upgrade(in_flight=[])
-        self._count_action()
+        self.core.count_action()
         entry = next((e for e in entries if e.get("name") == name), None)
         if entry is None or entry.get("state") != "running" or \
                 entry.get("container_image_name") != target:
@@ -598,7 +604,7 @@ class UpgradeMixin(EngineParts):
         target = state["target_name"]
         for name in names:
             dtype, did = name.split(".", 1)
-            found = self._daemons(daemon_type=dtype, daemon_id=did)
+            found = self.core.daemons(daemon_type=dtype, daemon_id=did)
             if not found:
                 d = DaemonDescription(daemon_type=dtype, daemon_id=did)
                 self._fail_upgrade(state, d, f"{name} disappeared during its redeploy")
@@ -635,7 +641,7 @@ class UpgradeMixin(EngineParts):
                         skipped: List[DaemonDescription]) -> Dict[str, Any]:
         target = state["target_name"]
         from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
-        everything = [d for d in self._daemons() if d.daemon_type in CEPH_IMAGE_TYPES]
+        everything = [d for d in self.core.daemons() if d.daemon_type in CEPH_IMAGE_TYPES]
         with self.store.transaction():
             if self._upgrade_state() is None:
                 return {"stopped": True}
