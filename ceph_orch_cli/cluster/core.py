@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
                     Tuple)
 
-from ceph_orch_cli.cluster import reconcile
+from ceph_orch_cli.cluster import converge, reconcile
 from ceph_orch_cli.cluster.ceph import CephCluster
 from ceph_orch_cli.cluster.daemon_cache import (TimestampMemo, dd_from_cache, ls_entry_to_cache,
                                                 parse_timestamp)
@@ -353,16 +353,12 @@ class EngineCore:
         return checked
 
     def _record_refresh(self, results: Dict[str, Any]) -> Dict[str, Optional[str]]:
-        checked: Dict[str, Optional[str]] = {}
-        ts = now_str()
-        invs: Dict[str, Any] = {}
-        facts: Dict[str, Any] = {}
         fsid = self.fsid()
-        cached: Dict[str, List[Dict[str, Any]]] = {}
-        with self.store.transaction():
+        # a refresh only reads hosts: nothing of the backend's is buffered to flush
+        with self.record_batch(flush=False) as record:
             for hostname, r in results.items():
                 if isinstance(r, HostUnreachable):
-                    checked[hostname] = r.reason
+                    record.checked[hostname] = r.reason
                     continue
                 if isinstance(r, HostActionError):
                     logger.warning("refresh of %s failed: %s", hostname, r)
@@ -370,19 +366,34 @@ class EngineCore:
                 if isinstance(r, BaseException):
                     raise r
                 daemons, inv, fct, nets = r
-                cached[hostname] = [ls_entry_to_cache(hostname, e, ts) for e in daemons
-                                    if str(e.get("style", "")).startswith("cephadm")
-                                    and e.get("fsid") in (None, fsid)]
+                record.host_daemons(hostname, [
+                    e for e in daemons if str(e.get("style", "")).startswith("cephadm")
+                    and e.get("fsid") in (None, fsid)])
                 if inv is not None:
-                    invs[hostname] = inv
+                    record.inventories[hostname] = inv
                 if fct is not None:
-                    facts[hostname] = (fct, nets or {})
-                checked[hostname] = None
-            self.store.replace_daemons_of_hosts(cached, ts)
-            self.remember_devices(invs)
-            self.store.put_facts(facts)
-            self.store.set_hosts_checked(checked)
-        return checked
+                    record.facts[hostname] = (fct, nets or {})
+                record.checked[hostname] = None
+        return record.checked
+
+    # ================================================================ recording host work
+    @contextmanager
+    def record_batch(self, flush: bool = True) -> Iterator["BatchRecord"]:
+        """One transaction recording what a batch of host work did.
+
+        Inside, the backend's buffered state is flushed first (``commit_hooks``, unless
+        ``flush`` is False), and the caller notes on the ``BatchRecord`` what it learnt:
+        hosts checked or found offline, each host's daemons as it lists them now, new
+        inventories and facts, events. They are written when the block ends, in the same
+        transaction, so a crash leaves either all of the batch or none of it; an exception
+        from the block rolls it all back.
+        """
+        record = BatchRecord(self.store, now_str())
+        with self.store.transaction():
+            if flush:
+                self.commit()
+            yield record
+            record.write(self)
 
     # ================================================================ converge
     def add_events(self, events: List[EventRow]) -> None:
@@ -398,13 +409,15 @@ class EngineCore:
             return self.converge_locked(stats)
 
     def converge_locked(self, stats: Dict[str, int]) -> Dict[str, int]:
+        """Plan every spec, act on the hosts (``converge.plan_host_actions`` then the
+        ``Executor``), then purge deleted services and remember what was applied."""
         rows = self.store.get_specs(include_deleted=True)
         if not rows:
             return stats
         active = [r for r in rows if not r.deleted]
         specs = [self.spec_from_json(r.spec) for r in active]
         state = self.cluster_state(any(s.service_type == "osd" and not s.unmanaged
-                                        for s in specs))
+                                       for s in specs))
         digests: Dict[str, str] = self.store.get_setting("config_digests", {}) or {}
         current = {r.service_name: reconcile.config_digest(r.spec) for r in active}
         changed = [n for n, d in current.items() if n in digests and digests[n] != d]
@@ -412,213 +425,75 @@ class EngineCore:
         plans = reconcile.plan_all(specs, state, rank_maps, changed)
         deps_now = reconcile.reconfig_for_deps(
             plans, state, self.store.get_setting("daemon_deps", {}) or {})
-        fsid = state.fsid
-        started = now_str()
-
-        events: List[EventRow] = []
-        last = self.store.get_events("service")
-        for plan in plans:
-            if plan.error:
-                msg = f"Failed to apply {plan.service_name} spec {plan.spec.one_line_str()}: {plan.error}"
-                prev = last.get(("service", plan.service_name))
-                if not prev or prev[-1].message != msg:
-                    events.append(EventRow("service", plan.service_name, "ERROR", msg, started))
-            if plan.rank_map is not None and plan.add:
-                # saved before acting, so a crash leaves fenced generations, never reused ones
-                self.store.set_rank_map(plan.service_name, {
-                    str(r): {str(g): n for g, n in gens.items()}
-                    for r, gens in plan.rank_map.items()})
-        self.add_events(events)
-
-        # deleted services: every daemon goes (hosts that are unreachable keep theirs)
-        unreachable = {h.hostname for h in state.unreachable_hosts()}
-        deleted_removals: List[DaemonDescription] = []
-        purge: List[str] = []
-        for r in rows:
-            if not r.deleted:
-                continue
-            if r.service_type == "osd":
-                purge.append(r.service_name)  # OSDs outlive their spec, as in cephadm
-                continue
-            dds = state.by_service.get(r.service_name, [])
-            gone = [d for d in dds if d.hostname not in unreachable]
-            deleted_removals.extend(gone)
-            if len(gone) == len(dds):
-                purge.append(r.service_name)
-
-        # per-host action lists
-        specs_by_name = {s.service_name(): s for s in specs}
-        host_actions: Dict[str, List[Tuple[str, Any, Any]]] = {}
-
-        def add(host: str, kind: str, a: Any, b: Any) -> None:
-            host_actions.setdefault(host, []).append((kind, a, b))
-
-        for plan in plans:
-            spec = plan.spec
-            new_names = {(s.hostname, f"{s.daemon_type}.{s.name}") for s in plan.add}
-            new_ports = {}
-            for s in plan.add:
-                for p in s.ports or []:
-                    new_ports[(s.hostname, p)] = s
-            removals = self.ok_to_stop_subset(plan.remove)
-            early = [d for d in removals if (d.hostname, d.name()) in new_names or
-                     any((d.hostname, p) in new_ports for p in (d.ports or []))]
-            early_names = {d.name() for d in early}
-            late = [d for d in removals if d.name() not in early_names]
-            for d in early:
-                add(d.hostname or "", "remove", d, spec)
-            for slot in plan.add:
-                add(slot.hostname, "deploy", reconcile.deploy_request(
-                    spec, slot, fsid, state.image(slot.daemon_type),
-                    memory_request=state.memory_request(slot.daemon_type)), spec)
-            for osd in plan.osds:
-                add(osd.hostname, "osd", reconcile.osd_request(  # type: ignore[arg-type]
-                    spec, osd, fsid, state.image("osd"), state.memory_request("osd")), osd)
-            for d in plan.reconfig:
-                add(d.hostname or "", "reconfig", reconcile.reconfig_request(
-                    spec, d, fsid, state.image(d.daemon_type or "")), spec)
-            for d in late:
-                add(d.hostname or "", "remove", d, spec)
-        for d in deleted_removals:
-            add(d.hostname or "", "remove", d, None)
-
+        self._record_plans(plans)
+        deleted, purge = self._deleted_services(rows, state)
+        host_actions = converge.plan_host_actions(plans, state, self.cluster, deleted)
         if host_actions:
-            self._act(host_actions, stats)
+            converge.Executor(self).run(host_actions, stats)
+        applied = {p.service_name for p in plans if not p.error}
+        self._record_applied(purge, deps_now, digests, current,
+                             applied & {s.service_name() for s in specs})
+        return stats
+
+    def _record_applied(self, purge: List[str], deps_now: Dict[str, Any],
+                        digests: Dict[str, str], current: Dict[str, str],
+                        applied: Set[str]) -> None:
+        """After acting: purge deleted services whose daemons are gone, and remember the
+        daemons' dependencies and the config digest of every spec applied without error
+        (a changed digest is what makes the next pass reconfigure)."""
         with self.store.transaction():
             for name in purge:
                 # only once its daemons are really gone (a failed removal retries next pass)
                 if name.startswith("osd") or not self.store.get_daemons(service_name=name):
                     self.store.purge_spec(name)
-            ok = {p.service_name for p in plans if not p.error}
             if deps_now != (self.store.get_setting("daemon_deps", {}) or {}):
                 self.store.set_setting("daemon_deps", deps_now)
             digests = {n: d for n, d in digests.items() if n in current}
-            for name in ok:
-                if name in specs_by_name:
-                    digests[name] = current[name]
+            for name in applied:
+                digests[name] = current[name]
             self.store.set_setting("config_digests", digests)
-        return stats
 
-    def ok_to_stop_subset(self, remove: List[DaemonDescription]) -> List[DaemonDescription]:
-        """cephadm drops daemons from the end until the rest are ok to stop together."""
-        remove = list(remove)
-        by_type: Dict[str, List[DaemonDescription]] = {}
-        for d in remove:
-            by_type.setdefault(d.daemon_type or "", []).append(d)
-        out: List[DaemonDescription] = []
-        for dtype, dds in by_type.items():
-            if dtype == "mon":
-                # removing a mon shrinks the monmap too, so quorum holds while one remains
-                # (cephadm's _check_safe_to_destroy); NEVER_EMPTY keeps that one
-                out.extend(dds)
+    def _record_plans(self, plans: List[reconcile.ServicePlan]) -> None:
+        """A plan's error as a service event (once per message), and the rank maps of
+        ranked services, saved before acting: a crash leaves fenced generations, never
+        reused ones."""
+        events: List[EventRow] = []
+        started = now_str()
+        last = self.store.get_events("service")
+        for plan in plans:
+            if plan.error:
+                msg = (f"Failed to apply {plan.service_name} spec {plan.spec.one_line_str()}: "
+                       f"{plan.error}")
+                prev = last.get(("service", plan.service_name))
+                if not prev or prev[-1].message != msg:
+                    events.append(EventRow("service", plan.service_name, "ERROR", msg, started))
+            if plan.rank_map is not None and plan.add:
+                self.store.set_rank_map(plan.service_name, {
+                    str(r): {str(g): n for g, n in gens.items()}
+                    for r, gens in plan.rank_map.items()})
+        self.add_events(events)
+
+    @staticmethod
+    def _deleted_services(rows: List[Any], state: reconcile.ClusterState
+                          ) -> Tuple[List[DaemonDescription], List[str]]:
+        """(daemons to remove, services to purge) of the deleted services: every daemon
+        goes, except on unreachable hosts, which keep theirs; OSDs outlive their spec, as
+        in cephadm."""
+        unreachable = {h.hostname for h in state.unreachable_hosts()}
+        removals: List[DaemonDescription] = []
+        purge: List[str] = []
+        for r in rows:
+            if not r.deleted:
                 continue
-            while dds and not self.cluster.ok_to_stop(dtype, [d.daemon_id or "" for d in dds]).ok:
-                dds.pop()
-            out.extend(dds)
-        return out
-
-    def _act(self, host_actions: Dict[str, List[Tuple[str, Any, Any]]],
-             stats: Dict[str, int]) -> None:
-        """Run the actions host by host (hosts in parallel through the driver), recording
-        each batch of hosts in one transaction."""
-        specs_by_host = {h.hostname: h for h in self.host_specs()}
-        total = sum(len(v) for v in host_actions.values())
-        done = 0
-        names = [h for h in host_actions if h in specs_by_host]
-        cancel_before = self.store.get_setting("cancel_requested")
-        self.report("Converging", 0, total)
-        for start in range(0, len(names), self.batch_hosts):
-            if self.store.get_setting("cancel_requested") != cancel_before:
-                break
-            batch = [specs_by_host[h] for h in names[start:start + self.batch_hosts]]
-            results = self.driver.map_hosts(lambda h: self.act_on_host(h, host_actions[h.hostname]),
-                                            batch)
-            events: List[EventRow] = []
-            ts = now_str()
-            offline: Dict[str, Optional[str]] = {}
-            cached: Dict[str, List[Dict[str, Any]]] = {}
-            invs: Dict[str, List[Dict[str, Any]]] = {}
-            with self.store.transaction():
-                self.commit()
-                for hostname, r in results.items():
-                    if isinstance(r, HostUnreachable):
-                        offline[hostname] = r.reason
-                        for kind, a, b in host_actions[hostname]:
-                            if kind in ("deploy", "osd"):
-                                svc = a.service_name
-                                events.append(EventRow("service", svc, "ERROR",
-                                                       f"Failed while placing {a.name if kind == 'deploy' else 'osd'} "
-                                                       f"on {hostname}: {r}", ts))
-                        stats["failed"] = stats.get("failed", 0) + len(host_actions[hostname])
-                        continue
-                    if isinstance(r, BaseException):
-                        raise r
-                    outcomes, daemons, inv = r
-                    cached[hostname] = [ls_entry_to_cache(hostname, e, ts) for e in daemons]
-                    if inv is not None:
-                        invs[hostname] = inv
-                    offline[hostname] = None
-                    removed = []
-                    for kind, subject, service, error in outcomes:
-                        if error is not None:
-                            stats["failed"] = stats.get("failed", 0) + 1
-                            verb = {"deploy": "placing", "osd": "creating OSDs",
-                                    "remove": "removing", "reconfig": "reconfiguring"}[kind]
-                            events.append(EventRow("service", service, "ERROR",
-                                                   f"Failed while {verb} {subject} on {hostname}: {error}", ts))
-                            continue
-                        key = {"deploy": "deployed", "osd": "osds_created", "remove": "removed",
-                               "reconfig": "reconfigured"}[kind]
-                        if kind == "remove":
-                            removed.append(subject)
-                            stats[key] = stats.get(key, 0) + 1
-                        elif kind == "osd":
-                            for name in subject:
-                                events.append(EventRow("daemon", name, "INFO",
-                                                       f"Deployed {name} on host '{hostname}'", ts))
-                            stats[key] = stats.get(key, 0) + len(subject)
-                        else:
-                            word = "Deployed" if kind == "deploy" else "Reconfigured"
-                            events.append(EventRow("daemon", subject, "INFO",
-                                                   f"{word} {subject} on host '{hostname}'", ts))
-                            stats[key] = stats.get(key, 0) + 1
-                    if removed:
-                        self.store.remove_events("daemon", removed)
-                self.store.replace_daemons_of_hosts(cached, ts)
-                self.remember_devices(invs)
-                self.store.set_hosts_checked(offline)
-                self.add_events(events)
-            done += sum(len(host_actions[h.hostname]) for h in batch)
-            self.report("Converging", done, total)
-
-    def act_on_host(self, host: "HostSpec", actions: List[Tuple[str, Any, Any]]) -> Tuple[Any, ...]:
-        """One host's actions in order; HostUnreachable aborts the host (the caller marks it
-        offline), a failed action is recorded and the next one still runs."""
-        outcomes: List[Tuple[str, Any, str, Optional[str]]] = []
-        touched_devices = False
-        for kind, a, b in actions:
-            try:
-                if kind == "deploy" or kind == "reconfig":
-                    self.driver.deploy_daemon(host, a)
-                    outcomes.append((kind, a.name, a.service_name, None))
-                elif kind == "remove":
-                    self.driver.remove_daemon(host, a.name(), force=True)
-                    outcomes.append((kind, a.name(), a.service_name(), None))
-                elif kind == "osd":
-                    touched_devices = True
-                    osd_plan = b
-                    a.osd_ids = self.cluster.allocate_osd_ids(host.hostname, osd_plan.count,
-                                                              osd_plan.claims)
-                    created = self.driver.prepare_osds(host, a)
-                    outcomes.append((kind, [e["name"] for e in created], a.service_name, None))
-            except HostActionError as e:
-                subject = a.name() if kind == "remove" else getattr(a, "name", "osd")
-                service = a.service_name() if kind == "remove" else a.service_name
-                outcomes.append((kind, subject, service, e.reason))
-            self.count_action()
-        daemons = self.driver.list_daemons(host)
-        inv = self.driver.inventory(host) if touched_devices else None
-        return outcomes, daemons, inv
+            if r.service_type == "osd":
+                purge.append(r.service_name)
+                continue
+            dds = state.by_service.get(r.service_name, [])
+            gone = [d for d in dds if d.hostname not in unreachable]
+            removals.extend(gone)
+            if len(gone) == len(dds):
+                purge.append(r.service_name)
+        return removals, purge
 
     # ================================================================ serve loop
     def reconcile_pass(self) -> Dict[str, Any]:
@@ -651,3 +526,48 @@ class EngineCore:
                 if result:
                     summary[getattr(step, "__name__", repr(step))] = result
         return summary
+
+
+class BatchRecord:
+    """What a batch of host work changed, noted while the batch is recorded
+    (``EngineCore.record_batch``) and written when its block ends."""
+
+    def __init__(self, store: Store, ts: str) -> None:
+        self.store = store
+        #: the time the batch is recorded with (events, daemon refresh times)
+        self.ts = ts
+        #: hostname -> offline reason (None: it answered)
+        self.checked: Dict[str, Optional[str]] = {}
+        #: hostname -> its daemons as cache rows (replacing what was cached)
+        self.daemons: Dict[str, Sequence[Dict[str, Any]]] = {}
+        self.inventories: Dict[str, List[Dict[str, Any]]] = {}
+        #: hostname -> (facts, networks)
+        self.facts: Dict[str, Tuple[Any, Any]] = {}
+        self.events: List[EventRow] = []
+
+    def host_daemons(self, hostname: str, entries: List[Dict[str, Any]]) -> None:
+        """The host's ``ls`` entries, as it lists them now."""
+        self.daemons[hostname] = [ls_entry_to_cache(hostname, e, self.ts) for e in entries]
+
+    def offline(self, hostname: str, reason: Optional[str]) -> None:
+        """Mark one host offline now (its check time is not recorded, unlike ``checked``)."""
+        self.store.set_host_offline(hostname, reason)
+
+    def forget_daemons(self, names: List[str]) -> None:
+        """Daemons removed from their host: out of the cache, with their events."""
+        self.store.delete_daemons(names)
+        self.drop_daemon_events(names)
+
+    def drop_daemon_events(self, names: List[str]) -> None:
+        """Events of daemons that are gone (before this batch's events are added)."""
+        self.store.remove_events("daemon", names)
+
+    def write(self, core: EngineCore) -> None:
+        self.store.replace_daemons_of_hosts(self.daemons, self.ts)
+        core.remember_devices(self.inventories)
+        if self.facts:
+            self.store.put_facts(self.facts)
+        if self.checked:
+            self.store.set_hosts_checked(self.checked)
+        core.add_events(self.events)
+

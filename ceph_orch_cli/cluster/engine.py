@@ -2,7 +2,7 @@
 
 The parts and what each is built with (the constructors are the dependency graph):
 
-- ``core.EngineCore(store, driver, cluster)``: the plumbing every part shares - converge lock,
+- ``core.EngineCore(store, driver, cluster, batch_hosts)``: the plumbing every part shares - converge lock,
   commit/reload hooks, reads of hosts/daemons/devices, refresh, converge, the serve pass;
 - ``hosts.Hosts(core, check)``: ``orch host ...`` and ``orch device ...``; ``check`` is this
   class's ``_check_reachable``, which backends may extend;
@@ -25,7 +25,8 @@ method to the part that owns it; it holds no logic of its own beyond ``available
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
+                    Tuple)
 
 from ceph_orch_cli.cluster.ceph import CephCluster
 from ceph_orch_cli.cluster.core import (BATCH_HOSTS, CRASH_AFTER_ENV, DEVICE_CACHE_TIMEOUT,

@@ -5,7 +5,8 @@ report to the mgr (``NodeProxyCache``); ``orch hardware ...`` reads that cache, 
 power requests go back through node-proxy to the BMC.
 
 The BMC is an edge this tool cannot reach: **the BMC is simulated**, and only for the local
-backend, whose hosts come from the fleet file. Each host's report is synthesised from its
+backend, whose hosts come from the fleet file (``backends/local_bmc.py``, handed to the engine
+as its ``NodeProxy``, the seam below). Each host's report is synthesised from its
 fleet entry (disks from ``devices``, CPUs, memory and NICs from ``facts``, two power supplies,
 fans, BIOS/BMC firmware), all healthy, and an optional ``hardware:`` section of the entry
 overrides any part of it, e.g. a failed power supply::
@@ -28,7 +29,7 @@ Power actions act on the simulated host the way the real ones would look to the 
   alone. There is no power-on command in ``ceph orch``; here ``orch host maintenance exit
   <host>`` is the power button: the daemons start again and the host is back.
 
-Backends without a simulated BMC (SSH) answer every call with EOPNOTSUPP: node-proxy/Redfish
+Backends without a ``NodeProxy`` (SSH) answer every call with EOPNOTSUPP: node-proxy/Redfish
 is not supported there yet.
 """
 from __future__ import annotations

@@ -103,7 +103,8 @@ class Hosts:
                 self._store_host(spec)
         if to_store:
             wanted = {s.hostname for s in to_store}
-            self.core.refresh([h for h in self.core.host_specs() if h.hostname in wanted], force=True)
+            self.core.refresh([h for h in self.core.host_specs() if h.hostname in wanted],
+                              force=True)
         return outcome
 
     @handle_orch_error

@@ -241,7 +241,8 @@ class Maintenance:
             missing = [d.daemon_id or "" for d in left if d.daemon_type == "osd"
                        and int(d.daemon_id or -1) not in {e.osd_id for e in queued}]
             if missing:
-                raise_if_exception(self.osd_queue.remove_osds(missing, zap=bool(drains[hostname].get("zap"))))
+                raise_if_exception(self.osd_queue.remove_osds(
+                    missing, zap=bool(drains[hostname].get("zap"))))
             if not left and not queued:
                 drains.pop(hostname)
                 out[hostname] = "drained"

@@ -9,7 +9,8 @@ import logging
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence
 
 from ceph_orch_cli.cluster import reconcile
-from ceph_orch_cli.cluster.daemon_cache import TimestampMemo, dd_from_cache, ls_entry_to_cache, parse_timestamp
+from ceph_orch_cli.cluster.converge import Action, CreateOsds, run_on_host
+from ceph_orch_cli.cluster.daemon_cache import TimestampMemo, dd_from_cache, parse_timestamp
 from ceph_orch_cli.cluster.driver import DeployRequest, HostActionError, HostUnreachable
 from ceph_orch_cli.cluster.gc_pause import no_cyclic_gc
 from ceph_orch_cli.cluster.naming import is_valid_daemon_name, unique_daemon_id
@@ -182,7 +183,8 @@ class Services:
         per_host: Dict[str, List[DaemonDescription]] = {}
         for d in dds:
             per_host.setdefault(d.hostname or "", []).append(d)
-        fsid, ceph_image, per_type = self.core.fsid(), self.core.ceph_image(), self.core.ceph_images()
+        core = self.core
+        fsid, ceph_image, per_type = core.fsid(), core.ceph_image(), core.ceph_images()
         specs = {r.service_name: r for r in self.store.get_specs(include_deleted=True)}
 
         def one(host: "HostSpec") -> List[Optional[str]]:
@@ -198,25 +200,24 @@ class Services:
 
         with self.core.converge_lock():
             results = self.driver.map_hosts(one, [hosts[h] for h in per_host if h in hosts])
-            ts = now_str()
-            events: List[EventRow] = []
-            with self.store.transaction():
-                self.core.commit()
+            with self.core.record_batch() as record:
+                ts = record.ts
                 for hostname, r in results.items():
                     if isinstance(r, HostUnreachable):
-                        self.store.set_host_offline(hostname, r.reason)
+                        record.offline(hostname, r.reason)
                         raise OrchestratorError(f"Failed to {action} daemons on {hostname}: {r}")
                     if isinstance(r, BaseException):
                         raise r
                     for d, err in zip(per_host[hostname], r):
                         if err is None:
-                            events.append(EventRow("daemon", d.name(), "INFO",
-                                                   f"{action} {d.name()} on host '{hostname}'", ts))
+                            record.events.append(EventRow(
+                                "daemon", d.name(), "INFO",
+                                f"{action} {d.name()} on host '{hostname}'", ts))
                         else:
-                            events.append(EventRow("daemon", d.name(), "ERROR",
-                                                   f"Failed to {action} {d.name()} on host "
-                                                   f"'{hostname}': {err}", ts))
-                self.core.add_events(events)
+                            record.events.append(EventRow(
+                                "daemon", d.name(), "ERROR",
+                                f"Failed to {action} {d.name()} on host '{hostname}': {err}",
+                                ts))
             self.core.refresh([hosts[h] for h in results])
         return [f"Scheduled to {action} {d.name()} on host '{d.hostname}'" for d in dds]
 
@@ -288,17 +289,15 @@ class Services:
                 lambda h: [self.driver.remove_daemon(h, d.name(), force=True)
                            for d in per_host[h.hostname]],
                 [hosts[h] for h in per_host if h in hosts])
-            with self.store.transaction():
-                self.core.commit()
+            with self.core.record_batch() as record:
                 for hostname, r in results.items():
                     if isinstance(r, HostUnreachable):
-                        self.store.set_host_offline(hostname, r.reason)
+                        record.offline(hostname, r.reason)
                         raise OrchestratorError(f"Failed to remove daemons on {hostname}: {r}")
                     if isinstance(r, BaseException):
                         raise r
                     names_here = [d.name() for d in per_host[hostname]]
-                    self.store.delete_daemons(names_here)
-                    self.store.remove_events("daemon", names_here)
+                    record.forget_daemons(names_here)
                     out.extend(f"Removed {n} from host '{hostname}'" for n in names_here)
         return out
 
@@ -403,7 +402,8 @@ class Services:
         existed = self.store.get_spec(name)
         self.store.put_specs([spec.to_json()])
         if existed is None or existed.deleted:
-            self.core.add_events([EventRow("service", name, "INFO", "service was created", now_str())])
+            self.core.add_events([EventRow("service", name, "INFO", "service was created",
+                                           now_str())])
         return f"Scheduled {name} update..."
 
     @handle_orch_error
@@ -429,7 +429,8 @@ class Services:
                                        f"{h.hostname} spec omit --no-overwrite flag")
                     else:
                         run.append(h)
-                for h, r in zip(run, self.hosts.add_hosts(run, stop_at_error=not continue_on_error)):
+                added = self.hosts.add_hosts(run, stop_at_error=not continue_on_error)
+                for h, r in zip(run, added):
                     if isinstance(r, BaseException):
                         if not continue_on_error:
                             if stored:
@@ -528,13 +529,10 @@ class Services:
 
             results = self.driver.map_hosts(deploy_all, [hosts[h] for h in requests])
             out: List[str] = []
-            ts = now_str()
-            with self.store.transaction():
-                self.core.commit()
-                events = []
+            with self.core.record_batch() as record:
                 for hostname, r in results.items():
                     if isinstance(r, HostUnreachable):
-                        self.store.set_host_offline(hostname, r.reason)
+                        record.offline(hostname, r.reason)
                         out.append(f"Failed to deploy on {hostname}: {r}")
                         continue
                     if isinstance(r, BaseException):
@@ -542,8 +540,7 @@ class Services:
                     for name in r:
                         msg = f"Deployed {name} on host '{hostname}'"
                         out.append(msg)
-                        events.append(EventRow("daemon", name, "INFO", msg, ts))
-                self.core.add_events(events)
+                        record.events.append(EventRow("daemon", name, "INFO", msg, record.ts))
             self.core.refresh([hosts[h] for h in results])
         return out
 
@@ -560,30 +557,28 @@ class Services:
             if plan.error:
                 raise OrchestratorError(plan.error)
             fsid, image, mem = state.fsid, state.image("osd"), state.memory_request("osd")
-            actions = {osd.hostname: [("osd", reconcile.osd_request(drive_group, osd, fsid, image,
-                                                                    mem), osd)]
-                       for osd in plan.osds}
+            actions: Dict[str, List[Action]] = {
+                osd.hostname: [CreateOsds(reconcile.osd_request(drive_group, osd, fsid, image,
+                                                                mem), osd)]
+                for osd in plan.osds}
             by_host = {h.hostname: h for h in hosts}
-            results = self.driver.map_hosts(lambda h: self.core.act_on_host(h, actions[h.hostname]),
-                                            [by_host[h] for h in actions])
+            results = self.driver.map_hosts(
+                lambda h: run_on_host(self.core, h, actions[h.hostname]),
+                [by_host[h] for h in actions])
             msgs = []
-            ts = now_str()
-            with self.store.transaction():
-                self.core.commit()
+            with self.core.record_batch() as record:
                 for hostname, r in results.items():
                     if isinstance(r, BaseException):
                         if isinstance(r, HostUnreachable):
-                            self.store.set_host_offline(hostname, r.reason)
+                            record.offline(hostname, r.reason)
                         raise r
-                    outcomes, daemons, inv = r
-                    self.store.replace_host_daemons(
-                        hostname, [ls_entry_to_cache(hostname, e, ts) for e in daemons], ts)
-                    if inv is not None:
-                        self.core.remember_devices({hostname: inv})
-                    for _, names, _, err in outcomes:
-                        if err:
-                            raise OrchestratorError(err)
-                        ids = ",".join(n.split(".", 1)[1] for n in names)
+                    record.host_daemons(hostname, r.daemons)
+                    if r.inventory is not None:
+                        record.inventories[hostname] = r.inventory
+                    for outcome in r.outcomes:
+                        if outcome.error:
+                            raise OrchestratorError(outcome.error)
+                        ids = ",".join(n.split(".", 1)[1] for n in outcome.names)
                         msgs.append(f"Created osd(s) {ids} on host '{hostname}'")
         for h in matching:
             if h not in actions:

@@ -117,6 +117,36 @@ def _on_target(d: DaemonDescription, target: str) -> bool:
     return d.matches_image_name(target)
 
 
+def _latest_type(dtypes: List[str]) -> str:
+    """The type of ``dtypes`` upgraded last."""
+    for dtype in reversed(CEPH_UPGRADE_ORDER):
+        if dtype in dtypes:
+            return dtype
+    return ""
+
+
+def _earlier_daemons(dtypes: List[str],
+                     candidates: List[DaemonDescription]) -> List[DaemonDescription]:
+    """The candidates of types upgraded before the latest of ``dtypes`` (and not in it)."""
+    latest = _latest_type(dtypes)
+    if not latest:
+        return []
+    earlier = [t for t in CEPH_UPGRADE_ORDER[:CEPH_UPGRADE_ORDER.index(latest)]
+               if t not in dtypes]
+    return [d for d in candidates if d.daemon_type in earlier]
+
+
+def _pending_and_skipped(daemons: List[DaemonDescription], hosts: Dict[str, "HostSpec"],
+                         target: str) -> Tuple[List[DaemonDescription], List[DaemonDescription]]:
+    """(to redeploy now, left for offline/maintenance/unknown hosts) of the daemons not yet
+    on the target image."""
+    unreachable = {h for h, spec in hosts.items()
+                   if (spec.status or "").lower() in ("offline", "maintenance")}
+    pending = [d for d in daemons if not _on_target(d, target)]
+    skipped = [d for d in pending if d.hostname in unreachable or d.hostname not in hosts]
+    return [d for d in pending if d not in skipped], skipped
+
+
 class Upgrade:
     """cephadm's ``CephadmUpgrade``: the ``upgrade_*`` Orchestrator methods and the upgrade's
     pass step, over the core's store, driver, cluster and commit/lock plumbing."""
@@ -259,6 +289,28 @@ class Upgrade:
                       daemon_types: Optional[List[str]] = None, hosts: Optional[str] = None,
                       services: Optional[List[str]] = None,
                       limit: Optional[int] = None) -> str:
+        host_list = self._check_start_arguments(daemon_types, hosts, services, limit)
+        target = self._target_image(image, version)
+        state = self._upgrade_state()
+        if daemon_types is not None or services is not None or host_list is not None:
+            if state:
+                raise OrchestratorError("Cannot set values for --daemon-types, --services or "
+                                        "--hosts when upgrade already in progress.")
+            self._validate_upgrade_filters(target, daemon_types, host_list, services)
+        if state:
+            if state["target_name"] != target:
+                raise OrchestratorError(f"Upgrade to {state['target_name']} (not {target}) "
+                                        "already in progress")
+            if state.get("paused"):
+                self._update_upgrade(paused=False, error="", message="")
+                return f"Resumed upgrade to {target}"
+            return f"Upgrade to {target} in progress"
+        return self._start(target, image, version, daemon_types, host_list, services, limit)
+
+    def _check_start_arguments(self, daemon_types: Optional[List[str]], hosts: Optional[str],
+                               services: Optional[List[str]],
+                               limit: Optional[int]) -> Optional[List[str]]:
+        """``upgrade start``'s refusals of its arguments; the hosts ``hosts`` matches."""
         host_specs = self.core.host_specs()
         if any((h.status or "").lower() == "maintenance" for h in host_specs):
             raise OrchestratorError("Upgrade aborted - you have host(s) in maintenance state")
@@ -287,32 +339,23 @@ class Upgrade:
         if limit is not None and limit < 1:
             raise OrchestratorError(
                 f"Upgrade aborted - --limit arg must be a positive integer, not {limit}")
+        return host_list
 
+    def _target_image(self, image: Optional[str], version: Optional[str]) -> str:
+        """The image an ``upgrade start`` names, by version or by image."""
         if version:
             error = check_target_version(version, self._current_ceph_version())
             if error:
                 raise OrchestratorError(error)
-            target = f"{CONTAINER_IMAGE_BASE}:v{version}"
-        elif image:
-            target = normalize_image_digest(image)
-        else:
-            raise OrchestratorError("must specify either image or version")
+            return f"{CONTAINER_IMAGE_BASE}:v{version}"
+        if image:
+            return normalize_image_digest(image)
+        raise OrchestratorError("must specify either image or version")
 
-        state = self._upgrade_state()
-        if daemon_types is not None or services is not None or host_list is not None:
-            if state:
-                raise OrchestratorError("Cannot set values for --daemon-types, --services or "
-                                        "--hosts when upgrade already in progress.")
-            self._validate_upgrade_filters(target, daemon_types, host_list, services)
-        if state:
-            if state["target_name"] != target:
-                raise OrchestratorError(f"Upgrade to {state['target_name']} (not {target}) "
-                                        "already in progress")
-            if state.get("paused"):
-                self._update_upgrade(paused=False, error="", message="")
-                return f"Resumed upgrade to {target}"
-            return f"Upgrade to {target} in progress"
-
+    def _start(self, target: str, image: Optional[str], version: Optional[str],
+               daemon_types: Optional[List[str]], host_list: Optional[List[str]],
+               services: Optional[List[str]], limit: Optional[int]) -> str:
+        """Store a new upgrade's state (no upgrade is in progress)."""
         running_mgrs = [d for d in self.core.daemons(daemon_type="mgr")
                         if d.status == DaemonDescriptionStatus.running]
         if len(running_mgrs) < 2:
@@ -336,49 +379,8 @@ class Upgrade:
                                   services: Optional[List[str]]) -> None:
         """cephadm's rule for staggered upgrades: every daemon of a type earlier in the
         upgrade order than the types selected must already run the target image."""
-        def latest_type(dtypes: List[str]) -> str:
-            for dtype in reversed(CEPH_UPGRADE_ORDER):
-                if dtype in dtypes:
-                    return dtype
-            return ""
-
-        def earlier_daemons(dtypes: List[str],
-                            candidates: List[DaemonDescription]) -> List[DaemonDescription]:
-            latest = latest_type(dtypes)
-            if not latest:
-                return []
-            earlier = [t for t in CEPH_UPGRADE_ORDER[:CEPH_UPGRADE_ORDER.index(latest)]
-                       if t not in dtypes]
-            return [d for d in candidates if d.daemon_type in earlier]
-
-        daemons = [d for d in self.core.daemons() if d.daemon_type not in NON_CEPH_IMAGE_TYPES]
-        err = "Cannot start upgrade. "
-        dtypes: List[str] = []
-        if daemon_types is not None:
-            dtypes = list(daemon_types)
-            if hosts is not None:
-                dtypes = [latest_type(dtypes)]
-                daemons = earlier_daemons(dtypes, [d for d in daemons if d.hostname not in hosts])
-            else:
-                daemons = earlier_daemons(dtypes, daemons)
-            err += "Daemons with types earlier in upgrade order than given types need upgrading.\n"
-        elif services is not None:
-            rows = [self.store.get_spec(s) for s in services]
-            stypes = sorted({r.service_type for r in rows if r is not None})
-            if len(stypes) != 1:
-                raise OrchestratorError("Doing upgrade by service only support services of one "
-                                        f"type at a time. Found service types: {stypes}")
-            dtypes = service_to_daemon_types(stypes[0])
-            others = daemons if hosts is None else [d for d in daemons if d.hostname not in hosts]
-            daemons = earlier_daemons(dtypes, others)
-            err += ("Daemons with types earlier in upgrade order than daemons from given "
-                    "services need upgrading.\n")
-        elif hosts is not None:
-            dtypes = sorted({d.daemon_type or "" for d in daemons if d.hostname in hosts})
-            daemons = earlier_daemons([latest_type(dtypes)],
-                                      [d for d in daemons if d.hostname not in hosts])
-            err += ("Daemons with types earlier in upgrade order than daemons on given host "
-                    "need upgrading.\n")
+        daemons, dtypes, why = self._earlier_than_selected(daemon_types, hosts, services)
+        err = "Cannot start upgrade. " + why
         need = [d for d in daemons if not _on_target(d, target)]
         active = self._active_mgr()
         if active is not None and not _on_target(active, target) and \
@@ -389,6 +391,37 @@ class Upgrade:
             raise OrchestratorError(f"{err}Please first upgrade {', '.join(names)}\n"
                                     f"NOTE: Enforced upgrade order is: "
                                     f"{' -> '.join(CEPH_TYPES + GATEWAY_TYPES)}")
+
+    def _earlier_than_selected(self, daemon_types: Optional[List[str]],
+                               hosts: Optional[List[str]], services: Optional[List[str]]
+                               ) -> Tuple[List[DaemonDescription], List[str], str]:
+        """(daemons of types upgraded before the selection, the selected types, what the
+        refusal says) for a selection by daemon types, services or hosts."""
+        daemons = [d for d in self.core.daemons() if d.daemon_type not in NON_CEPH_IMAGE_TYPES]
+        others = daemons if hosts is None else [d for d in daemons if d.hostname not in hosts]
+        if daemon_types is not None:
+            dtypes = list(daemon_types)
+            if hosts is not None:
+                dtypes = [_latest_type(dtypes)]
+            return (_earlier_daemons(dtypes, others), dtypes,
+                    "Daemons with types earlier in upgrade order than given types need "
+                    "upgrading.\n")
+        if services is not None:
+            rows = [self.store.get_spec(s) for s in services]
+            stypes = sorted({r.service_type for r in rows if r is not None})
+            if len(stypes) != 1:
+                raise OrchestratorError("Doing upgrade by service only support services of one "
+                                        f"type at a time. Found service types: {stypes}")
+            dtypes = service_to_daemon_types(stypes[0])
+            return (_earlier_daemons(dtypes, others), dtypes,
+                    "Daemons with types earlier in upgrade order than daemons from given "
+                    "services need upgrading.\n")
+        if hosts is not None:
+            dtypes = sorted({d.daemon_type or "" for d in daemons if d.hostname in hosts})
+            return (_earlier_daemons([_latest_type(dtypes)], others), dtypes,
+                    "Daemons with types earlier in upgrade order than daemons on given host "
+                    "need upgrading.\n")
+        return daemons, [], ""
 
     def _active_mgr(self) -> Optional[DaemonDescription]:
         mgrs = sorted(self.core.daemons(daemon_type="mgr"), key=lambda d: d.name())
@@ -486,11 +519,7 @@ class Upgrade:
         if failed:
             return {"paused": failed}
 
-        unreachable = {h for h, spec in hosts.items()
-                       if (spec.status or "").lower() in ("offline", "maintenance")}
-        pending = [d for d in daemons if not _on_target(d, target)]
-        skipped = [d for d in pending if d.hostname in unreachable or d.hostname not in hosts]
-        pending = [d for d in pending if d not in skipped]
+        pending, skipped = _pending_and_skipped(daemons, hosts, target)
         remaining = state.get("remaining_count")
 
         if not pending or (remaining is not None and remaining <= 0):
@@ -498,16 +527,8 @@ class Upgrade:
 
         dtype = pending[0].daemon_type
         batch_size = UPGRADE_BATCH if remaining is None else min(UPGRADE_BATCH, remaining)
-        batch: List[DaemonDescription] = []
-        waiting = ""
-        for d in [p for p in pending if p.daemon_type == dtype][:batch_size]:
-            ids = [b.daemon_id or "" for b in batch] + [d.daemon_id or ""]
-            ok = self.cluster.ok_to_stop(dtype or "", ids)
-            if not ok.ok:
-                if not batch:
-                    waiting = f"Upgrade: waiting for {d.name()} to be ok to stop: {ok.message}"
-                break
-            batch.append(d)
+        batch, waiting = self._stoppable_batch(
+            dtype or "", [p for p in pending if p.daemon_type == dtype][:batch_size])
         note = self._skipped_note(skipped)
         if not batch:
             self._update_upgrade(message=" ".join(x for x in (waiting, note) if x))
@@ -524,6 +545,28 @@ class Upgrade:
             upgraded.append(d.name())
             if state.get("remaining_count") is not None:
                 state["remaining_count"] -= 1
+        return self._after_batch(state, target, dtype, pending, upgraded, note)
+
+    def _stoppable_batch(self, dtype: str, candidates: List[DaemonDescription]
+                         ) -> Tuple[List[DaemonDescription], str]:
+        """The longest head of ``candidates`` that is ok to stop together, and what the
+        upgrade waits for when not even the first one is."""
+        batch: List[DaemonDescription] = []
+        for d in candidates:
+            ids = [b.daemon_id or "" for b in batch] + [d.daemon_id or ""]
+            ok = self.cluster.ok_to_stop(dtype, ids)
+            if not ok.ok:
+                if not batch:
+                    return batch, (f"Upgrade: waiting for {d.name()} to be ok to stop: "
+                                   f"{ok.message}")
+                break
+            batch.append(d)
+        return batch, ""
+
+    def _after_batch(self, state: Dict[str, Any], target: str, dtype: Optional[str],
+                     pending: List[DaemonDescription], upgraded: List[str],
+                     note: str) -> Optional[Dict[str, Any]]:
+        """Record the type's image once all its daemons are upgraded, and the progress."""
         if upgraded and len(upgraded) == len([p for p in pending if p.daemon_type == dtype]):
             from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
             if dtype in CEPH_IMAGE_TYPES:
