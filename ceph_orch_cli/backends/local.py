@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Set
 
+from ceph_orch_cli.backends.local_bmc import SimulatedNodeProxy
 from ceph_orch_cli.cluster.ceph import CephCluster, OkToStop
 from ceph_orch_cli.cluster.driver import (DeployRequest, HostActionError, HostDriver,
                                           HostUnreachable, OsdPrepareRequest)
@@ -684,6 +685,7 @@ class LocalOrchestrator(ClusterOrchestrator):
         cluster = SimulatedCephCluster(store)
         fleet_file = self.fleet_file
         driver = LocalHostDriver(store, lambda: load_fleet(fleet_file), cluster.fsid())
-        super().__init__(store, driver, cluster)
-        self._commit_hooks.extend([driver.flush, cluster.flush])
-        self._reload_hooks.extend([driver.reload, cluster.reload])
+        super().__init__(store, driver, cluster,
+                         node_proxy=SimulatedNodeProxy(lambda: driver.fleet))
+        self.core.commit_hooks.extend([driver.flush, cluster.flush])
+        self.core.reload_hooks.extend([driver.reload, cluster.reload])

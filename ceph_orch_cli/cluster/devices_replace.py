@@ -6,7 +6,7 @@ block, db or wal role, from the cached ``ceph-volume inventory``), refuse a devi
 several OSDs unless ``--yes-i-really-mean-it``, queue those OSDs for removal with
 ``--replace`` (their ids are kept for the new disk), and mark the device as being replaced.
 cephadm's mark is a header ceph-volume writes on the disk; here it is a backend setting
-(``devices/being_replaced``: host -> path -> OSD ids), read through ``being_replaced()``.
+(``devices/being_replaced``: host -> path -> OSD ids), read through ``EngineCore.being_replaced()``.
 ``--clear`` removes the mark once the new disk is in.
 
 ``set_osd_spec`` rewrites which OSD service existing OSDs belong to (cephadm runs
@@ -15,33 +15,31 @@ cephadm's mark is a header ceph-volume writes on the disk; here it is a backend 
 from __future__ import annotations
 
 import errno
-from typing import TYPE_CHECKING, Any, Dict, List, Set
+from typing import TYPE_CHECKING, Any, Dict, List
 
 from ceph_orch_cli.cluster.driver import HostActionError, HostUnreachable
-from ceph_orch_cli.cluster.osd_removal import EngineParts
 from ceph_orch_cli.cluster.store import EventRow, now_str
 from ceph_orch_cli.orchestrator import handle_orch_error, raise_if_exception
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
-#: backend setting: hostname -> device path -> {"osd_ids": [...], "since": ts}
-BEING_REPLACED_SETTING = "devices/being_replaced"
+from ceph_orch_cli.cluster.core import BEING_REPLACED_SETTING
 
 if TYPE_CHECKING:  # pragma: no cover
-    class _Engine(EngineParts):
-        def _remember_devices(self, inventories: Dict[str, List[Dict[str, Any]]]) -> None: ...
-else:
-    _Engine = EngineParts
+    from ceph_orch_cli.cluster.core import EngineCore
+    from ceph_orch_cli.cluster.osd_removal import OsdRemovalQueue
 
 
-class DeviceReplaceMixin(_Engine):
-    """``replace_device`` and ``set_osd_spec`` for ``ClusterOrchestrator``."""
+class DeviceReplace:
+    """``replace_device`` and ``set_osd_spec``; a replaced device's OSDs go on ``osd_queue``."""
+
+    def __init__(self, core: "EngineCore", osd_queue: "OsdRemovalQueue") -> None:
+        self.core = core
+        self.store = core.store
+        self.driver = core.driver
+        self.cluster = core.cluster
+        self.osd_queue = osd_queue
 
     # -- device replacement --------------------------------------------------------------------
-    def being_replaced(self, hostname: str) -> Set[str]:
-        """Paths of the host's devices marked as being replaced."""
-        marks = self.get_backend_setting(BEING_REPLACED_SETTING, {}) or {}
-        return set((marks.get(hostname) or {}).keys())
-
     def _device_osd_roles(self, hostname: str, device: str) -> Dict[str, List[str]]:
         """OSD ids using ``device``, by role (block/db/wal), from the cached inventory."""
         cached = self.store.get_devices(hostname).get(hostname)
@@ -62,14 +60,14 @@ class DeviceReplaceMixin(_Engine):
         return roles
 
     def _save_marks(self, marks: Dict[str, Any]) -> None:
-        self.set_backend_setting(BEING_REPLACED_SETTING,
+        self.core.set_backend_setting(BEING_REPLACED_SETTING,
                                  {h: m for h, m in marks.items() if m} or None)
 
     @handle_orch_error
     def replace_device(self, hostname: str, device: str, clear: bool = False,
                        yes_i_really_mean_it: bool = False) -> str:
-        self._inventory_host(hostname)
-        marks = dict(self.get_backend_setting(BEING_REPLACED_SETTING, {}) or {})
+        self.core.inventory_host(hostname)
+        marks = dict(self.core.get_backend_setting(BEING_REPLACED_SETTING, {}) or {})
         mine = dict(marks.get(hostname) or {})
         if clear:
             if device not in mine:
@@ -89,7 +87,7 @@ class DeviceReplaceMixin(_Engine):
                 f"{device} is a shared device.\nReplacing {device} implies destroying "
                 f"OSD(s): {osd_ids}.\nPlease, *be very careful*, this can be a very dangerous "
                 "operation.\nIf you know what you are doing, pass --yes-i-really-mean-it")
-        result = raise_if_exception(self.remove_osds(
+        result = raise_if_exception(self.osd_queue.remove_osds(
             osd_ids, replace=True, replace_block="block" in roles, replace_db="db" in roles,
             replace_wal="wal" in roles))
         if str(result).startswith("Unable to find OSDs"):
@@ -110,7 +108,7 @@ class DeviceReplaceMixin(_Engine):
                 "to attach OSDs.")
         wanted = [str(i) for i in osd_ids]
         per_host: Dict[str, List[str]] = {}
-        for d in self._daemons(daemon_type="osd"):
+        for d in self.core.daemons(daemon_type="osd"):
             if d.daemon_id in wanted and d.hostname:
                 per_host.setdefault(d.hostname, []).append(d.daemon_id)
         if not per_host:
@@ -119,18 +117,18 @@ class DeviceReplaceMixin(_Engine):
         done: List[str] = []
         failed: List[str] = []
         ts = now_str()
-        with self._converge_lock():
+        with self.core.converge_lock():
             for hostname, ids in sorted(per_host.items()):
-                host = self._maybe_host(hostname)
+                host = self.core.maybe_host(hostname)
                 names = [f"osd.{i}" for i in ids]
                 try:
                     if host is None:
                         raise HostActionError(hostname, "update-osd-service", "host removed")
                     update(host, names, service_name)
                     with self.store.transaction():
-                        self._commit()
-                        self._sync_daemons(host)
-                        self._remember_devices({hostname: self.driver.inventory(host)})
+                        self.core.commit()
+                        self.core.sync_daemons(host)
+                        self.core.remember_devices({hostname: self.driver.inventory(host)})
                         self.store.add_events(
                             [EventRow("daemon", n, "INFO",
                                       f"Moved {n} to service {service_name}", ts) for n in names])

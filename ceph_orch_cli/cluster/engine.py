@@ -1,640 +1,126 @@
-"""``ClusterOrchestrator``: the Orchestrator of every host-based backend.
+"""``ClusterOrchestrator``: the Orchestrator of every host-based backend, composed of parts.
 
-It mirrors cephadm's mgr module without the mgr: the store (``store.py``) replaces the mon
-config-key store, the ``HostDriver`` replaces cephadm's SSH + host binary, the
-``CephCluster`` replaces mon commands, and ``reconcile_pass()`` is one turn of cephadm's
-serve loop (refresh hosts, converge every spec, run the workflow steps).
+The parts and what each is built with (the constructors are the dependency graph):
 
-Mutating calls store the intent first (one transaction), then converge in the foreground
-while holding the state directory's converge lock, so two ``orch`` processes never place
-the same daemon twice and an interrupted converge is finished by the next command or pass.
+- ``core.EngineCore(store, driver, cluster, batch_hosts)``: the plumbing every part shares - converge lock,
+  commit/reload hooks, reads of hosts/daemons/devices, refresh, converge, the serve pass;
+- ``hosts.Hosts(core, check)``: ``orch host ...`` and ``orch device ...``; ``check`` is this
+  class's ``_check_reachable``, which backends may extend;
+- ``services.Services(core, hosts)``: services, daemons, apply, plan;
+- ``tuned_profiles.TunedProfiles(store)``;
+- ``osd_removal.OsdRemovalQueue(core)``: ``orch osd rm`` (cephadm's ``OSDRemovalQueue``);
+- ``upgrade.Upgrade(core)``: ``orch upgrade ...`` (cephadm's ``CephadmUpgrade``);
+- ``maintenance.Maintenance(core, osd_queue)``: maintenance and drain;
+- ``monitoring_access.MonitoringAccess(core, services)``: monitoring credentials, targets,
+  certificates;
+- ``hardware.Hardware(core, node_proxy, backend_name)``: node-proxy, over the backend's
+  ``NodeProxy`` seam (None: EOPNOTSUPP);
+- ``devices_replace.DeviceReplace(core, osd_queue)``: ``orch device replace``, ``orch osd
+  set-spec-affinity``.
 
-This module is the plumbing (store, locks, refresh, converge, the serve pass); the
-Orchestrator methods live in mixins, one module per concern: ``hosts.HostsMixin`` (hosts,
-devices), ``services.ServicesMixin`` (services, daemons, apply, plan),
-``tuned_profiles.TunedProfilesMixin``, ``monitoring_access.MonitoringAccessMixin``
-(prometheus/alertmanager credentials, targets, certificates), ``hardware.HardwareMixin``
-(node-proxy; the local backend simulates the BMC), ``devices_replace.DeviceReplaceMixin``
-(``orch device replace``, ``orch osd set-spec-affinity``). The long workflows are mixins too:
-``osd_removal.OsdRemovalMixin`` (``orch osd rm``), ``upgrade.UpgradeMixin`` and
-``maintenance.MaintenanceMixin`` (maintenance, drain); their per-pass steps are registered
-in ``_workflow_steps``. Hooks they (and backends) use:
-- ``self._workflow_steps``: callables run once per ``reconcile_pass()`` after convergence
-  (unless paused), each returning a JSON-able summary (or None when it did nothing); the
-  summary lands under its ``__name__`` in the pass's result.
-- ``self._commit_hooks``: called inside the transaction that records a batch of host
-  actions (backends that buffer simulated state flush it there).
-- ``self._reload_hooks``: called after taking the converge lock, to drop buffered state
-  another process may have changed.
-- Store tables ``osd_removal_queue`` and ``upgrade_state`` (see ``store.py``).
+This class builds them, registers the workflows' pass steps, and delegates every interface
+method to the part that owns it; it holds no logic of its own beyond ``available``,
+``pause``/``resume`` and ``cancel_completions``. Backends subclass it (``LocalOrchestrator``,
+``SSHOrchestrator``) and hand it their driver, cluster and hooks.
 """
 from __future__ import annotations
 
-import errno
-import fcntl
-import logging
-import os
-import time
-from contextlib import contextmanager
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
                     Tuple)
 
-from ceph_orch_cli.cluster import reconcile
 from ceph_orch_cli.cluster.ceph import CephCluster
-from ceph_orch_cli.cluster.daemon_cache import (TimestampMemo, dd_from_cache, ls_entry_to_cache,
-                                                parse_timestamp)
-from ceph_orch_cli.cluster.driver import HostActionError, HostDriver, HostUnreachable
-from ceph_orch_cli.cluster.gc_pause import no_cyclic_gc
-from ceph_orch_cli.cluster.devices_replace import BEING_REPLACED_SETTING, DeviceReplaceMixin
-from ceph_orch_cli.cluster.hardware import HardwareMixin
-from ceph_orch_cli.cluster.hosts import HostsMixin
-from ceph_orch_cli.cluster.maintenance import MaintenanceMixin
-from ceph_orch_cli.cluster.monitoring_access import MonitoringAccessMixin
-from ceph_orch_cli.cluster.osd_removal import OsdRemovalMixin
-from ceph_orch_cli.cluster.services import ServicesMixin
-from ceph_orch_cli.cluster.store import EventRow, Store, now_str
-from ceph_orch_cli.cluster.tuned_profiles import TunedProfilesMixin
-from ceph_orch_cli.cluster.upgrade import UpgradeMixin
-from ceph_orch_cli.orchestrator import DaemonDescription, Orchestrator
-from ceph_orch_cli.orchestrator.errors import OrchestratorError
+from ceph_orch_cli.cluster.core import (BATCH_HOSTS, CRASH_AFTER_ENV, DEVICE_CACHE_TIMEOUT,
+                                        FACTS_CACHE_TIMEOUT, EngineCore)
+from ceph_orch_cli.cluster.devices_replace import DeviceReplace
+from ceph_orch_cli.cluster.driver import HostDriver
+from ceph_orch_cli.cluster.hardware import Hardware, NodeProxy
+from ceph_orch_cli.cluster.hosts import Hosts
+from ceph_orch_cli.cluster.maintenance import Maintenance
+from ceph_orch_cli.cluster.monitoring_access import MonitoringAccess
+from ceph_orch_cli.cluster.osd_removal import OsdRemovalQueue
+from ceph_orch_cli.cluster.services import Services
+from ceph_orch_cli.cluster.store import Store, now_str
+from ceph_orch_cli.cluster.tuned_profiles import TunedProfiles
+from ceph_orch_cli.cluster.upgrade import Upgrade
+from ceph_orch_cli.orchestrator import Orchestrator
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ceph_orch_cli.cluster.osd_removal import OsdRemoval
+    from ceph_orch_cli.deployment.drive_group import DriveGroupSpec
     from ceph_orch_cli.deployment.hostspec import HostSpec
     from ceph_orch_cli.deployment.service_spec import ServiceSpec
+    from ceph_orch_cli.deployment.tuned_profile import TunedProfileSpec
+    from ceph_orch_cli.orchestrator import (DaemonDescription, DeviceLightLoc, InventoryFilter,
+                                            InventoryHost, OrchResult, ServiceDescription,
+                                            UpgradeStatusSpec)
 
-logger = logging.getLogger(__name__)
-
-#: hosts acted on per recorded batch (one transaction each)
-BATCH_HOSTS = 256
-#: devices and facts are re-read when older than this (cephadm's cache timeouts)
-DEVICE_CACHE_TIMEOUT = 1800
-FACTS_CACHE_TIMEOUT = 60
-#: the environment variable that makes the engine die (exit 137) after N host actions;
-#: crash-safety tests use it to stop a converge at a chosen point
-CRASH_AFTER_ENV = "ORCH_TEST_CRASH_AFTER"
+__all__ = ["ClusterOrchestrator", "BATCH_HOSTS", "CRASH_AFTER_ENV", "DEVICE_CACHE_TIMEOUT",
+           "FACTS_CACHE_TIMEOUT"]
 
 
-
-def _failed_part(part: Any) -> bool:
-    """A ``refresh_host`` part that failed on a reachable host: ``{"error": reason}``."""
-    return not isinstance(part, dict) or set(part) == {"error"}
-
-
-def _part_error(part: Any) -> str:
-    return str(part.get("error")) if isinstance(part, dict) else f"unexpected answer {part!r}"
-
-
-class ClusterOrchestrator(HostsMixin, ServicesMixin, TunedProfilesMixin, OsdRemovalMixin,
-                          UpgradeMixin, MaintenanceMixin, MonitoringAccessMixin, HardwareMixin,
-                          DeviceReplaceMixin, Orchestrator):
+class ClusterOrchestrator(Orchestrator):
     """The engine over a Store, a HostDriver and a CephCluster; see the module docstring."""
 
     backend_name = "cluster"
 
-    def __init__(self, store: Store, driver: HostDriver, cluster: CephCluster) -> None:
-        self.store = store
-        self.driver = driver
-        self.cluster = cluster
-        self._progress: Optional[Callable[[str, int, int], None]] = None
-        self._workflow_steps: List[Callable[[], Any]] = [
-            self.osd_removal_step, self.drain_step, self.upgrade_step]
-        self._commit_hooks: List[Callable[[], None]] = []
-        self._reload_hooks: List[Callable[[], None]] = []
-        self._actions_done = 0
-        crash = os.environ.get(CRASH_AFTER_ENV)
-        self._crash_after: Optional[int] = int(crash) if crash else None
-        self._lock_depth = 0
-        #: parsed device cache: hostname -> (last_refresh, [Device]); re-read when the
-        #: store's refresh time differs (another process refreshed the host)
-        self._devices_mem: Dict[str, Tuple[str, List[Any]]] = {}
-        self._hosts_with_marks: Set[str] = set()
+    def __init__(self, store: Store, driver: HostDriver, cluster: CephCluster,
+                 node_proxy: Optional[NodeProxy] = None) -> None:
+        # BATCH_HOSTS read here, not imported into the core: tests shrink engine.BATCH_HOSTS
+        self.core = core = EngineCore(store, driver, cluster, batch_hosts=BATCH_HOSTS)
+        self.store, self.driver, self.cluster = store, driver, cluster
+        self.hosts = hosts = Hosts(core, check=self._check_reachable)
+        self.services = services = Services(core, hosts)
+        self.tuned_profiles = TunedProfiles(store)
+        self.osd_queue = osd_queue = OsdRemovalQueue(core)
+        self.upgrade = Upgrade(core)
+        self.maintenance = Maintenance(core, osd_queue)
+        self.monitoring = MonitoringAccess(core, services)
+        self.hardware = Hardware(core, node_proxy, self.backend_name)
+        self.devices = DeviceReplace(core, osd_queue)
+        core.workflow_steps.extend([osd_queue.osd_removal_step, self.maintenance.drain_step,
+                                    self.upgrade.upgrade_step])
+        # the core's hook lists, under the names backends and tests use
+        self._workflow_steps = core.workflow_steps
+        self._commit_hooks = core.commit_hooks
+        self._reload_hooks = core.reload_hooks
 
-    # ================================================================ plumbing
+    # -- the core ------------------------------------------------------------------------------
     def set_progress(self, callback: Optional[Callable[[str, int, int], None]]) -> None:
         """Report convergence as ``callback(description, completed, total)``."""
-        self._progress = callback
-
-    def _report(self, description: str, completed: int, total: int) -> None:
-        if self._progress is not None:
-            self._progress(description, completed, total)
+        self.core.set_progress(callback)
 
     def close(self) -> None:
         """Release the driver's connections and the database handle."""
-        self.driver.close()
-        self.store.close()
+        self.core.close()
 
     def get_backend_setting(self, key: str, default: Any = None) -> Any:
-        return self.store.get_setting(f"backend/{key}", default)
+        return self.core.get_backend_setting(key, default)
 
     def set_backend_setting(self, key: str, value: Any) -> None:
-        self.store.set_setting(f"backend/{key}", value)
+        self.core.set_backend_setting(key, value)
 
-    @contextmanager
-    def _converge_lock(self) -> Iterator[None]:
-        """Serialise converging across processes (flock on ``<state_dir>/converge.lock``)."""
-        if self._lock_depth:
-            self._lock_depth += 1
-            try:
-                yield
-            finally:
-                self._lock_depth -= 1
-            return
-        path = self.store.state_dir / "converge.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            self._lock_depth = 1
-            for hook in self._reload_hooks:
-                hook()
-            try:
-                yield
-            finally:
-                self._lock_depth = 0
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+    def reconcile_pass(self) -> Dict[str, Any]:
+        """One ``orch serve --once`` pass (``EngineCore.reconcile_pass``)."""
+        return self.core.reconcile_pass()
 
-    def _commit(self) -> None:
-        for hook in self._commit_hooks:
-            hook()
+    def being_replaced(self, hostname: str) -> Set[str]:
+        """Paths of the host's devices marked as being replaced."""
+        return self.core.being_replaced(hostname)
 
-    def _count_action(self) -> None:
-        self._actions_done += 1
-        if self._crash_after is not None and self._actions_done >= self._crash_after:
-            os._exit(137)  # test hook: die like kill -9, mid-converge, nothing flushed
+    def _check_reachable(self, spec: HostSpec) -> None:
+        """How ``host add`` checks a new host; backends extend it (SSH records the key)."""
+        self.hosts.check_reachable(spec)
 
-    def _fsid(self) -> str:
-        return self.cluster.fsid()
-
-    def _ceph_image(self, daemon_type: Optional[str] = None) -> str:
-        """The image new daemons get: the type's own target (set per config section by a
-        staggered upgrade, as cephadm's ``container_image`` per section) or the global one."""
-        if daemon_type is not None:
-            per_type = self._ceph_images()
-            if daemon_type in per_type:
-                return per_type[daemon_type]
-        return self.store.get_setting("container_image", reconcile.DEFAULT_IMAGE)
-
-    def _memory_targets(self) -> Dict[str, int]:
-        """``mon_memory_target``/``osd_memory_target`` when set (cluster config options)."""
-        out = {}
-        for dtype in reconcile.MEMORY_TARGET_DEFAULTS:
-            value = self.store.get_setting(f"{dtype}_memory_target", None)
-            if value is not None:
-                out[dtype] = int(value)
-        return out
-
-    def _ceph_images(self) -> Dict[str, str]:
-        return dict(self.store.get_setting("container_image_by_type", {}) or {})
-
-    def _paused(self) -> bool:
-        return bool(self.store.get_setting("paused", False))
-
-    # ================================================================ reading state
-    def _host_specs(self) -> List["HostSpec"]:
-        from ceph_orch_cli.deployment.hostspec import HostSpec
-        out = []
-        for row in self.store.get_hosts():
-            spec = HostSpec.from_json(dict(row.spec))
-            if row.offline_reason and spec.status.lower() != "maintenance":
-                spec.status = "offline"
-            out.append(spec)
-        return out
-
-    def _host(self, hostname: str) -> "HostSpec":
-        spec = self._maybe_host(hostname)
-        if spec is None:
-            raise OrchestratorError(f"host {hostname} does not exist", errno=-errno.ENOENT)
-        return spec
-
-    def _maybe_host(self, hostname: str) -> Optional["HostSpec"]:
-        from ceph_orch_cli.deployment.hostspec import HostSpec
-        row = self.store.get_host(hostname)
-        if row is None:
-            return None
-        spec = HostSpec.from_json(dict(row.spec))
-        if row.offline_reason and spec.status.lower() != "maintenance":
-            spec.status = "offline"
-        return spec
+    def _removal_queue(self) -> List[OsdRemoval]:
+        return self.osd_queue.removal_queue()
 
     @staticmethod
-    def _spec_from_json(data: Dict[str, Any]) -> "ServiceSpec":
-        from ceph_orch_cli.deployment.service_spec import (ServiceSpec,
-                                                           service_spec_allow_invalid_from_json)
-        with service_spec_allow_invalid_from_json():
-            return ServiceSpec.from_json(dict(data))
+    def _spec_from_json(data: Dict[str, Any]) -> ServiceSpec:
+        return EngineCore.spec_from_json(data)
 
-    def _daemons(self, **filters: Optional[str]) -> List[DaemonDescription]:
-        memo = TimestampMemo()
-        return [dd_from_cache(d, None, memo) for d in self.store.get_daemons(**filters)]
-
-    def _cluster_state(self, devices_needed: bool = True) -> reconcile.ClusterState:
-        """What planning needs; ``devices_needed=False`` skips the inventories when no OSD
-        spec is being planned (on a large fleet they are most of the work)."""
-        devices = self._device_map() if devices_needed else {}
-        networks = self.store.get_networks()
-        memo = TimestampMemo()
-        # OSDs (most daemons of a large cluster) enter planning as counts, not objects
-        daemons = [dd_from_cache(d, None, memo) for d in self.store.get_daemons_except("osd")]
-        return reconcile.ClusterState(
-            hosts=self._host_specs(), daemons=daemons, devices=devices,
-            osd_counts=self.store.count_daemons_by_service_host("osd"),
-            networks=networks, destroyed_osds=self.cluster.destroyed_osds(), fsid=self._fsid(),
-            ceph_image=self._ceph_image(), ceph_images=self._ceph_images(),
-            mon_public_network=str(self.store.get_setting("mon_public_network", "") or ""),
-            memory_targets=self._memory_targets(),
-            upgrade_in_progress=bool((self.store.get_upgrade_state() or {}).get("target_image")))
-
-    def _remember_devices(self, inventories: Dict[str, List[Dict[str, Any]]]) -> None:
-        """Store inventories and keep them for this process's next plan (parsed only if
-        a plan asks: an apply that ends after acting never pays for it)."""
-        ts = self.store.put_devices(inventories)
-        for host, inv in inventories.items():
-            self._devices_mem[host] = (ts, inv)
-
-    def _device_map(self) -> Dict[str, List[Any]]:
-        from ceph_orch_cli.deployment.inventory import Device
-        times = self.store.refresh_times("devices")
-        mem = self._devices_mem
-        for host in [h for h in mem if h not in times]:
-            del mem[host]
-        stale = [h for h, ts in times.items() if mem.get(h, ("",))[0] != ts]
-        if stale:
-            rows = self.store.get_devices() if len(stale) > 64 else \
-                {k: v for h in stale for k, v in self.store.get_devices(h).items()}
-            for host in stale:
-                if host in rows:
-                    inv, ts = rows[host]
-                    mem[host] = (ts, inv)
-        for host, (ts, devs) in mem.items():
-            if devs and isinstance(devs[0], dict):
-                mem[host] = (ts, [Device.from_json(d) for d in devs])
-        self._mark_replaced_devices(mem)
-        return {h: devs for h, (_, devs) in mem.items()}
-
-    def _mark_replaced_devices(self, mem: Dict[str, Tuple[str, List[Any]]]) -> None:
-        """Devices `orch device replace` marked are out of drive selection until cleared
-        (ceph-volume reports them ``being_replaced``); only marked hosts are touched."""
-        marked = self.get_backend_setting(BEING_REPLACED_SETTING, {}) or {}
-        for host in set(marked) | self._hosts_with_marks:
-            paths = marked.get(host) or {}
-            for device in mem.get(host, ("", []))[1]:
-                device.being_replaced = device.path in paths
-        self._hosts_with_marks = set(marked)
-
-    # ================================================================ refresh
-    def _refresh(self, hosts: Sequence["HostSpec"], force: bool = False) -> Dict[str, Optional[str]]:
-        """Read daemons (and stale devices/facts) from hosts; mark unreachable ones offline.
-
-        Hosts in maintenance are skipped, as in cephadm. Returns hostname -> offline reason.
-        """
-        hosts = [h for h in hosts if (h.status or "").lower() != "maintenance"]
-        if not hosts:
-            return {}
-        now = time.time()
-        dev_times = self.store.refresh_times("devices")
-        fact_times = self.store.refresh_times("facts")
-
-        def stale(ts: Optional[str], timeout: int) -> bool:
-            parsed = parse_timestamp(ts)
-            return force or parsed is None or now - parsed.timestamp() > timeout
-
-        def one(host: "HostSpec") -> Tuple[Any, ...]:
-            want_inv = stale(dev_times.get(host.hostname), DEVICE_CACHE_TIMEOUT)
-            want_facts = stale(fact_times.get(host.hostname), FACTS_CACHE_TIMEOUT)
-            if not (want_inv or want_facts):
-                return self.driver.list_daemons(host), None, None, None
-            # everything at once: one round trip on drivers that can (the SSH agent)
-            got = self.driver.refresh_host(host)
-            daemons = got.get("ls")
-            if not isinstance(daemons, list):
-                raise HostActionError(host.hostname, "ls", _part_error(daemons))
-            inv = got.get("inventory") if want_inv else None
-            if inv is not None and not isinstance(inv, list):
-                logger.warning("inventory of %s failed: %s", host.hostname, _part_error(inv))
-                inv = None
-            facts = nets = None
-            if want_facts:
-                facts, nets = got.get("facts"), got.get("networks")
-                if _failed_part(facts) or _failed_part(nets):
-                    logger.warning("facts of %s failed: %s", host.hostname,
-                                   _part_error(facts if _failed_part(facts) else nets))
-                    facts = nets = None
-            return daemons, inv, facts, nets
-
-        checked: Dict[str, Optional[str]] = {}
-        # under the converge lock: a refresh racing another process's converge could
-        # otherwise write back a view of the host older than that converge's result
-        with self._converge_lock(), no_cyclic_gc():
-            # in batches: a 5,000-host refresh never holds every host's inventory at once
-            for start in range(0, len(hosts), BATCH_HOSTS):
-                results = self.driver.map_hosts(one, hosts[start:start + BATCH_HOSTS])
-                checked.update(self._record_refresh(results))
-        return checked
-
-    def _record_refresh(self, results: Dict[str, Any]) -> Dict[str, Optional[str]]:
-        checked: Dict[str, Optional[str]] = {}
-        ts = now_str()
-        invs: Dict[str, Any] = {}
-        facts: Dict[str, Any] = {}
-        fsid = self._fsid()
-        cached: Dict[str, List[Dict[str, Any]]] = {}
-        with self.store.transaction():
-            for hostname, r in results.items():
-                if isinstance(r, HostUnreachable):
-                    checked[hostname] = r.reason
-                    continue
-                if isinstance(r, HostActionError):
-                    logger.warning("refresh of %s failed: %s", hostname, r)
-                    continue
-                if isinstance(r, BaseException):
-                    raise r
-                daemons, inv, fct, nets = r
-                cached[hostname] = [ls_entry_to_cache(hostname, e, ts) for e in daemons
-                                    if str(e.get("style", "")).startswith("cephadm")
-                                    and e.get("fsid") in (None, fsid)]
-                if inv is not None:
-                    invs[hostname] = inv
-                if fct is not None:
-                    facts[hostname] = (fct, nets or {})
-                checked[hostname] = None
-            self.store.replace_daemons_of_hosts(cached, ts)
-            self._remember_devices(invs)
-            self.store.put_facts(facts)
-            self.store.set_hosts_checked(checked)
-        return checked
-
-    # ================================================================ converge
-    def _events(self, events: List[EventRow]) -> None:
-        if events:
-            self.store.add_events(events)
-
-    def _converge(self) -> Dict[str, int]:
-        """Schedule, diff and act on every managed spec; one transaction per host batch."""
-        stats: Dict[str, int] = {}
-        if self._paused():
-            return stats
-        with self._converge_lock(), no_cyclic_gc():
-            return self._converge_locked(stats)
-
-    def _converge_locked(self, stats: Dict[str, int]) -> Dict[str, int]:
-        rows = self.store.get_specs(include_deleted=True)
-        if not rows:
-            return stats
-        active = [r for r in rows if not r.deleted]
-        specs = [self._spec_from_json(r.spec) for r in active]
-        state = self._cluster_state(any(s.service_type == "osd" and not s.unmanaged
-                                        for s in specs))
-        digests: Dict[str, str] = self.store.get_setting("config_digests", {}) or {}
-        current = {r.service_name: reconcile.config_digest(r.spec) for r in active}
-        changed = [n for n, d in current.items() if n in digests and digests[n] != d]
-        rank_maps = {r.service_name: r.rank_map for r in active if r.rank_map}
-        plans = reconcile.plan_all(specs, state, rank_maps, changed)
-        deps_now = reconcile.reconfig_for_deps(
-            plans, state, self.store.get_setting("daemon_deps", {}) or {})
-        fsid = state.fsid
-        started = now_str()
-
-        events: List[EventRow] = []
-        last = self.store.get_events("service")
-        for plan in plans:
-            if plan.error:
-                msg = f"Failed to apply {plan.service_name} spec {plan.spec.one_line_str()}: {plan.error}"
-                prev = last.get(("service", plan.service_name))
-                if not prev or prev[-1].message != msg:
-                    events.append(EventRow("service", plan.service_name, "ERROR", msg, started))
-            if plan.rank_map is not None and plan.add:
-                # saved before acting, so a crash leaves fenced generations, never reused ones
-                self.store.set_rank_map(plan.service_name, {
-                    str(r): {str(g): n for g, n in gens.items()}
-                    for r, gens in plan.rank_map.items()})
-        self._events(events)
-
-        # deleted services: every daemon goes (hosts that are unreachable keep theirs)
-        unreachable = {h.hostname for h in state.unreachable_hosts()}
-        deleted_removals: List[DaemonDescription] = []
-        purge: List[str] = []
-        for r in rows:
-            if not r.deleted:
-                continue
-            if r.service_type == "osd":
-                purge.append(r.service_name)  # OSDs outlive their spec, as in cephadm
-                continue
-            dds = state.by_service.get(r.service_name, [])
-            gone = [d for d in dds if d.hostname not in unreachable]
-            deleted_removals.extend(gone)
-            if len(gone) == len(dds):
-                purge.append(r.service_name)
-
-        # per-host action lists
-        specs_by_name = {s.service_name(): s for s in specs}
-        host_actions: Dict[str, List[Tuple[str, Any, Any]]] = {}
-
-        def add(host: str, kind: str, a: Any, b: Any) -> None:
-            host_actions.setdefault(host, []).append((kind, a, b))
-
-        for plan in plans:
-            spec = plan.spec
-            new_names = {(s.hostname, f"{s.daemon_type}.{s.name}") for s in plan.add}
-            new_ports = {}
-            for s in plan.add:
-                for p in s.ports or []:
-                    new_ports[(s.hostname, p)] = s
-            removals = self._ok_to_stop_subset(plan.remove)
-            early = [d for d in removals if (d.hostname, d.name()) in new_names or
-                     any((d.hostname, p) in new_ports for p in (d.ports or []))]
-            early_names = {d.name() for d in early}
-            late = [d for d in removals if d.name() not in early_names]
-            for d in early:
-                add(d.hostname or "", "remove", d, spec)
-            for slot in plan.add:
-                add(slot.hostname, "deploy", reconcile.deploy_request(
-                    spec, slot, fsid, state.image(slot.daemon_type),
-                    memory_request=state.memory_request(slot.daemon_type)), spec)
-            for osd in plan.osds:
-                add(osd.hostname, "osd", reconcile.osd_request(  # type: ignore[arg-type]
-                    spec, osd, fsid, state.image("osd"), state.memory_request("osd")), osd)
-            for d in plan.reconfig:
-                add(d.hostname or "", "reconfig", reconcile.reconfig_request(
-                    spec, d, fsid, state.image(d.daemon_type or "")), spec)
-            for d in late:
-                add(d.hostname or "", "remove", d, spec)
-        for d in deleted_removals:
-            add(d.hostname or "", "remove", d, None)
-
-        if host_actions:
-            self._act(host_actions, stats)
-        with self.store.transaction():
-            for name in purge:
-                # only once its daemons are really gone (a failed removal retries next pass)
-                if name.startswith("osd") or not self.store.get_daemons(service_name=name):
-                    self.store.purge_spec(name)
-            ok = {p.service_name for p in plans if not p.error}
-            if deps_now != (self.store.get_setting("daemon_deps", {}) or {}):
-                self.store.set_setting("daemon_deps", deps_now)
-            digests = {n: d for n, d in digests.items() if n in current}
-            for name in ok:
-                if name in specs_by_name:
-                    digests[name] = current[name]
-            self.store.set_setting("config_digests", digests)
-        return stats
-
-    def _ok_to_stop_subset(self, remove: List[DaemonDescription]) -> List[DaemonDescription]:
-        """cephadm drops daemons from the end until the rest are ok to stop together."""
-        remove = list(remove)
-        by_type: Dict[str, List[DaemonDescription]] = {}
-        for d in remove:
-            by_type.setdefault(d.daemon_type or "", []).append(d)
-        out: List[DaemonDescription] = []
-        for dtype, dds in by_type.items():
-            if dtype == "mon":
-                # removing a mon shrinks the monmap too, so quorum holds while one remains
-                # (cephadm's _check_safe_to_destroy); NEVER_EMPTY keeps that one
-                out.extend(dds)
-                continue
-            while dds and not self.cluster.ok_to_stop(dtype, [d.daemon_id or "" for d in dds]).ok:
-                dds.pop()
-            out.extend(dds)
-        return out
-
-    def _act(self, host_actions: Dict[str, List[Tuple[str, Any, Any]]],
-             stats: Dict[str, int]) -> None:
-        """Run the actions host by host (hosts in parallel through the driver), recording
-        each batch of hosts in one transaction."""
-        specs_by_host = {h.hostname: h for h in self._host_specs()}
-        total = sum(len(v) for v in host_actions.values())
-        done = 0
-        names = [h for h in host_actions if h in specs_by_host]
-        cancel_before = self.store.get_setting("cancel_requested")
-        self._report("Converging", 0, total)
-        for start in range(0, len(names), BATCH_HOSTS):
-            if self.store.get_setting("cancel_requested") != cancel_before:
-                break
-            batch = [specs_by_host[h] for h in names[start:start + BATCH_HOSTS]]
-            results = self.driver.map_hosts(lambda h: self._act_on_host(h, host_actions[h.hostname]),
-                                            batch)
-            events: List[EventRow] = []
-            ts = now_str()
-            offline: Dict[str, Optional[str]] = {}
-            cached: Dict[str, List[Dict[str, Any]]] = {}
-            invs: Dict[str, List[Dict[str, Any]]] = {}
-            with self.store.transaction():
-                self._commit()
-                for hostname, r in results.items():
-                    if isinstance(r, HostUnreachable):
-                        offline[hostname] = r.reason
-                        for kind, a, b in host_actions[hostname]:
-                            if kind in ("deploy", "osd"):
-                                svc = a.service_name
-                                events.append(EventRow("service", svc, "ERROR",
-                                                       f"Failed while placing {a.name if kind == 'deploy' else 'osd'} "
-                                                       f"on {hostname}: {r}", ts))
-                        stats["failed"] = stats.get("failed", 0) + len(host_actions[hostname])
-                        continue
-                    if isinstance(r, BaseException):
-                        raise r
-                    outcomes, daemons, inv = r
-                    cached[hostname] = [ls_entry_to_cache(hostname, e, ts) for e in daemons]
-                    if inv is not None:
-                        invs[hostname] = inv
-                    offline[hostname] = None
-                    removed = []
-                    for kind, subject, service, error in outcomes:
-                        if error is not None:
-                            stats["failed"] = stats.get("failed", 0) + 1
-                            verb = {"deploy": "placing", "osd": "creating OSDs",
-                                    "remove": "removing", "reconfig": "reconfiguring"}[kind]
-                            events.append(EventRow("service", service, "ERROR",
-                                                   f"Failed while {verb} {subject} on {hostname}: {error}", ts))
-                            continue
-                        key = {"deploy": "deployed", "osd": "osds_created", "remove": "removed",
-                               "reconfig": "reconfigured"}[kind]
-                        if kind == "remove":
-                            removed.append(subject)
-                            stats[key] = stats.get(key, 0) + 1
-                        elif kind == "osd":
-                            for name in subject:
-                                events.append(EventRow("daemon", name, "INFO",
-                                                       f"Deployed {name} on host '{hostname}'", ts))
-                            stats[key] = stats.get(key, 0) + len(subject)
-                        else:
-                            word = "Deployed" if kind == "deploy" else "Reconfigured"
-                            events.append(EventRow("daemon", subject, "INFO",
-                                                   f"{word} {subject} on host '{hostname}'", ts))
-                            stats[key] = stats.get(key, 0) + 1
-                    if removed:
-                        self.store.remove_events("daemon", removed)
-                self.store.replace_daemons_of_hosts(cached, ts)
-                self._remember_devices(invs)
-                self.store.set_hosts_checked(offline)
-                self._events(events)
-            done += sum(len(host_actions[h.hostname]) for h in batch)
-            self._report("Converging", done, total)
-
-    def _act_on_host(self, host: "HostSpec", actions: List[Tuple[str, Any, Any]]) -> Tuple[Any, ...]:
-        """One host's actions in order; HostUnreachable aborts the host (the caller marks it
-        offline), a failed action is recorded and the next one still runs."""
-        outcomes: List[Tuple[str, Any, str, Optional[str]]] = []
-        touched_devices = False
-        for kind, a, b in actions:
-            try:
-                if kind == "deploy" or kind == "reconfig":
-                    self.driver.deploy_daemon(host, a)
-                    outcomes.append((kind, a.name, a.service_name, None))
-                elif kind == "remove":
-                    self.driver.remove_daemon(host, a.name(), force=True)
-                    outcomes.append((kind, a.name(), a.service_name(), None))
-                elif kind == "osd":
-                    touched_devices = True
-                    osd_plan = b
-                    a.osd_ids = self.cluster.allocate_osd_ids(host.hostname, osd_plan.count,
-                                                              osd_plan.claims)
-                    created = self.driver.prepare_osds(host, a)
-                    outcomes.append((kind, [e["name"] for e in created], a.service_name, None))
-            except HostActionError as e:
-                subject = a.name() if kind == "remove" else getattr(a, "name", "osd")
-                service = a.service_name() if kind == "remove" else a.service_name
-                outcomes.append((kind, subject, service, e.reason))
-            self._count_action()
-        daemons = self.driver.list_daemons(host)
-        inv = self.driver.inventory(host) if touched_devices else None
-        return outcomes, daemons, inv
-
-    # ================================================================ serve loop
-    def reconcile_pass(self) -> Dict[str, Any]:
-        """One turn of the serve loop: refresh every host, converge every spec, run the
-        workflow steps. Returns only what happened (an empty dict for a quiet pass):
-        ``offline``/``online`` (hosts that changed), ``paused``, counts ``deployed``,
-        ``removed``, ``reconfigured``, ``osds_created``, ``failed``, and one key per
-        workflow step that reported something."""
-        summary: Dict[str, Any] = {}
-        with self._converge_lock(), no_cyclic_gc():
-            hosts = self._host_specs()
-            was_offline = {h.hostname for h in hosts if h.status == "offline"}
-            checked = self._refresh(hosts)
-            went_offline = sorted(h for h, r in checked.items() if r and h not in was_offline)
-            came_back = sorted(h for h, r in checked.items() if not r and h in was_offline)
-            if went_offline:
-                summary["offline"] = went_offline
-            if came_back:
-                summary["online"] = came_back
-            self.cluster.osd_tick()
-            with self.store.transaction():
-                self._commit()
-            if self._paused():
-                summary["paused"] = True
-                return summary
-            stats = self._converge_locked({})
-            summary.update({k: v for k, v in stats.items() if v})
-            for step in self._workflow_steps:
-                result = step()
-                if result:
-                    summary[getattr(step, "__name__", repr(step))] = result
-        return summary
-
-    # ================================================================ utility
+    # -- utility -------------------------------------------------------------------------------
     def available(self) -> Tuple[bool, str, Dict[str, Any]]:
-        return True, "", {"paused": self._paused(), "workers": self.driver.max_workers}
+        return True, "", {"paused": self.core.paused(), "workers": self.driver.max_workers}
 
     def pause(self) -> None:
         self.store.set_setting("paused", True)
@@ -645,3 +131,332 @@ class ClusterOrchestrator(HostsMixin, ServicesMixin, TunedProfilesMixin, OsdRemo
     def cancel_completions(self) -> None:
         """Ask a converge running in another process to stop after its current host batch."""
         self.store.set_setting("cancel_requested", now_str())
+
+    # -- hosts.Hosts ----------------------------------------------------------
+    def add_host(self, host_spec: HostSpec) -> OrchResult[str]:
+        return self.hosts.add_host(host_spec)
+
+    def remove_host(self, host: str, force: bool = False, offline: bool = False,
+                    rm_crush_entry: bool = False) -> OrchResult[str]:
+        return self.hosts.remove_host(host, force, offline, rm_crush_entry)
+
+    def get_hosts(self) -> OrchResult[List[HostSpec]]:
+        return self.hosts.get_hosts()
+
+    def update_host_addr(self, host: str, addr: str) -> OrchResult[str]:
+        return self.hosts.update_host_addr(host, addr)
+
+    def add_host_label(self, host: str, label: str) -> OrchResult[str]:
+        return self.hosts.add_host_label(host, label)
+
+    def remove_host_label(self, host: str, label: str, force: bool = False) -> OrchResult[str]:
+        return self.hosts.remove_host_label(host, label, force)
+
+    def get_facts(self, hostname: Optional[str] = None) -> OrchResult[List[Dict[str, Any]]]:
+        return self.hosts.get_facts(hostname)
+
+    def host_ok_to_stop(self, hostname: str) -> OrchResult[str]:
+        return self.hosts.host_ok_to_stop(hostname)
+
+    def rescan_host(self, hostname: str) -> OrchResult[str]:
+        return self.hosts.rescan_host(hostname)
+
+    def get_inventory(self, host_filter: Optional[InventoryFilter] = None,
+                      refresh: bool = False) -> OrchResult[List[InventoryHost]]:
+        return self.hosts.get_inventory(host_filter, refresh)
+
+    def zap_device(self, host: str, path: str) -> OrchResult[str]:
+        return self.hosts.zap_device(host, path)
+
+    def blink_device_light(self, ident_fault: str, on: bool,
+                           locations: List[DeviceLightLoc]) -> OrchResult[List[str]]:
+        return self.hosts.blink_device_light(ident_fault, on, locations)
+
+    # -- services.Services ----------------------------------------------------
+    def describe_service(self, service_type: Optional[str] = None,
+                         service_name: Optional[str] = None,
+                         refresh: bool = False) -> OrchResult[List[ServiceDescription]]:
+        return self.services.describe_service(service_type, service_name, refresh)
+
+    def list_daemons(self, service_name: Optional[str] = None, daemon_type: Optional[str] = None,
+                     daemon_id: Optional[str] = None, host: Optional[str] = None,
+                     refresh: bool = False) -> OrchResult[List[DaemonDescription]]:
+        return self.services.list_daemons(service_name, daemon_type, daemon_id, host, refresh)
+
+    def daemons_json_text(self, service_name: Optional[str] = None,
+                          daemon_type: Optional[str] = None, daemon_id: Optional[str] = None,
+                          host: Optional[str] = None) -> Iterator[List[str]]:
+        return self.services.daemons_json_text(service_name, daemon_type, daemon_id, host)
+
+    def service_action(self, action: str, service_name: str) -> OrchResult[List[str]]:
+        return self.services.service_action(action, service_name)
+
+    def daemon_action(self, action: str, daemon_name: str, image: Optional[str] = None,
+                      force: bool = False) -> OrchResult[str]:
+        return self.services.daemon_action(action, daemon_name, image, force)
+
+    def remove_daemons(self, names: List[str]) -> OrchResult[List[str]]:
+        return self.services.remove_daemons(names)
+
+    def remove_service(self, service_name: str, force: bool = False) -> OrchResult[str]:
+        return self.services.remove_service(service_name, force)
+
+    def set_unmanaged(self, service_name: str, value: bool) -> OrchResult[str]:
+        return self.services.set_unmanaged(service_name, value)
+
+    def apply(self, specs: Sequence[Any], no_overwrite: bool = False,
+              continue_on_error: bool = False) -> OrchResult[List[str]]:
+        return self.services.apply(specs, no_overwrite, continue_on_error)
+
+    def apply_drivegroups(self, specs: List[DriveGroupSpec]) -> OrchResult[List[str]]:
+        return self.services.apply_drivegroups(specs)
+
+    def add_daemon(self, spec: ServiceSpec) -> OrchResult[List[str]]:
+        return self.services.add_daemon(spec)
+
+    def create_osds(self, drive_group: DriveGroupSpec,
+                    skip_validation: bool = False) -> OrchResult[str]:
+        return self.services.create_osds(drive_group, skip_validation)
+
+    def plan(self, spec: Sequence[Any]) -> OrchResult[List[Any]]:
+        return self.services.plan(spec)
+
+    def preview_osdspecs(self, osdspec_name: Optional[str] = "osd",
+                         osdspecs: Optional[List[DriveGroupSpec]] = None) -> OrchResult[List[Any]]:
+        return self.services.preview_osdspecs(osdspec_name, osdspecs)
+
+    def apply_mon(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_mgr(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_mds(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_rgw(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_ingress(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_rbd_mirror(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_nfs(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_iscsi(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_nvmeof(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_smb(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_prometheus(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_node_exporter(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_ceph_exporter(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_loki(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_promtail(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_alloy(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_crash(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_grafana(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_alertmanager(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_snmp_gateway(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_mgmt_gateway(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    def apply_oauth2_proxy(self, spec: ServiceSpec) -> OrchResult[str]:
+        return self.services.apply_service(spec)
+
+    # -- tuned_profiles.TunedProfiles -----------------------------------------
+    def apply_tuned_profiles(self, specs: List[TunedProfileSpec],
+                             no_overwrite: bool = False) -> OrchResult[str]:
+        return self.tuned_profiles.apply_tuned_profiles(specs, no_overwrite)
+
+    def rm_tuned_profile(self, profile_name: str) -> OrchResult[str]:
+        return self.tuned_profiles.rm_tuned_profile(profile_name)
+
+    def tuned_profile_ls(self) -> OrchResult[List[TunedProfileSpec]]:
+        return self.tuned_profiles.tuned_profile_ls()
+
+    def tuned_profile_add_setting(self, profile_name: str, setting: str,
+                                  value: str) -> OrchResult[str]:
+        return self.tuned_profiles.tuned_profile_add_setting(profile_name, setting, value)
+
+    def tuned_profile_rm_setting(self, profile_name: str, setting: str) -> OrchResult[str]:
+        return self.tuned_profiles.tuned_profile_rm_setting(profile_name, setting)
+
+    def tuned_profile_add_settings(self, profile_name: str,
+                                   setting: Dict[str, str]) -> OrchResult[str]:
+        return self.tuned_profiles.tuned_profile_add_settings(profile_name, setting)
+
+    def tuned_profile_rm_settings(self, profile_name: str, settings: List[str]) -> OrchResult[str]:
+        return self.tuned_profiles.tuned_profile_rm_settings(profile_name, settings)
+
+    # -- osd_removal.OsdRemovalQueue ------------------------------------------
+    def remove_osds(self, osd_ids: List[str], replace: bool = False, replace_block: bool = False,
+                    replace_db: bool = False, replace_wal: bool = False, force: bool = False,
+                    zap: bool = False, no_destroy: bool = False) -> OrchResult[str]:
+        return self.osd_queue.remove_osds(
+            osd_ids, replace, replace_block, replace_db, replace_wal, force, zap, no_destroy)
+
+    def stop_remove_osds(self, osd_ids: List[str]) -> OrchResult[str]:
+        return self.osd_queue.stop_remove_osds(osd_ids)
+
+    def remove_osds_status(self) -> OrchResult[List[OsdRemoval]]:
+        return self.osd_queue.remove_osds_status()
+
+    def osd_removal_step(self) -> Optional[Dict[str, Any]]:  # not in Ceph's interface
+        return self.osd_queue.osd_removal_step()
+
+    # -- upgrade.Upgrade ------------------------------------------------------
+    def upgrade_check(self, image: Optional[str], version: Optional[str]) -> OrchResult[str]:
+        return self.upgrade.upgrade_check(image, version)
+
+    def upgrade_ls(self, image: Optional[str], tags: bool,
+                   show_all_versions: Optional[bool] = False) -> OrchResult[Dict[Any, Any]]:
+        return self.upgrade.upgrade_ls(image, tags, show_all_versions)
+
+    def upgrade_start(self, image: Optional[str], version: Optional[str],
+                      daemon_types: Optional[List[str]] = None, hosts: Optional[str] = None,
+                      services: Optional[List[str]] = None,
+                      limit: Optional[int] = None) -> OrchResult[str]:
+        return self.upgrade.upgrade_start(image, version, daemon_types, hosts, services, limit)
+
+    def upgrade_pause(self) -> OrchResult[str]:
+        return self.upgrade.upgrade_pause()
+
+    def upgrade_resume(self) -> OrchResult[str]:
+        return self.upgrade.upgrade_resume()
+
+    def upgrade_stop(self) -> OrchResult[str]:
+        return self.upgrade.upgrade_stop()
+
+    def upgrade_status(self) -> OrchResult[UpgradeStatusSpec]:
+        return self.upgrade.upgrade_status()
+
+    def upgrade_step(self) -> Optional[Dict[str, Any]]:  # not in Ceph's interface
+        return self.upgrade.upgrade_step()
+
+    # -- maintenance.Maintenance ----------------------------------------------
+    def enter_host_maintenance(self, hostname: str, force: bool = False,
+                               yes_i_really_mean_it: bool = False) -> OrchResult[str]:
+        return self.maintenance.enter_host_maintenance(hostname, force, yes_i_really_mean_it)
+
+    def exit_host_maintenance(self, hostname: str, force: bool = False,
+                              offline: bool = False) -> OrchResult[str]:
+        return self.maintenance.exit_host_maintenance(hostname, force, offline)
+
+    def drain_host(self, hostname: str, force: bool = False, keep_conf_keyring: bool = False,
+                   zap_osd_devices: bool = False) -> OrchResult[str]:
+        return self.maintenance.drain_host(hostname, force, keep_conf_keyring, zap_osd_devices)
+
+    def stop_drain_host(self, hostname: str) -> OrchResult[str]:
+        return self.maintenance.stop_drain_host(hostname)
+
+    def drain_step(self) -> Optional[Dict[str, Any]]:  # not in Ceph's interface
+        return self.maintenance.drain_step()
+
+    # -- monitoring_access.MonitoringAccess -----------------------------------
+    def get_prometheus_access_info(self) -> OrchResult[Dict[str, str]]:
+        return self.monitoring.get_prometheus_access_info()
+
+    def get_alertmanager_access_info(self) -> OrchResult[Dict[str, str]]:
+        return self.monitoring.get_alertmanager_access_info()
+
+    def set_prometheus_access_info(self, user: str, password: str) -> OrchResult[str]:
+        return self.monitoring.set_prometheus_access_info(user, password)
+
+    def set_alertmanager_access_info(self, user: str, password: str) -> OrchResult[str]:
+        return self.monitoring.set_alertmanager_access_info(user, password)
+
+    def custom_prometheus_alerts(self) -> Optional[str]:  # not in Ceph's interface
+        return self.monitoring.custom_prometheus_alerts()
+
+    def set_custom_prometheus_alerts(self, alerts_file: str) -> OrchResult[str]:
+        return self.monitoring.set_custom_prometheus_alerts(alerts_file)
+
+    def set_prometheus_target(self, url: str) -> OrchResult[str]:
+        return self.monitoring.set_prometheus_target(url)
+
+    def remove_prometheus_target(self, url: str) -> OrchResult[str]:
+        return self.monitoring.remove_prometheus_target(url)
+
+    def service_discovery_dump_cert(self) -> OrchResult[str]:
+        return self.monitoring.service_discovery_dump_cert()
+
+    def get_prometheus_cert(self, url: str) -> OrchResult[str]:
+        return self.monitoring.get_prometheus_cert(url)
+
+    def generate_certificates(self, module_name: str) -> OrchResult[Optional[Dict[str, str]]]:
+        return self.monitoring.generate_certificates(module_name)
+
+    def get_security_config(self) -> OrchResult[Dict[str, bool]]:
+        return self.monitoring.get_security_config()
+
+    # -- hardware.Hardware ----------------------------------------------------
+    def node_proxy_fullreport(self, hostname: Optional[str] = None) -> OrchResult[Dict[str, Any]]:
+        return self.hardware.node_proxy_fullreport(hostname)
+
+    def node_proxy_summary(self, hostname: Optional[str] = None) -> OrchResult[Dict[str, Any]]:
+        return self.hardware.node_proxy_summary(hostname)
+
+    def node_proxy_firmwares(self, hostname: Optional[str] = None) -> OrchResult[Dict[str, Any]]:
+        return self.hardware.node_proxy_firmwares(hostname)
+
+    def node_proxy_criticals(self, hostname: Optional[str] = None) -> OrchResult[Dict[str, Any]]:
+        return self.hardware.node_proxy_criticals(hostname)
+
+    def node_proxy_common(self, category: str,
+                          hostname: Optional[str] = None) -> OrchResult[Dict[str, Any]]:
+        return self.hardware.node_proxy_common(category, hostname)
+
+    def hardware_status(self, hostname: Optional[str] = None,
+                        category: Optional[str] = "summary") -> OrchResult[str]:
+        return self.hardware.hardware_status(hostname, category)
+
+    def hardware_light(self, light_type: str, action: str, hostname: str,
+                       device: Optional[str] = None) -> OrchResult[Dict[str, Any]]:
+        return self.hardware.hardware_light(light_type, action, hostname, device)
+
+    def power_state(self, hostname: str) -> str:  # not in Ceph's interface
+        return self.hardware.power_state(hostname)
+
+    def hardware_powercycle(self, hostname: str,
+                            yes_i_really_mean_it: bool = False) -> OrchResult[str]:
+        return self.hardware.hardware_powercycle(hostname, yes_i_really_mean_it)
+
+    def hardware_shutdown(self, hostname: str, force: Optional[bool] = False,
+                          yes_i_really_mean_it: bool = False) -> OrchResult[str]:
+        return self.hardware.hardware_shutdown(hostname, force, yes_i_really_mean_it)
+
+    # -- devices_replace.DeviceReplace ----------------------------------------
+    def replace_device(self, hostname: str, device: str, clear: bool = False,
+                       yes_i_really_mean_it: bool = False) -> OrchResult[str]:
+        return self.devices.replace_device(hostname, device, clear, yes_i_really_mean_it)
+
+    def set_osd_spec(self, service_name: str, osd_ids: List[str]) -> OrchResult[str]:
+        return self.devices.set_osd_spec(service_name, osd_ids)

@@ -1,11 +1,11 @@
-"""Hosts and their devices: the ``orch host ...`` and ``orch device ...`` half of
+"""Hosts and their devices: the ``orch host ...`` and ``orch device ...`` methods of
 ``ClusterOrchestrator`` (add, remove, label, address, facts, ok-to-stop, inventory, zap, lights).
 """
 from __future__ import annotations
 
 import errno
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from ceph_orch_cli.cluster.driver import HostActionError, HostUnreachable
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
@@ -13,17 +13,31 @@ from ceph_orch_cli.orchestrator import InventoryHost, handle_orch_error
 from ceph_orch_cli.orchestrator.errors import OrchestratorError, OrchestratorValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ceph_orch_cli.cluster.core import EngineCore
     from ceph_orch_cli.deployment.hostspec import HostSpec
     from ceph_orch_cli.orchestrator import DeviceLightLoc, InventoryFilter
 
 ADMIN_LABEL = "_admin"
 
 
-class HostsMixin:
-    """Host and device methods of the Orchestrator interface, over the engine's plumbing."""
+class Hosts:
+    """Host and device methods of the Orchestrator interface, over the engine's core.
+
+    ``check`` is how a new host (or a new address) is checked before it is stored: the
+    engine passes its ``_check_reachable``, which a backend may extend (the SSH backend
+    records the host key first), and which ends in ``check_reachable`` below.
+    """
+
+    def __init__(self, core: "EngineCore", check: Callable[["HostSpec"], None]) -> None:
+        self.core = core
+        self.store = core.store
+        self.driver = core.driver
+        self.cluster = core.cluster
+        self.check = check
 
     # ================================================================ hosts
-    def _check_reachable(self, spec: "HostSpec") -> None:
+    def check_reachable(self, spec: "HostSpec") -> None:
+        """The engine's own check of a host: it answers, with the expected hostname."""
         try:
             info = self.driver.check_host(spec)
         except HostUnreachable as e:
@@ -56,7 +70,7 @@ class HostsMixin:
             self.store.update_host(spec.hostname, merge)
         self.store.set_host_offline(spec.hostname, None)
 
-    def _add_hosts(self, specs: List["HostSpec"], stop_at_error: bool) -> List[Any]:
+    def add_hosts(self, specs: List["HostSpec"], stop_at_error: bool) -> List[Any]:
         """Check hosts in parallel, store those that answer in one transaction, read them.
 
         Returns, per spec, the "Added host" message or the exception. With
@@ -71,7 +85,7 @@ class HostsMixin:
                 outcome.append(None)
             except SpecValidationError as e:  # a spec error is that host's result line
                 outcome.append(e)
-        checks = self.driver.map_hosts(self._check_reachable, valid)
+        checks = self.driver.map_hosts(self.check, valid)
         to_store = []
         for i, spec in enumerate(specs):
             if outcome[i] is None:
@@ -89,21 +103,22 @@ class HostsMixin:
                 self._store_host(spec)
         if to_store:
             wanted = {s.hostname for s in to_store}
-            self._refresh([h for h in self._host_specs() if h.hostname in wanted], force=True)
+            self.core.refresh([h for h in self.core.host_specs() if h.hostname in wanted],
+                              force=True)
         return outcome
 
     @handle_orch_error
     def add_host(self, host_spec: "HostSpec") -> str:
-        result = self._add_hosts([host_spec], stop_at_error=True)[0]
+        result = self.add_hosts([host_spec], stop_at_error=True)[0]
         if isinstance(result, BaseException):
             raise result
-        self._converge()
+        self.core.converge()
         return result
 
     @handle_orch_error
     def remove_host(self, host: str, force: bool = False, offline: bool = False,
                     rm_crush_entry: bool = False) -> str:
-        spec = self._host(host)
+        spec = self.core.host(host)
         is_offline = spec.status == "offline"
         if offline and not force:
             raise OrchestratorError("Removing an offline host requires --force")
@@ -113,12 +128,12 @@ class HostsMixin:
             raise OrchestratorError(f"{host} is offline, please use --offline and --force to "
                                     "remove this host. This can potentially cause data loss")
         if not force and ADMIN_LABEL in spec.labels:
-            admins = [h for h in self._host_specs() if ADMIN_LABEL in h.labels]
+            admins = [h for h in self.core.host_specs() if ADMIN_LABEL in h.labels]
             if len(admins) == 1:
                 raise OrchestratorError(
                     f"Host {host} is the last host with the '{ADMIN_LABEL}' label. Please add "
                     f"the '{ADMIN_LABEL}' label to a host or add --force to remove this host.")
-        daemons = self._daemons(hostname=host)
+        daemons = self.core.daemons(hostname=host)
         if not offline and not force and daemons:
             table = "type                 id             \n-------------------- ---------------\n"
             for d in daemons:
@@ -127,25 +142,25 @@ class HostsMixin:
                 f"Not allowed to remove {host} from cluster. The following daemons are running "
                 f"in the host:\n{table}\nPlease run 'orch host drain {host}' to remove "
                 "daemons from host")
-        with self._converge_lock():
+        with self.core.converge_lock():
             if offline:
                 for d in daemons:
                     if d.daemon_type == "osd":
                         self.cluster.purge_osd(int(d.daemon_id or 0))
             with self.store.transaction():
-                self._commit()
+                self.core.commit()
                 self.store.remove_host(host)
         return f"Removed {'offline' if offline else ''} host '{host}'"
 
     @handle_orch_error
     def get_hosts(self) -> List["HostSpec"]:
-        return self._host_specs()
+        return self.core.host_specs()
 
     @handle_orch_error
     def update_host_addr(self, host: str, addr: str) -> str:
-        spec = self._host(host)
+        spec = self.core.host(host)
         spec.addr = addr
-        self._check_reachable(spec)
+        self.check(spec)
         self.store.update_host(host, lambda cur: dict(cur, addr=addr))
         self.store.set_host_offline(host, None)
         return f"Updated host '{host}' addr to '{addr}'"
@@ -160,17 +175,17 @@ class HostsMixin:
             return cur
         if self.store.update_host(host, change) is None:
             raise OrchestratorError(f"host {host} does not exist", errno=-errno.ENOENT)
-        self._converge()
+        self.core.converge()
         return f"Added label {label} to host {host}"
 
     @handle_orch_error
     def remove_host_label(self, host: str, label: str, force: bool = False) -> str:
-        spec = self._host(host)
+        spec = self.core.host(host)
         if label not in spec.labels:
             return (f"Host {host} does not have label '{label}'. Please use 'orch host ls' "
                     "to list all the labels.")
         if label == ADMIN_LABEL and not force:
-            admins = [h for h in self._host_specs() if ADMIN_LABEL in h.labels]
+            admins = [h for h in self.core.host_specs() if ADMIN_LABEL in h.labels]
             if len(admins) == 1:
                 raise OrchestratorError(
                     f"Host {host} is the last host with the '{ADMIN_LABEL}' label.\nRemoving the "
@@ -182,25 +197,25 @@ class HostsMixin:
             cur["labels"] = [x for x in cur.get("labels") or [] if x != label]
             return cur
         self.store.update_host(host, change)
-        self._converge()
+        self.core.converge()
         return f"Removed label {label} from host {host}"
 
     @handle_orch_error
     def get_facts(self, hostname: Optional[str] = None) -> List[Dict[str, Any]]:
-        hosts = [self._host(hostname)] if hostname else self._host_specs()
+        hosts = [self.core.host(hostname)] if hostname else self.core.host_specs()
         cached = self.store.get_facts(hostname)
         missing = [h for h in hosts if h.hostname not in cached]
         if missing:
-            self._refresh(missing, force=True)
+            self.core.refresh(missing, force=True)
             cached = self.store.get_facts(hostname)
         return [cached[h.hostname][0] for h in hosts if h.hostname in cached]
 
     @handle_orch_error
     def host_ok_to_stop(self, hostname: str) -> str:
-        if self._maybe_host(hostname) is None:
+        if self.core.maybe_host(hostname) is None:
             raise OrchestratorError(f'Cannot find host "{hostname}"')
         by_type: Dict[str, List[str]] = {}
-        for d in self._daemons(hostname=hostname):
+        for d in self.core.daemons(hostname=hostname):
             by_type.setdefault(d.daemon_type or "", []).append(d.daemon_id or "")
         notes: List[str] = []
         for dtype, ids in sorted(by_type.items()):
@@ -213,11 +228,11 @@ class HostsMixin:
 
     @handle_orch_error
     def rescan_host(self, hostname: str) -> str:
-        host = self._maybe_host(hostname)
+        host = self.core.maybe_host(hostname)
         if host is None:
             raise OrchestratorError(f"Cannot find host '{hostname}' in the inventory.")
         start = time.monotonic()
-        checked = self._refresh([host], force=True)
+        checked = self.core.refresh([host], force=True)
         if checked.get(hostname):
             raise OrchestratorError(f"Unable to rescan {hostname}: {checked[hostname]}")
         devices, _ = self.store.get_devices(hostname).get(hostname, ([], ""))
@@ -229,21 +244,21 @@ class HostsMixin:
     def get_inventory(self, host_filter: Optional["InventoryFilter"] = None,
                       refresh: bool = False) -> List[InventoryHost]:
         from ceph_orch_cli.deployment.inventory import Devices
-        hosts = self._host_specs()
+        hosts = self.core.host_specs()
         if host_filter is not None and host_filter.hosts:
             wanted = set(host_filter.hosts)
             hosts = [h for h in hosts if h.hostname in wanted]
         if host_filter is not None and host_filter.labels:
             hosts = [h for h in hosts if set(host_filter.labels) & set(h.labels)]
         if refresh:
-            self._refresh(hosts, force=True)
+            self.core.refresh(hosts, force=True)
         cached = self.store.get_devices()
         out = []
         for h in hosts:
             if h.hostname not in cached:
                 continue
             inv, ts = cached[h.hostname]
-            replaced = self.being_replaced(h.hostname)
+            replaced = self.core.being_replaced(h.hostname)
             for dev in inv:
                 dev.setdefault("created", ts)
                 dev["being_replaced"] = dev.get("path") in replaced
@@ -252,7 +267,7 @@ class HostsMixin:
 
     @handle_orch_error
     def zap_device(self, host: str, path: str) -> str:
-        spec = self._maybe_host(host)
+        spec = self.core.maybe_host(host)
         if spec is None:
             raise OrchestratorError(f"Host '{host}' is not a member of the cluster")
         inv, _ = self.store.get_devices(host).get(host, ([], ""))
@@ -261,14 +276,14 @@ class HostsMixin:
             raise OrchestratorError(f"Device path '{path}' not found on host '{host}'")
         osd_ids = sorted({str(lv.get("osd_id")) for lv in dev.get("lvs") or []
                           if lv.get("osd_id") is not None})
-        live = {d.daemon_id for d in self._daemons(hostname=host, daemon_type="osd")}
+        live = {d.daemon_id for d in self.core.daemons(hostname=host, daemon_type="osd")}
         active = [f"osd.{i}" for i in osd_ids if i in live]
         if active:
             plural = "s" if len(active) > 1 else ""
             raise OrchestratorError(
                 f"Unable to zap: device '{path}' on {host} has {len(active)} active "
                 f"OSD{plural} ({', '.join(active)}). Use 'orch osd rm' first.")
-        with self._converge_lock():
+        with self.core.converge_lock():
             try:
                 self.driver.zap_device(spec, path)
                 inv = self.driver.inventory(spec)
@@ -276,20 +291,20 @@ class HostsMixin:
                 self.store.set_host_offline(host, e.reason)
                 raise
             with self.store.transaction():
-                self._commit()
-                self._remember_devices({host: inv})
+                self.core.commit()
+                self.core.remember_devices({host: inv})
         return f"zap successful for {path} on {host}"
 
     @handle_orch_error
     def blink_device_light(self, ident_fault: str, on: bool,
                            locations: List["DeviceLightLoc"]) -> List[str]:
         out = []
-        with self._converge_lock():
+        with self.core.converge_lock():
             for loc in locations:
-                spec = self._host(loc.host)
+                spec = self.core.host(loc.host)
                 self.driver.set_light(spec, ident_fault, on, loc.path or loc.dev)
                 out.append(f"Set {ident_fault} light for {loc.host}:{loc.path or loc.dev} "
                            f"{'on' if on else 'off'}")
             with self.store.transaction():
-                self._commit()
+                self.core.commit()
         return out

@@ -18,14 +18,13 @@ import errno
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from ceph_orch_cli.cluster.driver import HostActionError, HostUnreachable
-from ceph_orch_cli.cluster.osd_removal import EngineParts
-from ceph_orch_cli.cluster.store import EventRow, now_str
-from ceph_orch_cli.orchestrator import (DaemonDescription, handle_orch_error,
-                                        raise_if_exception)
+from ceph_orch_cli.cluster.store import now_str
+from ceph_orch_cli.orchestrator import handle_orch_error, raise_if_exception
 from ceph_orch_cli.orchestrator.errors import OrchestratorError, OrchestratorValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ceph_orch_cli.deployment.hostspec import HostSpec
+    from ceph_orch_cli.cluster.core import EngineCore
+    from ceph_orch_cli.cluster.osd_removal import OsdRemovalQueue
 
 DRAIN_DAEMONS_LABEL = "_no_schedule"
 DRAIN_CONF_KEYRING_LABEL = "_no_conf_keyring"
@@ -37,43 +36,21 @@ DANGEROUS_TYPES = frozenset({"mon", "osd", "mds"})
 DRAINS_SETTING = "drains"
 
 
-class MaintenanceMixin(EngineParts):
-    """Maintenance and drain for ``ClusterOrchestrator``."""
+class Maintenance:
+    """Maintenance and drain over the core; a drain queues the host's OSDs on ``osd_queue``."""
+
+    def __init__(self, core: "EngineCore", osd_queue: "OsdRemovalQueue") -> None:
+        self.core = core
+        self.store = core.store
+        self.driver = core.driver
+        self.cluster = core.cluster
+        self.osd_queue = osd_queue
 
     # -- helpers --------------------------------------------------------------------------
-    def _inventory_host(self, hostname: str) -> "HostSpec":
-        """cephadm's ``@host_exists`` check, with its hint of similar names."""
-        host = self._maybe_host(hostname)
-        if host is None:
-            names = [r.hostname for r in self.store.get_hosts()]
-            candidates = ",".join(h for h in names if h.startswith(hostname))
-            hint = f"Did you mean {candidates}?" if candidates else ""
-            raise OrchestratorError(f"Cannot find host '{hostname}' in the inventory. {hint}")
-        return host
-
-    def _host_events(self, daemons: List[DaemonDescription], message: str,
-                     level: str = "INFO") -> None:
-        ts = now_str()
-        rows = [EventRow("daemon", d.name(), level, message, ts) for d in daemons]
-        rows.extend(EventRow("service", s, level, message, ts)
-                    for s in sorted({d.service_name() for d in daemons}))
-        self.store.add_events(rows)
-
-    def _set_host_status(self, hostname: str, status: str) -> None:
-        self.store.update_host(hostname, lambda cur: dict(cur, status=status))
-
-    def _sync_daemons(self, host: "HostSpec") -> None:
-        """Re-read one host's daemons into the cache, inside the caller's transaction."""
-        from ceph_orch_cli.cluster.daemon_cache import ls_entry_to_cache
-        ts = now_str()
-        entries = self.driver.list_daemons(host)
-        self.store.replace_host_daemons(
-            host.hostname, [ls_entry_to_cache(host.hostname, e, ts) for e in entries], ts)
-
     def _host_stop_problems(self, hostname: str) -> Tuple[List[str], List[str]]:
         """(dangerous, warnings): ok-to-stop failures of the host's daemons, by type."""
         by_type: Dict[str, List[str]] = {}
-        for d in self._daemons(hostname=hostname):
+        for d in self.core.daemons(hostname=hostname):
             by_type.setdefault(d.daemon_type or "", []).append(d.daemon_id or "")
         dangerous: List[str] = []
         warnings: List[str] = []
@@ -90,7 +67,7 @@ class MaintenanceMixin(EngineParts):
     @handle_orch_error
     def enter_host_maintenance(self, hostname: str, force: bool = False,
                                yes_i_really_mean_it: bool = False) -> str:
-        host = self._inventory_host(hostname)
+        host = self.core.inventory_host(hostname)
         if yes_i_really_mean_it and not force:
             raise OrchestratorError("--force must be passed with --yes-i-really-mean-it")
         if len(self.store.get_hosts()) == 1 and not yes_i_really_mean_it:
@@ -101,7 +78,7 @@ class MaintenanceMixin(EngineParts):
         if (host.status or "").lower() == "maintenance":
             raise OrchestratorError(f"Host {hostname} is already in maintenance")
         fsid = self.cluster.fsid()
-        daemons = self._daemons(hostname=hostname)
+        daemons = self.core.daemons(hostname=hostname)
         if daemons:
             dangerous, warnings = self._host_stop_problems(hostname)
             blocking = dangerous if force else dangerous + warnings
@@ -110,7 +87,7 @@ class MaintenanceMixin(EngineParts):
                         else "\nNote: this can only be overridden with --force "
                              "--yes-i-really-mean-it")
                 raise OrchestratorError("\n".join(blocking) + note, errno=1)
-        with self._converge_lock():
+        with self.core.converge_lock():
             reached = True
             try:
                 if any(d.daemon_type == "osd" for d in daemons):
@@ -124,19 +101,19 @@ class MaintenanceMixin(EngineParts):
                         f"Failed to place {hostname} into maintenance for cluster {fsid}: {e}")
                 reached = False
             with self.store.transaction():
-                self._commit()
+                self.core.commit()
                 if reached:
-                    self._sync_daemons(host)
-                self._set_host_status(hostname, "maintenance")
-            self._count_action()
-        self._host_events(daemons, f"Stopped: host '{hostname}' entered maintenance mode")
+                    self.core.sync_daemons(host)
+                self.core.set_host_status(hostname, "maintenance")
+            self.core.count_action()
+        self.core.host_events(daemons, f"Stopped: host '{hostname}' entered maintenance mode")
         return (f"Daemons for Ceph cluster {fsid} stopped on host {hostname}. "
                 f"Host {hostname} moved to maintenance mode")
 
     @handle_orch_error
     def exit_host_maintenance(self, hostname: str, force: bool = False,
                               offline: bool = False) -> str:
-        host = self._inventory_host(hostname)
+        host = self.core.inventory_host(hostname)
         if (host.status or "").lower() != "maintenance":
             raise OrchestratorError(f"Host {hostname} is not in maintenance mode")
         fsid = self.cluster.fsid()
@@ -160,8 +137,8 @@ class MaintenanceMixin(EngineParts):
         if offline and not force:
             raise OrchestratorValidationError(
                 "Taking an offline host out of maintenance mode requires --force")
-        daemons = self._daemons(hostname=hostname)
-        with self._converge_lock():
+        daemons = self.core.daemons(hostname=hostname)
+        with self.core.converge_lock():
             started = False
             if not host_offline:
                 try:
@@ -174,25 +151,25 @@ class MaintenanceMixin(EngineParts):
                         raise OrchestratorError(f"Failed to exit maintenance state for host "
                                                 f"{hostname}, cluster {fsid}: {e}")
             with self.store.transaction():
-                self._commit()
+                self.core.commit()
                 if started:
                     self.store.set_host_offline(hostname, None)
-                    self._sync_daemons(host)
-                self._set_host_status(hostname, "")
-            self._count_action()
+                    self.core.sync_daemons(host)
+                self.core.set_host_status(hostname, "")
+            self.core.count_action()
         how = "started again" if started else "left as they are (host offline)"
-        self._host_events(daemons, f"Host '{hostname}' exited maintenance mode; daemons {how}")
+        self.core.host_events(daemons, f"Host '{hostname}' exited maintenance mode; daemons {how}")
         return f"Ceph cluster {fsid} on {hostname} has exited maintenance mode"
 
     # -- drain -------------------------------------------------------------------------------
     @handle_orch_error
     def drain_host(self, hostname: str, force: bool = False, keep_conf_keyring: bool = False,
                    zap_osd_devices: bool = False) -> str:
-        host = self._maybe_host(hostname)
+        host = self.core.maybe_host(hostname)
         if host is None:
             raise OrchestratorError(f"host {hostname} does not exist", errno=-errno.ENOENT)
         if not force and ADMIN_LABEL in host.labels:
-            admins = [h for h in self._host_specs() if ADMIN_LABEL in h.labels]
+            admins = [h for h in self.core.host_specs() if ADMIN_LABEL in h.labels]
             if len(admins) == 1:
                 raise OrchestratorValidationError(
                     f"Host {hostname} is the last host with the '{ADMIN_LABEL}' label.\n"
@@ -212,12 +189,12 @@ class MaintenanceMixin(EngineParts):
             drains = dict(self.store.get_setting(DRAINS_SETTING, {}) or {})
             drains[hostname] = {"started": now_str(), "zap": zap_osd_devices}
             self.store.set_setting(DRAINS_SETTING, drains)
-        daemons = self._daemons(hostname=hostname)
+        daemons = self.core.daemons(hostname=hostname)
         osds = [d.daemon_id or "" for d in daemons if d.daemon_type == "osd"]
         if osds:
-            raise_if_exception(self.remove_osds(osds, zap=zap_osd_devices))
-        self._host_events(daemons, f"Scheduled for removal: host '{hostname}' is being drained")
-        self._converge()
+            raise_if_exception(self.osd_queue.remove_osds(osds, zap=zap_osd_devices))
+        self.core.host_events(daemons, f"Scheduled for removal: host '{hostname}' is being drained")
+        self.core.converge()
         table = "{:<20} {:<15}\n".format("type", "id")
         table += "{:<20} {:<15}\n".format("-" * 20, "-" * 15)
         for d in daemons:
@@ -226,7 +203,7 @@ class MaintenanceMixin(EngineParts):
 
     @handle_orch_error
     def stop_drain_host(self, hostname: str) -> str:
-        host = self._maybe_host(hostname)
+        host = self.core.maybe_host(hostname)
         if host is None:
             raise OrchestratorError(f"host {hostname} does not exist", errno=-errno.ENOENT)
         if DRAIN_DAEMONS_LABEL not in host.labels:
@@ -242,11 +219,11 @@ class MaintenanceMixin(EngineParts):
             drains = dict(self.store.get_setting(DRAINS_SETTING, {}) or {})
             drains.pop(hostname, None)
             self.store.set_setting(DRAINS_SETTING, drains or None)
-        queued = [str(e.osd_id) for e in self._removal_queue()
+        queued = [str(e.osd_id) for e in self.osd_queue.removal_queue()
                   if e.hostname == hostname and not e.past("down")]
         if queued:
-            raise_if_exception(self.stop_remove_osds(queued))
-        self._host_events(self._daemons(hostname=hostname),
+            raise_if_exception(self.osd_queue.stop_remove_osds(queued))
+        self.core.host_events(self.core.daemons(hostname=hostname),
                           f"Drain of host '{hostname}' stopped")
         return f"Stopped host drain for {hostname}"
 
@@ -258,17 +235,18 @@ class MaintenanceMixin(EngineParts):
             return None
         out: Dict[str, Any] = {}
         for hostname in list(drains):
-            host = self._maybe_host(hostname)
+            host = self.core.maybe_host(hostname)
             if host is None or DRAIN_DAEMONS_LABEL not in host.labels:
                 drains.pop(hostname)
                 continue
-            left = self._daemons(hostname=hostname)
-            queued = [e for e in self._removal_queue() if e.hostname == hostname]
+            left = self.core.daemons(hostname=hostname)
+            queued = [e for e in self.osd_queue.removal_queue() if e.hostname == hostname]
             # an OSD queued by nobody (e.g. created while draining) is queued now
             missing = [d.daemon_id or "" for d in left if d.daemon_type == "osd"
                        and int(d.daemon_id or -1) not in {e.osd_id for e in queued}]
             if missing:
-                raise_if_exception(self.remove_osds(missing, zap=bool(drains[hostname].get("zap"))))
+                raise_if_exception(self.osd_queue.remove_osds(
+                    missing, zap=bool(drains[hostname].get("zap"))))
             if not left and not queued:
                 drains.pop(hostname)
                 out[hostname] = "drained"

@@ -3,7 +3,7 @@
 cephadm keeps the Prometheus and Alertmanager basic-auth credentials in the mgr store and
 hands them out with the root CA certificate (``orch prometheus get-credentials``), keeps the
 multi-cluster scrape targets in the prometheus spec (``targets``), stores a custom alerts file
-and reconfigures the Prometheus daemons to pick it up. This mixin does the same over the
+and reconfigures the Prometheus daemons to pick it up. ``MonitoringAccess`` does the same over the
 engine's store and converge.
 
 Secrets: a password is stored, returned only by ``get_*_access_info`` (whose job is to return
@@ -21,7 +21,6 @@ import errno
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ceph_orch_cli.cluster import certificates
-from ceph_orch_cli.cluster.osd_removal import EngineParts
 from ceph_orch_cli.orchestrator import DaemonDescription, handle_orch_error, raise_if_exception
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
@@ -38,16 +37,19 @@ _CREDENTIAL_DEPENDENTS = {"prometheus": ("prometheus", "grafana"),
                           "alertmanager": ("alertmanager", "prometheus")}
 
 if TYPE_CHECKING:  # pragma: no cover
-    class _Engine(EngineParts):
-        def _daemon_actions(self, action: str, dds: List[DaemonDescription],
-                            image: Optional[str]) -> List[str]: ...
-        def apply(self, specs: Sequence[Any], no_overwrite: bool = False) -> Any: ...
-else:
-    _Engine = EngineParts
+    from ceph_orch_cli.cluster.core import EngineCore
+    from ceph_orch_cli.cluster.services import Services
 
 
-class MonitoringAccessMixin(_Engine):
-    """Monitoring credentials, targets, alerts and certificates for ``ClusterOrchestrator``."""
+class MonitoringAccess:
+    """Monitoring credentials, targets, alerts and certificates; ``services`` reconfigures
+    and redeploys the daemons that embed them and applies the changed prometheus spec."""
+
+    def __init__(self, core: "EngineCore", services: "Services") -> None:
+        self.core = core
+        self.store = core.store
+        self.cluster = core.cluster
+        self.services = services
 
     # -- credentials ------------------------------------------------------------------------
     def _credentials(self, key: str) -> Tuple[str, str]:
@@ -62,16 +64,16 @@ class MonitoringAccessMixin(_Engine):
         if not user or not password:
             raise OrchestratorError("Invalid arguments. Please provide arguments <username> "
                                     "<password> or -i <credentials_json_file>")
-        self.set_backend_setting(key, {"user": str(user), "password": str(password)})
-        if self.get_backend_setting(SECURE_MONITORING_STACK, False):
+        self.core.set_backend_setting(key, {"user": str(user), "password": str(password)})
+        if self.core.get_backend_setting(SECURE_MONITORING_STACK, False):
             self._reconfigure(_CREDENTIAL_DEPENDENTS[service])
 
     def _reconfigure(self, daemon_types: Sequence[str]) -> List[str]:
         """Reconfigure every daemon of these types (each gets an event, as any reconfig)."""
         dds: List[DaemonDescription] = []
         for dtype in daemon_types:
-            dds.extend(self._daemons(daemon_type=dtype))
-        return self._daemon_actions("reconfig", dds, None) if dds else []
+            dds.extend(self.core.daemons(daemon_type=dtype))
+        return self.services.daemon_actions("reconfig", dds, None) if dds else []
 
     def _access_info(self, key: str) -> Dict[str, str]:
         user, password = self._credentials(key)
@@ -99,14 +101,14 @@ class MonitoringAccessMixin(_Engine):
     # -- custom alerts and targets ----------------------------------------------------------
     def custom_prometheus_alerts(self) -> Optional[str]:
         """The custom alerts file Prometheus daemons are configured with (None: none set)."""
-        value = self.get_backend_setting(CUSTOM_ALERTS)
+        value = self.core.get_backend_setting(CUSTOM_ALERTS)
         return None if value is None else str(value)
 
     @handle_orch_error
     def set_custom_prometheus_alerts(self, alerts_file: str) -> str:
         if not alerts_file or not alerts_file.strip():
             raise OrchestratorError("The custom alerts file is empty", errno=-errno.EINVAL)
-        self.set_backend_setting(CUSTOM_ALERTS, alerts_file)
+        self.core.set_backend_setting(CUSTOM_ALERTS, alerts_file)
         self._reconfigure(["prometheus"])
         return "Updated alerts file and scheduled reconfig of prometheus daemons"
 
@@ -114,7 +116,7 @@ class MonitoringAccessMixin(_Engine):
         row = self.store.get_spec("prometheus")
         if row is None or row.deleted:
             raise OrchestratorError("Service prometheus not found", errno=-errno.ENOENT)
-        return self._spec_from_json(row.spec)
+        return self.core.spec_from_json(row.spec)
 
     def _change_targets(self, url: str, add: bool) -> str:
         if not url or not url.strip():
@@ -126,10 +128,10 @@ class MonitoringAccessMixin(_Engine):
         if not add and url not in targets:
             return f"Target '{url}' does not exist.\n"
         spec.targets = targets + [url] if add else [t for t in targets if t != url]
-        raise_if_exception(self.apply([spec], no_overwrite=False))
-        dds = self._daemons(daemon_type="prometheus")
+        raise_if_exception(self.services.apply([spec], no_overwrite=False))
+        dds = self.core.daemons(daemon_type="prometheus")
         if dds:
-            self._daemon_actions("redeploy", dds, None)
+            self.services.daemon_actions("redeploy", dds, None)
         return "prometheus multi-cluster targets updated"
 
     @handle_orch_error
@@ -149,7 +151,7 @@ class MonitoringAccessMixin(_Engine):
     def _hosts_and_addrs(self, hostnames: Sequence[str]) -> List[str]:
         out: List[str] = []
         for name in hostnames:
-            host = self._maybe_host(name)
+            host = self.core.maybe_host(name)
             out.append(name)
             if host is not None and host.addr:
                 out.append(host.addr)
@@ -159,7 +161,7 @@ class MonitoringAccessMixin(_Engine):
     def get_prometheus_cert(self, url: str) -> str:
         """One certificate serves every Prometheus daemon (its names are all their hosts), so
         ``url`` (kept for the interface) does not choose between certificates."""
-        hosts = sorted({d.hostname for d in self._daemons(daemon_type="prometheus")
+        hosts = sorted({d.hostname for d in self.core.daemons(daemon_type="prometheus")
                         if d.hostname})
         if not hosts:
             raise OrchestratorError("No prometheus daemon is deployed, so there is no "
@@ -173,7 +175,7 @@ class MonitoringAccessMixin(_Engine):
         if module_name not in CERT_MODULES:
             raise OrchestratorError(f"Unsupported module {module_name}. Supported modules "
                                     f"are: {list(CERT_MODULES)}")
-        mgr_hosts = sorted({d.hostname for d in self._daemons(daemon_type="mgr") if d.hostname})
+        mgr_hosts = sorted({d.hostname for d in self.core.daemons(daemon_type="mgr") if d.hostname})
         if not mgr_hosts:
             raise OrchestratorError("No mgr daemon is deployed: there is no host to issue a "
                                     f"{module_name} certificate for", errno=-errno.ENOENT)
@@ -186,7 +188,7 @@ class MonitoringAccessMixin(_Engine):
         def deployed(name: str) -> bool:
             row = self.store.get_spec(name)
             return row is not None and not row.deleted
-        return {"security_enabled": bool(self.get_backend_setting(SECURE_MONITORING_STACK,
+        return {"security_enabled": bool(self.core.get_backend_setting(SECURE_MONITORING_STACK,
                                                                   False)),
                 "mgmt_gateway_enabled": deployed("mgmt-gateway"),
                 "oauth2_proxy_enabled": deployed("oauth2-proxy")}

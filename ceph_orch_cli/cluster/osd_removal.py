@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ContextManager, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
 from ceph_orch_cli.cluster.driver import HostActionError, HostUnreachable
 from ceph_orch_cli.cluster.store import EventRow, now_str
@@ -26,12 +26,8 @@ from ceph_orch_cli.orchestrator import handle_orch_error
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ceph_orch_cli.cluster.ceph import CephCluster
-    from ceph_orch_cli.cluster.driver import HostDriver
-    from ceph_orch_cli.cluster.store import Store
+    from ceph_orch_cli.cluster.core import EngineCore
     from ceph_orch_cli.deployment.hostspec import HostSpec
-    from ceph_orch_cli.deployment.service_spec import ServiceSpec
-    from ceph_orch_cli.orchestrator import DaemonDescription, OrchResult
 
 #: cephadm's mgr/cephadm/max_osd_draining_count default
 MAX_OSD_DRAINING_COUNT = 10
@@ -129,44 +125,19 @@ def osd_devices(inventory: Sequence[Dict[str, Any]], osd_id: int) -> List[str]:
     return out
 
 
-class EngineParts:
-    """What the engine's mixins (this module, ``upgrade.py``, ``maintenance.py``, and with a
-    few more methods of their own ``devices_replace.py``, ``hardware.py``,
-    ``monitoring_access.py``) use of ``ClusterOrchestrator`` and of each other; declared
-    for type checkers only."""
+class OsdRemovalQueue:
+    """cephadm's ``OSDRemovalQueue``: ``remove_osds``/``stop_remove_osds``/
+    ``remove_osds_status`` and the queue's pass step, over the core's store, driver, cluster
+    and commit/lock plumbing."""
 
-    if TYPE_CHECKING:  # pragma: no cover
-        store: Store
-        driver: HostDriver
-        cluster: CephCluster
-
-        def _commit(self) -> None: ...
-        def _count_action(self) -> None: ...
-        def _converge_lock(self) -> ContextManager[None]: ...
-        def _converge(self) -> Dict[str, int]: ...
-        def _host_specs(self) -> List[HostSpec]: ...
-        def _maybe_host(self, hostname: str) -> Optional[HostSpec]: ...
-        def _daemons(self, **filters: Optional[str]) -> List[DaemonDescription]: ...
-        def _inventory_host(self, hostname: str) -> HostSpec: ...
-        def _sync_daemons(self, host: HostSpec) -> None: ...
-        def get_backend_setting(self, key: str, default: Any = None) -> Any: ...
-        def set_backend_setting(self, key: str, value: Any) -> None: ...
-        @staticmethod
-        def _spec_from_json(data: Dict[str, Any]) -> ServiceSpec: ...
-        def _removal_queue(self) -> List["OsdRemoval"]: ...
-        def remove_osds(self, osd_ids: List[str], replace: bool = False,
-                        replace_block: bool = False, replace_db: bool = False,
-                        replace_wal: bool = False, force: bool = False, zap: bool = False,
-                        no_destroy: bool = False) -> OrchResult[str]: ...
-        def stop_remove_osds(self, osd_ids: List[str]) -> OrchResult[str]: ...
-
-
-class OsdRemovalMixin(EngineParts):
-    """``remove_osds``/``stop_remove_osds``/``remove_osds_status`` and the queue's pass step,
-    for ``ClusterOrchestrator`` (uses its store, driver, cluster and commit/lock plumbing)."""
+    def __init__(self, core: "EngineCore") -> None:
+        self.core = core
+        self.store = core.store
+        self.driver = core.driver
+        self.cluster = core.cluster
 
     # -- queue access -----------------------------------------------------------------
-    def _removal_queue(self) -> List[OsdRemoval]:
+    def removal_queue(self) -> List[OsdRemoval]:
         return [OsdRemoval.from_store(d) for d in self.store.get_osd_removal_queue()]
 
     def _save_removal(self, entry: OsdRemoval, create: bool = False) -> bool:
@@ -199,8 +170,8 @@ class OsdRemovalMixin(EngineParts):
                    if str(d["daemon_id"]) in wanted]
         if not daemons:
             return f"Unable to find OSDs: {list(osd_ids)}"
-        queued = {e.osd_id for e in self._removal_queue()}
-        with self._converge_lock():
+        queued = {e.osd_id for e in self.removal_queue()}
+        with self.core.converge_lock():
             for d in daemons:
                 osd_id = int(d["daemon_id"])
                 weight = self.cluster.osd_weight(osd_id)
@@ -224,8 +195,8 @@ class OsdRemovalMixin(EngineParts):
 
     @handle_orch_error
     def stop_remove_osds(self, osd_ids: List[str]) -> str:
-        with self._converge_lock():
-            queue = {e.osd_id: e for e in self._removal_queue()}
+        with self.core.converge_lock():
+            queue = {e.osd_id: e for e in self.removal_queue()}
             for raw in osd_ids:
                 try:
                     entry = queue.get(int(raw))
@@ -240,7 +211,7 @@ class OsdRemovalMixin(EngineParts):
                         "finishes it")
                 self._stop_draining(entry)
                 with self.store.transaction():
-                    self._commit()
+                    self.core.commit()
                     self.store.remove_osd_removals([entry.osd_id])
                     self._osd_event(entry, f"Stopped the removal of {entry.name}; it is back "
                                            "in service")
@@ -263,7 +234,7 @@ class OsdRemovalMixin(EngineParts):
     @handle_orch_error
     def remove_osds_status(self) -> List[OsdRemoval]:
         out = []
-        for entry in self._removal_queue():
+        for entry in self.removal_queue():
             if not entry.past(DAEMON_REMOVED):
                 entry.pg_count = self.cluster.pg_count(entry.osd_id)
             out.append(entry)
@@ -272,11 +243,11 @@ class OsdRemovalMixin(EngineParts):
     # -- the pass step ----------------------------------------------------------------------
     def osd_removal_step(self) -> Optional[Dict[str, Any]]:
         """One turn of cephadm's ``process_removal_queue``; returns what moved (None: nothing)."""
-        queue = self._removal_queue()
+        queue = self.removal_queue()
         if not queue:
             return None
         moved: Dict[str, List[int]] = {}
-        hosts = {h.hostname: h for h in self._host_specs()}
+        hosts = {h.hostname: h for h in self.core.host_specs()}
 
         # entries whose OSD vanished from the cluster before we retired it: forget them
         for entry in queue:
@@ -330,9 +301,9 @@ class OsdRemovalMixin(EngineParts):
 
     def _commit_entry(self, entry: OsdRemoval) -> None:
         with self.store.transaction():
-            self._commit()
+            self.core.commit()
             self._save_removal(entry)
-        self._count_action()
+        self.core.count_action()
 
     def _advance(self, entry: OsdRemoval, host: Optional["HostSpec"],
                  moved: Dict[str, List[int]]) -> None:
@@ -369,11 +340,11 @@ class OsdRemovalMixin(EngineParts):
             self.driver.remove_daemon(host, entry.name, force=True)
             entry.phase = DAEMON_REMOVED
             with self.store.transaction():
-                self._commit()
+                self.core.commit()
                 self._save_removal(entry)
                 self.store.delete_daemons([entry.name])
                 self.store.remove_events("daemon", [entry.name])
-            self._count_action()
+            self.core.count_action()
             self._osd_event(entry, f"Removed {entry.name} from host '{entry.hostname}'")
         if entry.phase == DAEMON_REMOVED:
             if entry.replace:
@@ -399,9 +370,9 @@ class OsdRemovalMixin(EngineParts):
                                                f"failed: {e.reason}", "ERROR")
                 inventory = self.driver.inventory(host)
                 with self.store.transaction():
-                    self._commit()
+                    self.core.commit()
                     self.store.put_devices({entry.hostname: inventory})
-                self._count_action()
+                self.core.count_action()
                 if entry.devices:
                     self._osd_event(entry, f"Zapped {', '.join(entry.devices)} on host "
                                            f"'{entry.hostname}'")
@@ -421,7 +392,7 @@ class OsdRemovalMixin(EngineParts):
             else:
                 cluster.purge_osd(entry.osd_id)
         with self.store.transaction():
-            self._commit()
+            self.core.commit()
             self.store.remove_osd_removals([entry.osd_id])
             self.store.delete_daemons([entry.name])
         self._osd_event(entry, f"Host '{entry.hostname}' is gone; finished removing "

@@ -405,6 +405,19 @@ def plan_service(spec: "ServiceSpec", state: ClusterState, specs: Iterable["Serv
     return plan
 
 
+def _osds_per_host(spec: "DriveGroupSpec", state: ClusterState) -> Dict[str, int]:
+    """How many OSDs the spec's service has on each host (counted by the store if it can)."""
+    per_host: Dict[str, int] = {}
+    if state.osd_counts is not None:
+        for (service, host), n in state.osd_counts.items():
+            if service == spec.service_name():
+                per_host[host] = n
+    else:
+        for dd in state.by_service.get(spec.service_name(), []):
+            per_host[dd.hostname or ""] = per_host.get(dd.hostname or "", 0) + 1
+    return per_host
+
+
 def plan_osd_service(spec: "DriveGroupSpec", state: ClusterState) -> ServicePlan:
     """Per matching reachable host, the devices the OSD spec takes (prepare_drivegroup)."""
     from ceph_orch_cli.deployment.drive_selection import DriveSelection
@@ -417,14 +430,7 @@ def plan_osd_service(spec: "DriveGroupSpec", state: ClusterState) -> ServicePlan
     except OrchestratorError as e:
         plan.error = str(e)
         return plan
-    per_host: Dict[str, int] = {}
-    if state.osd_counts is not None:
-        for (service, host), n in state.osd_counts.items():
-            if service == spec.service_name():
-                per_host[host] = n
-    else:
-        for dd in state.by_service.get(spec.service_name(), []):
-            per_host[dd.hostname or ""] = per_host.get(dd.hostname or "", 0) + 1
+    per_host = _osds_per_host(spec, state)
     for hostname in matching:
         if hostname in unreachable or hostname not in state.devices:
             continue

@@ -406,25 +406,7 @@ class HostAssignment:
                 del existing_slots[count:]
                 return self._place_per_host_daemons(existing_slots, [], to_remove, unreachable)
 
-            if self.related_service_daemons:
-                # Prefer hosts already running the related service (ingress <-> backend), but
-                # only to fill the count: never to move a daemon that is already placed.
-                related = {dd.hostname for dd in self.related_service_daemons}
-                for dp in others:
-                    if need <= 0:
-                        break
-                    if dp.hostname in related and dp.hostname not in unreachable:
-                        to_add.append(dp)
-                        need -= 1
-                if need > 0:
-                    others = [dp for dp in others if dp.hostname not in related]
-
-            for dp in others:
-                if need <= 0:
-                    break
-                if dp.hostname not in unreachable and dp.hostname not in blocking:
-                    to_add.append(dp)
-                    need -= 1
+            to_add = self._fill(others, need, unreachable, blocking)
 
         if self.rank_map is not None:
             # every new slot is an unmatched slot, and each matched one holds one rank
@@ -435,6 +417,32 @@ class HostAssignment:
         logger.debug('%s: keep %s, add %s', self.service_name, existing, to_add)
         return self._place_per_host_daemons(existing_slots + to_add, to_add, to_remove,
                                             unreachable)
+
+    def _fill(self, others: List[DaemonPlacement], need: int, unreachable: Set[str],
+              blocking: Set[str]) -> List[DaemonPlacement]:
+        """Up to ``need`` new slots from ``others``, on hosts that are reachable and not
+        blocked."""
+        to_add: List[DaemonPlacement] = []
+        if self.related_service_daemons:
+            # Prefer hosts already running the related service (ingress <-> backend), but
+            # only to fill the count: never to move a daemon that is already placed.
+            related = {dd.hostname for dd in self.related_service_daemons}
+            for dp in others:
+                if need <= 0:
+                    break
+                if dp.hostname in related and dp.hostname not in unreachable:
+                    to_add.append(dp)
+                    need -= 1
+            if need > 0:
+                others = [dp for dp in others if dp.hostname not in related]
+
+        for dp in others:
+            if need <= 0:
+                break
+            if dp.hostname not in unreachable and dp.hostname not in blocking:
+                to_add.append(dp)
+                need -= 1
+        return to_add
 
     def _keep_existing(self, candidates: List[DaemonPlacement]) -> Tuple[
             List['DaemonDescription'], List['DaemonDescription'], List[DaemonPlacement],

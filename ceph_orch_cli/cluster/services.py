@@ -1,5 +1,6 @@
-"""Services and daemons: the ``orch ls/ps/apply/rm/daemon ...`` half of ``ClusterOrchestrator``
-(describe, list, actions, removal, apply with validation, add_daemon, create_osds, plan).
+"""Services and daemons: the ``orch ls/ps/apply/rm/daemon ...`` methods of
+``ClusterOrchestrator`` (describe, list, actions, removal, apply with validation, add_daemon,
+create_osds, plan).
 """
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import logging
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence
 
 from ceph_orch_cli.cluster import reconcile
-from ceph_orch_cli.cluster.daemon_cache import TimestampMemo, dd_from_cache, ls_entry_to_cache, parse_timestamp
+from ceph_orch_cli.cluster.converge import Action, CreateOsds, run_on_host
+from ceph_orch_cli.cluster.daemon_cache import TimestampMemo, dd_from_cache, parse_timestamp
 from ceph_orch_cli.cluster.driver import DeployRequest, HostActionError, HostUnreachable
 from ceph_orch_cli.cluster.gc_pause import no_cyclic_gc
 from ceph_orch_cli.cluster.naming import is_valid_daemon_name, unique_daemon_id
@@ -19,6 +21,8 @@ from ceph_orch_cli.orchestrator import (DaemonDescription, OrchestratorEvent, Se
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ceph_orch_cli.cluster.core import EngineCore
+    from ceph_orch_cli.cluster.hosts import Hosts
     from ceph_orch_cli.deployment.drive_group import DriveGroupSpec
     from ceph_orch_cli.deployment.hostspec import HostSpec
     from ceph_orch_cli.deployment.service_spec import ServiceSpec
@@ -44,8 +48,16 @@ DEFAULT_PLACEMENTS = {
 }
 
 
-class ServicesMixin:
-    """Service, daemon, apply and plan methods of the Orchestrator interface."""
+class Services:
+    """Service, daemon, apply and plan methods of the Orchestrator interface; ``hosts``
+    stores the host specs of a multi-document ``apply``."""
+
+    def __init__(self, core: "EngineCore", hosts: "Hosts") -> None:
+        self.core = core
+        self.store = core.store
+        self.driver = core.driver
+        self.cluster = core.cluster
+        self.hosts = hosts
 
     # ================================================================ services
     @handle_orch_error
@@ -53,8 +65,8 @@ class ServicesMixin:
                          service_name: Optional[str] = None,
                          refresh: bool = False) -> List[ServiceDescription]:
         if refresh:
-            with self._converge_lock():
-                self._refresh(self._host_specs())
+            with self.core.converge_lock():
+                self.core.refresh(self.core.host_specs())
         rows = {r.service_name: r for r in self.store.get_specs(include_deleted=True)}
         events = self.store.get_events("service")
         # counted by SQLite: `orch ls` must not parse every daemon of a 100k-daemon cluster
@@ -65,14 +77,14 @@ class ServicesMixin:
 
         def hosts() -> List["HostSpec"]:
             if not hosts_memo:
-                hosts_memo.append([h for h in self._host_specs()
+                hosts_memo.append([h for h in self.core.host_specs()
                                    if reconcile.DRAIN_LABEL not in h.labels])
             return hosts_memo[0]
         out: List[ServiceDescription] = []
         for name in sorted(set(rows) | set(by_service)):
             row = rows.get(name)
             if row is not None:
-                spec = self._spec_from_json(row.spec)
+                spec = self.core.spec_from_json(row.spec)
             else:
                 spec = self._spec_without_row(name)
                 if spec is None:
@@ -106,7 +118,7 @@ class ServicesMixin:
         """An unmanaged placeholder for daemons whose service has no stored spec."""
         stype, _, sid = name.partition(".")
         try:
-            return self._spec_from_json({"service_type": stype, "service_id": sid or None,
+            return self.core.spec_from_json({"service_type": stype, "service_id": sid or None,
                                          "unmanaged": True})
         except (OrchestratorError, ValueError, TypeError, KeyError) as e:
             logger.debug("no placeholder spec for %s: %s", name, e)
@@ -117,11 +129,11 @@ class ServicesMixin:
                      daemon_id: Optional[str] = None, host: Optional[str] = None,
                      refresh: bool = False) -> List[DaemonDescription]:
         if refresh:
-            with self._converge_lock():
-                hosts = self._host_specs()
+            with self.core.converge_lock():
+                hosts = self.core.host_specs()
                 if host:
                     hosts = [h for h in hosts if h.hostname == host]
-                self._refresh(hosts)
+                self.core.refresh(hosts)
         rows = self.store.get_daemons(hostname=host, service_name=service_name,
                                       daemon_type=daemon_type, daemon_id=daemon_id)
         memo = TimestampMemo()
@@ -157,21 +169,22 @@ class ServicesMixin:
         if self.store.get_spec(service_name) is None and not service_name.startswith("osd"):
             raise OrchestratorError(f'Invalid service name "{service_name}". View currently '
                                     'running services using "orch ls"')
-        dds = self._daemons(service_name=service_name)
+        dds = self.core.daemons(service_name=service_name)
         if not dds:
             raise OrchestratorError(f'No daemons exist under service name "{service_name}". '
                                     'View currently running services using "orch ls"')
         if action == "stop" and service_name.split(".")[0].lower() in ("mgr", "mon", "osd"):
             return [f"Stopping entire {service_name} service is prohibited."]
-        return self._daemon_actions(action, dds, None)
+        return self.daemon_actions(action, dds, None)
 
-    def _daemon_actions(self, action: str, dds: List[DaemonDescription],
+    def daemon_actions(self, action: str, dds: List[DaemonDescription],
                         image: Optional[str]) -> List[str]:
-        hosts = {h.hostname: h for h in self._host_specs()}
+        hosts = {h.hostname: h for h in self.core.host_specs()}
         per_host: Dict[str, List[DaemonDescription]] = {}
         for d in dds:
             per_host.setdefault(d.hostname or "", []).append(d)
-        fsid, ceph_image, per_type = self._fsid(), self._ceph_image(), self._ceph_images()
+        core = self.core
+        fsid, ceph_image, per_type = core.fsid(), core.ceph_image(), core.ceph_images()
         specs = {r.service_name: r for r in self.store.get_specs(include_deleted=True)}
 
         def one(host: "HostSpec") -> List[Optional[str]]:
@@ -185,28 +198,27 @@ class ServicesMixin:
                     errors.append(e.reason)
             return errors
 
-        with self._converge_lock():
+        with self.core.converge_lock():
             results = self.driver.map_hosts(one, [hosts[h] for h in per_host if h in hosts])
-            ts = now_str()
-            events: List[EventRow] = []
-            with self.store.transaction():
-                self._commit()
+            with self.core.record_batch() as record:
+                ts = record.ts
                 for hostname, r in results.items():
                     if isinstance(r, HostUnreachable):
-                        self.store.set_host_offline(hostname, r.reason)
+                        record.offline(hostname, r.reason)
                         raise OrchestratorError(f"Failed to {action} daemons on {hostname}: {r}")
                     if isinstance(r, BaseException):
                         raise r
                     for d, err in zip(per_host[hostname], r):
                         if err is None:
-                            events.append(EventRow("daemon", d.name(), "INFO",
-                                                   f"{action} {d.name()} on host '{hostname}'", ts))
+                            record.events.append(EventRow(
+                                "daemon", d.name(), "INFO",
+                                f"{action} {d.name()} on host '{hostname}'", ts))
                         else:
-                            events.append(EventRow("daemon", d.name(), "ERROR",
-                                                   f"Failed to {action} {d.name()} on host "
-                                                   f"'{hostname}': {err}", ts))
-                self._events(events)
-            self._refresh([hosts[h] for h in results])
+                            record.events.append(EventRow(
+                                "daemon", d.name(), "ERROR",
+                                f"Failed to {action} {d.name()} on host '{hostname}': {err}",
+                                ts))
+            self.core.refresh([hosts[h] for h in results])
         return [f"Scheduled to {action} {d.name()} on host '{d.hostname}'" for d in dds]
 
     def _one_daemon_action(self, host: "HostSpec", d: DaemonDescription, action: str,
@@ -218,7 +230,7 @@ class ServicesMixin:
         if action not in ("redeploy", "reconfig", "rotate-key"):
             raise OrchestratorError(f"Unknown daemon action {action}")
         row = specs.get(d.service_name())
-        spec = self._spec_from_json(row.spec) if row else None
+        spec = self.core.spec_from_json(row.spec) if row else None
         use_image = image or d.container_image_name or reconcile.image_for(d.daemon_type or "",
                                                                             ceph_image)
         if spec is not None:
@@ -238,7 +250,7 @@ class ServicesMixin:
         if not is_valid_daemon_name(daemon_name):
             raise OrchestratorError(f"{daemon_name} is not a valid daemon name")
         dtype, did = daemon_name.split(".", 1)
-        dds = self._daemons(daemon_type=dtype, daemon_id=did)
+        dds = self.core.daemons(daemon_type=dtype, daemon_id=did)
         if not dds:
             raise OrchestratorError(f"Unable to find {daemon_name} daemon(s)")
         d = dds[0]
@@ -255,7 +267,7 @@ class ServicesMixin:
                 raise OrchestratorError(f"It is NOT safe to {action} {daemon_name} at this time: "
                                         f"{r.message}\nNote: Warnings can be bypassed with the "
                                         "--force flag", errno=-errno.EBUSY)
-        return self._daemon_actions(action, [d], image)[0]
+        return self.daemon_actions(action, [d], image)[0]
 
     @handle_orch_error
     def remove_daemons(self, names: List[str]) -> List[str]:
@@ -264,30 +276,28 @@ class ServicesMixin:
             if not is_valid_daemon_name(name):
                 continue
             dtype, did = name.split(".", 1)
-            found.extend(self._daemons(daemon_type=dtype, daemon_id=did))
+            found.extend(self.core.daemons(daemon_type=dtype, daemon_id=did))
         if not found:
             raise OrchestratorError(f"Unable to find daemon(s) {names}")
-        hosts = {h.hostname: h for h in self._host_specs()}
+        hosts = {h.hostname: h for h in self.core.host_specs()}
         per_host: Dict[str, List[DaemonDescription]] = {}
         for d in found:
             per_host.setdefault(d.hostname or "", []).append(d)
-        with self._converge_lock():
+        with self.core.converge_lock():
             out: List[str] = []
             results = self.driver.map_hosts(
                 lambda h: [self.driver.remove_daemon(h, d.name(), force=True)
                            for d in per_host[h.hostname]],
                 [hosts[h] for h in per_host if h in hosts])
-            with self.store.transaction():
-                self._commit()
+            with self.core.record_batch() as record:
                 for hostname, r in results.items():
                     if isinstance(r, HostUnreachable):
-                        self.store.set_host_offline(hostname, r.reason)
+                        record.offline(hostname, r.reason)
                         raise OrchestratorError(f"Failed to remove daemons on {hostname}: {r}")
                     if isinstance(r, BaseException):
                         raise r
                     names_here = [d.name() for d in per_host[hostname]]
-                    self.store.delete_daemons(names_here)
-                    self.store.remove_events("daemon", names_here)
+                    record.forget_daemons(names_here)
                     out.extend(f"Removed {n} from host '{hostname}'" for n in names_here)
         return out
 
@@ -302,8 +312,8 @@ class ServicesMixin:
                     f'the {service_name} service as "unmanaged"')
         if not force and service_name.startswith("osd."):
             # host by host in the order hosts were added, as cephadm walks its cache
-            per_host: Dict[str, List[str]] = {h.hostname: [] for h in self._host_specs()}
-            for d in self._daemons(service_name=service_name, daemon_type="osd"):
+            per_host: Dict[str, List[str]] = {h.hostname: [] for h in self.core.host_specs()}
+            for d in self.core.daemons(service_name=service_name, daemon_type="osd"):
                 per_host.setdefault(d.hostname or "", []).append(f"osd.{d.daemon_id}")
             per_host = {h: ids for h, ids in per_host.items() if ids}
             if per_host:
@@ -311,7 +321,7 @@ class ServicesMixin:
                 raise OrchestratorError(f"If {service_name} is removed then the following OSDs "
                                         f"will remain, --force to proceed anyway\n{msg}")
         self.store.mark_spec_deleted(service_name)
-        self._converge()
+        self.core.converge()
         return f"Removed service {service_name}"
 
     @handle_orch_error
@@ -330,7 +340,7 @@ class ServicesMixin:
             spec.pop("unmanaged", None)
         self.store.put_specs([spec])
         if not value:
-            self._converge()
+            self.core.converge()
         return f"Set unmanaged to {value} for service {service_name}"
 
     # ================================================================ apply
@@ -347,7 +357,7 @@ class ServicesMixin:
                 and spec.placement.count < 1:
             raise OrchestratorError(f"cannot scale {spec.service_type} service below 1")
         if hosts is None:
-            hosts = self._host_specs()
+            hosts = self.core.host_specs()
         host_count = len(hosts)
         if spec.placement.count is not None:
             if spec.service_type in ("mon", "mgr"):
@@ -392,7 +402,8 @@ class ServicesMixin:
         existed = self.store.get_spec(name)
         self.store.put_specs([spec.to_json()])
         if existed is None or existed.deleted:
-            self._events([EventRow("service", name, "INFO", "service was created", now_str())])
+            self.core.add_events([EventRow("service", name, "INFO", "service was created",
+                                           now_str())])
         return f"Scheduled {name} update..."
 
     @handle_orch_error
@@ -418,11 +429,12 @@ class ServicesMixin:
                                        f"{h.hostname} spec omit --no-overwrite flag")
                     else:
                         run.append(h)
-                for h, r in zip(run, self._add_hosts(run, stop_at_error=not continue_on_error)):
+                added = self.hosts.add_hosts(run, stop_at_error=not continue_on_error)
+                for h, r in zip(run, added):
                     if isinstance(r, BaseException):
                         if not continue_on_error:
                             if stored:
-                                self._converge()
+                                self.core.converge()
                             raise r
                         results.append(f"Failed to apply spec for {h}: {r}")
                     else:
@@ -437,18 +449,18 @@ class ServicesMixin:
             except Exception as e:  # per-spec fan-out: with continue_on_error a failure is a line
                 if not continue_on_error:
                     if stored:
-                        self._converge()
+                        self.core.converge()
                     raise
                 results.append(f"Failed to apply spec for {spec}: {e}")
             i += 1
         if stored:
-            self._converge()
+            self.core.converge()
         return results
 
     def _validate_before_storing(self, specs: List[Any], no_overwrite: bool) -> None:
         """Check every service spec of a multi-document apply before storing any, so one
         invalid document leaves the store as it was (hosts in the same file count)."""
-        hosts = {h.hostname: h for h in self._host_specs()}
+        hosts = {h.hostname: h for h in self.core.host_specs()}
         hosts.update((s.hostname, s) for s in specs if s.service_type == "host")
         for spec in specs:
             if spec.service_type == "host":
@@ -459,106 +471,20 @@ class ServicesMixin:
                     continue
             self._validate_service_spec(spec, list(hosts.values()))
 
-    def _apply_service(self, spec: "ServiceSpec") -> str:
+    @handle_orch_error
+    def apply_service(self, spec: "ServiceSpec") -> str:
+        """Every ``apply_<type>`` of the interface: store the spec, converge."""
         msg = self._store_spec(spec, False)
         if not getattr(spec, "preview_only", False):
-            self._converge()
+            self.core.converge()
         return msg
 
     @handle_orch_error
     def apply_drivegroups(self, specs: List["DriveGroupSpec"]) -> List[str]:
         out = [self._store_spec(s, False) for s in specs]
         if any(not getattr(s, "preview_only", False) for s in specs):
-            self._converge()
+            self.core.converge()
         return out
-
-    @handle_orch_error
-    def apply_mon(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_mgr(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_mds(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_rgw(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_ingress(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_rbd_mirror(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_nfs(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_iscsi(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_nvmeof(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_smb(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_prometheus(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_node_exporter(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_ceph_exporter(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_loki(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_promtail(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_alloy(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_crash(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_grafana(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_alertmanager(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_snmp_gateway(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_mgmt_gateway(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
-
-    @handle_orch_error
-    def apply_oauth2_proxy(self, spec: "ServiceSpec") -> str:
-        return self._apply_service(spec)
 
     # ================================================================ daemons
     @handle_orch_error
@@ -574,15 +500,15 @@ class ServicesMixin:
         if count > len(spec.placement.hosts):
             raise OrchestratorError(f"too few hosts: want {count}, have {spec.placement.hosts}")
         from ceph_orch_cli.cluster.scheduling import DaemonPlacement
-        hosts = {h.hostname: h for h in self._host_specs()}
+        hosts = {h.hostname: h for h in self.core.host_specs()}
         for hp in spec.placement.hosts:
             if hp.hostname not in hosts:
                 raise OrchestratorError(f"host {hp.hostname} does not exist", errno=-errno.ENOENT)
-        fsid, targets = self._fsid(), self._memory_targets()
+        fsid, targets = self.core.fsid(), self.core.memory_targets()
         requests: Dict[str, List[DeployRequest]] = {}
-        with self._converge_lock():
+        with self.core.converge_lock():
             for dtype in service_to_daemon_types(spec.service_type):
-                taken = {d.daemon_id or "" for d in self._daemons(daemon_type=dtype)}
+                taken = {d.daemon_id or "" for d in self.core.daemons(daemon_type=dtype)}
                 for hp in spec.placement.hosts[:count]:
                     did = unique_daemon_id(dtype, hp.hostname, taken, prefix=spec.service_id,
                                            forcename=hp.name or None)
@@ -592,7 +518,7 @@ class ServicesMixin:
                                            ports=spec.get_port_start())
                     requests.setdefault(hp.hostname, []).append(
                         reconcile.deploy_request(
-                            spec, slot, fsid, self._ceph_image(dtype),
+                            spec, slot, fsid, self.core.ceph_image(dtype),
                             memory_request=reconcile.memory_request_for(dtype, targets)))
             def deploy_all(h: "HostSpec") -> List[str]:
                 names = []
@@ -603,13 +529,10 @@ class ServicesMixin:
 
             results = self.driver.map_hosts(deploy_all, [hosts[h] for h in requests])
             out: List[str] = []
-            ts = now_str()
-            with self.store.transaction():
-                self._commit()
-                events = []
+            with self.core.record_batch() as record:
                 for hostname, r in results.items():
                     if isinstance(r, HostUnreachable):
-                        self.store.set_host_offline(hostname, r.reason)
+                        record.offline(hostname, r.reason)
                         out.append(f"Failed to deploy on {hostname}: {r}")
                         continue
                     if isinstance(r, BaseException):
@@ -617,48 +540,45 @@ class ServicesMixin:
                     for name in r:
                         msg = f"Deployed {name} on host '{hostname}'"
                         out.append(msg)
-                        events.append(EventRow("daemon", name, "INFO", msg, ts))
-                self._events(events)
-            self._refresh([hosts[h] for h in results])
+                        record.events.append(EventRow("daemon", name, "INFO", msg, record.ts))
+            self.core.refresh([hosts[h] for h in results])
         return out
 
     @handle_orch_error
     def create_osds(self, drive_group: "DriveGroupSpec", skip_validation: bool = False) -> str:
-        hosts = self._host_specs()
+        hosts = self.core.host_specs()
         matching = drive_group.placement.filter_matching_hostspecs(hosts)
         if not matching:
             return ("Invalid 'host:device' spec: host not found in cluster. Please check "
                     "'orch host ls' for available hosts")
-        with self._converge_lock():
-            state = self._cluster_state()
+        with self.core.converge_lock():
+            state = self.core.cluster_state()
             plan = reconcile.plan_osd_service(drive_group, state)
             if plan.error:
                 raise OrchestratorError(plan.error)
             fsid, image, mem = state.fsid, state.image("osd"), state.memory_request("osd")
-            actions = {osd.hostname: [("osd", reconcile.osd_request(drive_group, osd, fsid, image,
-                                                                    mem), osd)]
-                       for osd in plan.osds}
+            actions: Dict[str, List[Action]] = {
+                osd.hostname: [CreateOsds(reconcile.osd_request(drive_group, osd, fsid, image,
+                                                                mem), osd)]
+                for osd in plan.osds}
             by_host = {h.hostname: h for h in hosts}
-            results = self.driver.map_hosts(lambda h: self._act_on_host(h, actions[h.hostname]),
-                                            [by_host[h] for h in actions])
+            results = self.driver.map_hosts(
+                lambda h: run_on_host(self.core, h, actions[h.hostname]),
+                [by_host[h] for h in actions])
             msgs = []
-            ts = now_str()
-            with self.store.transaction():
-                self._commit()
+            with self.core.record_batch() as record:
                 for hostname, r in results.items():
                     if isinstance(r, BaseException):
                         if isinstance(r, HostUnreachable):
-                            self.store.set_host_offline(hostname, r.reason)
+                            record.offline(hostname, r.reason)
                         raise r
-                    outcomes, daemons, inv = r
-                    self.store.replace_host_daemons(
-                        hostname, [ls_entry_to_cache(hostname, e, ts) for e in daemons], ts)
-                    if inv is not None:
-                        self._remember_devices({hostname: inv})
-                    for _, names, _, err in outcomes:
-                        if err:
-                            raise OrchestratorError(err)
-                        ids = ",".join(n.split(".", 1)[1] for n in names)
+                    record.host_daemons(hostname, r.daemons)
+                    if r.inventory is not None:
+                        record.inventories[hostname] = r.inventory
+                    for outcome in r.outcomes:
+                        if outcome.error:
+                            raise OrchestratorError(outcome.error)
+                        ids = ",".join(n.split(".", 1)[1] for n in outcome.names)
                         msgs.append(f"Created osd(s) {ids} on host '{hostname}'")
         for h in matching:
             if h not in actions:
@@ -672,8 +592,8 @@ class ServicesMixin:
             return [{"error": "Found <HostSpec>. Previews that include Host Specifications "
                               "are not supported, yet."}]
         from ceph_orch_cli.deployment.service_spec import PlacementSpec
-        state = self._cluster_state()
-        stored = {r.service_name: self._spec_from_json(r.spec)
+        state = self.core.cluster_state()
+        stored = {r.service_name: self.core.spec_from_json(r.spec)
                   for r in self.store.get_specs()}
         wanted = []
         for s in spec:
@@ -693,9 +613,9 @@ class ServicesMixin:
     @handle_orch_error
     def preview_osdspecs(self, osdspec_name: Optional[str] = "osd",
                          osdspecs: Optional[List["DriveGroupSpec"]] = None) -> List[Any]:
-        state = self._cluster_state()
+        state = self.core.cluster_state()
         if osdspecs is None:
-            osdspecs = [self._spec_from_json(r.spec) for r in self.store.get_specs()  # type: ignore[misc]
+            osdspecs = [self.core.spec_from_json(r.spec) for r in self.store.get_specs()  # type: ignore[misc]
                         if r.service_type == "osd"
                         and (not osdspec_name or osdspec_name == "osd"
                              or r.service_name in (osdspec_name, f"osd.{osdspec_name}"))]

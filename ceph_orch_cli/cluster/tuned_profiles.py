@@ -7,11 +7,15 @@ from ceph_orch_cli.orchestrator import handle_orch_error
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ceph_orch_cli.cluster.store import Store
     from ceph_orch_cli.deployment.tuned_profile import TunedProfileSpec
 
 
-class TunedProfilesMixin:
-    """Tuned-profile methods of the Orchestrator interface."""
+class TunedProfiles:
+    """Tuned-profile methods of the Orchestrator interface: the store is all they touch."""
+
+    def __init__(self, store: "Store") -> None:
+        self.store = store
 
     # ================================================================ tuned profiles
     @handle_orch_error

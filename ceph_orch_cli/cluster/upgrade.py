@@ -26,7 +26,6 @@ import uuid
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from ceph_orch_cli.cluster.driver import DeployRequest, HostActionError, HostUnreachable
-from ceph_orch_cli.cluster.osd_removal import EngineParts
 from ceph_orch_cli.cluster.store import EventRow, now_str
 from ceph_orch_cli.orchestrator import (DaemonDescription, DaemonDescriptionStatus,
                                         UpgradeStatusSpec, handle_orch_error,
@@ -34,6 +33,7 @@ from ceph_orch_cli.orchestrator import (DaemonDescription, DaemonDescriptionStat
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ceph_orch_cli.cluster.core import EngineCore
     from ceph_orch_cli.deployment.hostspec import HostSpec
 
 CEPH_TYPES = ["mgr", "mon", "crash", "osd", "mds", "rgw", "rbd-mirror", "cephfs-mirror",
@@ -117,9 +117,45 @@ def _on_target(d: DaemonDescription, target: str) -> bool:
     return d.matches_image_name(target)
 
 
-class UpgradeMixin(EngineParts):
-    """The ``upgrade_*`` Orchestrator methods and the upgrade's pass step, for
-    ``ClusterOrchestrator`` (store, driver, cluster, commit/lock plumbing)."""
+def _latest_type(dtypes: List[str]) -> str:
+    """The type of ``dtypes`` upgraded last."""
+    for dtype in reversed(CEPH_UPGRADE_ORDER):
+        if dtype in dtypes:
+            return dtype
+    return ""
+
+
+def _earlier_daemons(dtypes: List[str],
+                     candidates: List[DaemonDescription]) -> List[DaemonDescription]:
+    """The candidates of types upgraded before the latest of ``dtypes`` (and not in it)."""
+    latest = _latest_type(dtypes)
+    if not latest:
+        return []
+    earlier = [t for t in CEPH_UPGRADE_ORDER[:CEPH_UPGRADE_ORDER.index(latest)]
+               if t not in dtypes]
+    return [d for d in candidates if d.daemon_type in earlier]
+
+
+def _pending_and_skipped(daemons: List[DaemonDescription], hosts: Dict[str, "HostSpec"],
+                         target: str) -> Tuple[List[DaemonDescription], List[DaemonDescription]]:
+    """(to redeploy now, left for offline/maintenance/unknown hosts) of the daemons not yet
+    on the target image."""
+    unreachable = {h for h, spec in hosts.items()
+                   if (spec.status or "").lower() in ("offline", "maintenance")}
+    pending = [d for d in daemons if not _on_target(d, target)]
+    skipped = [d for d in pending if d.hostname in unreachable or d.hostname not in hosts]
+    return [d for d in pending if d not in skipped], skipped
+
+
+class Upgrade:
+    """cephadm's ``CephadmUpgrade``: the ``upgrade_*`` Orchestrator methods and the upgrade's
+    pass step, over the core's store, driver, cluster and commit/lock plumbing."""
+
+    def __init__(self, core: "EngineCore") -> None:
+        self.core = core
+        self.store = core.store
+        self.driver = core.driver
+        self.cluster = core.cluster
 
     # -- state ---------------------------------------------------------------------------
     def _upgrade_state(self) -> Optional[Dict[str, Any]]:
@@ -140,7 +176,7 @@ class UpgradeMixin(EngineParts):
             return state
 
     def _current_ceph_version(self) -> Optional[str]:
-        for d in self._daemons(daemon_type="mgr") + self._daemons(daemon_type="mon"):
+        for d in self.core.daemons(daemon_type="mgr") + self.core.daemons(daemon_type="mon"):
             if d.version:
                 return d.version
         return None
@@ -161,7 +197,7 @@ class UpgradeMixin(EngineParts):
     # -- which daemons --------------------------------------------------------------------
     def _upgrade_daemons(self, state: Dict[str, Any]) -> List[DaemonDescription]:
         """The daemons this upgrade covers, in upgrade order (``_get_filtered_daemons``)."""
-        daemons = self._daemons()
+        daemons = self.core.daemons()
         if state.get("daemon_types") is not None:
             daemons = [d for d in daemons if d.daemon_type in state["daemon_types"]]
         elif state.get("services") is not None:
@@ -191,7 +227,7 @@ class UpgradeMixin(EngineParts):
     # -- API --------------------------------------------------------------------------------
     @handle_orch_error
     def upgrade_check(self, image: Optional[str], version: Optional[str]) -> str:
-        if any((h.status or "").lower() == "maintenance" for h in self._host_specs()):
+        if any((h.status or "").lower() == "maintenance" for h in self.core.host_specs()):
             raise OrchestratorError("check aborted - you have hosts in maintenance state")
         if version:
             target = f"{CONTAINER_IMAGE_BASE}:v{version}"
@@ -209,7 +245,7 @@ class UpgradeMixin(EngineParts):
                              "target_version": target_version, "needs_update": {},
                              "up_to_date": [], "non_ceph_image_daemons": []}
         from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
-        for d in self._daemons():
+        for d in self.core.daemons():
             if _on_target(d, target):
                 r["up_to_date"].append(d.name())
                 r["target_id"] = r["target_id"] or d.container_image_id
@@ -253,7 +289,29 @@ class UpgradeMixin(EngineParts):
                       daemon_types: Optional[List[str]] = None, hosts: Optional[str] = None,
                       services: Optional[List[str]] = None,
                       limit: Optional[int] = None) -> str:
-        host_specs = self._host_specs()
+        host_list = self._check_start_arguments(daemon_types, hosts, services, limit)
+        target = self._target_image(image, version)
+        state = self._upgrade_state()
+        if daemon_types is not None or services is not None or host_list is not None:
+            if state:
+                raise OrchestratorError("Cannot set values for --daemon-types, --services or "
+                                        "--hosts when upgrade already in progress.")
+            self._validate_upgrade_filters(target, daemon_types, host_list, services)
+        if state:
+            if state["target_name"] != target:
+                raise OrchestratorError(f"Upgrade to {state['target_name']} (not {target}) "
+                                        "already in progress")
+            if state.get("paused"):
+                self._update_upgrade(paused=False, error="", message="")
+                return f"Resumed upgrade to {target}"
+            return f"Upgrade to {target} in progress"
+        return self._start(target, image, version, daemon_types, host_list, services, limit)
+
+    def _check_start_arguments(self, daemon_types: Optional[List[str]], hosts: Optional[str],
+                               services: Optional[List[str]],
+                               limit: Optional[int]) -> Optional[List[str]]:
+        """``upgrade start``'s refusals of its arguments; the hosts ``hosts`` matches."""
+        host_specs = self.core.host_specs()
         if any((h.status or "").lower() == "maintenance" for h in host_specs):
             raise OrchestratorError("Upgrade aborted - you have host(s) in maintenance state")
         if daemon_types is not None and services is not None:
@@ -281,33 +339,24 @@ class UpgradeMixin(EngineParts):
         if limit is not None and limit < 1:
             raise OrchestratorError(
                 f"Upgrade aborted - --limit arg must be a positive integer, not {limit}")
+        return host_list
 
+    def _target_image(self, image: Optional[str], version: Optional[str]) -> str:
+        """The image an ``upgrade start`` names, by version or by image."""
         if version:
             error = check_target_version(version, self._current_ceph_version())
             if error:
                 raise OrchestratorError(error)
-            target = f"{CONTAINER_IMAGE_BASE}:v{version}"
-        elif image:
-            target = normalize_image_digest(image)
-        else:
-            raise OrchestratorError("must specify either image or version")
+            return f"{CONTAINER_IMAGE_BASE}:v{version}"
+        if image:
+            return normalize_image_digest(image)
+        raise OrchestratorError("must specify either image or version")
 
-        state = self._upgrade_state()
-        if daemon_types is not None or services is not None or host_list is not None:
-            if state:
-                raise OrchestratorError("Cannot set values for --daemon-types, --services or "
-                                        "--hosts when upgrade already in progress.")
-            self._validate_upgrade_filters(target, daemon_types, host_list, services)
-        if state:
-            if state["target_name"] != target:
-                raise OrchestratorError(f"Upgrade to {state['target_name']} (not {target}) "
-                                        "already in progress")
-            if state.get("paused"):
-                self._update_upgrade(paused=False, error="", message="")
-                return f"Resumed upgrade to {target}"
-            return f"Upgrade to {target} in progress"
-
-        running_mgrs = [d for d in self._daemons(daemon_type="mgr")
+    def _start(self, target: str, image: Optional[str], version: Optional[str],
+               daemon_types: Optional[List[str]], host_list: Optional[List[str]],
+               services: Optional[List[str]], limit: Optional[int]) -> str:
+        """Store a new upgrade's state (no upgrade is in progress)."""
+        running_mgrs = [d for d in self.core.daemons(daemon_type="mgr")
                         if d.status == DaemonDescriptionStatus.running]
         if len(running_mgrs) < 2:
             raise OrchestratorError("Need at least 2 running mgr daemons for upgrade")
@@ -330,49 +379,8 @@ class UpgradeMixin(EngineParts):
                                   services: Optional[List[str]]) -> None:
         """cephadm's rule for staggered upgrades: every daemon of a type earlier in the
         upgrade order than the types selected must already run the target image."""
-        def latest_type(dtypes: List[str]) -> str:
-            for dtype in reversed(CEPH_UPGRADE_ORDER):
-                if dtype in dtypes:
-                    return dtype
-            return ""
-
-        def earlier_daemons(dtypes: List[str],
-                            candidates: List[DaemonDescription]) -> List[DaemonDescription]:
-            latest = latest_type(dtypes)
-            if not latest:
-                return []
-            earlier = [t for t in CEPH_UPGRADE_ORDER[:CEPH_UPGRADE_ORDER.index(latest)]
-                       if t not in dtypes]
-            return [d for d in candidates if d.daemon_type in earlier]
-
-        daemons = [d for d in self._daemons() if d.daemon_type not in NON_CEPH_IMAGE_TYPES]
-        err = "Cannot start upgrade. "
-        dtypes: List[str] = []
-        if daemon_types is not None:
-            dtypes = list(daemon_types)
-            if hosts is not None:
-                dtypes = [latest_type(dtypes)]
-                daemons = earlier_daemons(dtypes, [d for d in daemons if d.hostname not in hosts])
-            else:
-                daemons = earlier_daemons(dtypes, daemons)
-            err += "Daemons with types earlier in upgrade order than given types need upgrading.\n"
-        elif services is not None:
-            rows = [self.store.get_spec(s) for s in services]
-            stypes = sorted({r.service_type for r in rows if r is not None})
-            if len(stypes) != 1:
-                raise OrchestratorError("Doing upgrade by service only support services of one "
-                                        f"type at a time. Found service types: {stypes}")
-            dtypes = service_to_daemon_types(stypes[0])
-            others = daemons if hosts is None else [d for d in daemons if d.hostname not in hosts]
-            daemons = earlier_daemons(dtypes, others)
-            err += ("Daemons with types earlier in upgrade order than daemons from given "
-                    "services need upgrading.\n")
-        elif hosts is not None:
-            dtypes = sorted({d.daemon_type or "" for d in daemons if d.hostname in hosts})
-            daemons = earlier_daemons([latest_type(dtypes)],
-                                      [d for d in daemons if d.hostname not in hosts])
-            err += ("Daemons with types earlier in upgrade order than daemons on given host "
-                    "need upgrading.\n")
+        daemons, dtypes, why = self._earlier_than_selected(daemon_types, hosts, services)
+        err = "Cannot start upgrade. " + why
         need = [d for d in daemons if not _on_target(d, target)]
         active = self._active_mgr()
         if active is not None and not _on_target(active, target) and \
@@ -384,8 +392,39 @@ class UpgradeMixin(EngineParts):
                                     f"NOTE: Enforced upgrade order is: "
                                     f"{' -> '.join(CEPH_TYPES + GATEWAY_TYPES)}")
 
+    def _earlier_than_selected(self, daemon_types: Optional[List[str]],
+                               hosts: Optional[List[str]], services: Optional[List[str]]
+                               ) -> Tuple[List[DaemonDescription], List[str], str]:
+        """(daemons of types upgraded before the selection, the selected types, what the
+        refusal says) for a selection by daemon types, services or hosts."""
+        daemons = [d for d in self.core.daemons() if d.daemon_type not in NON_CEPH_IMAGE_TYPES]
+        others = daemons if hosts is None else [d for d in daemons if d.hostname not in hosts]
+        if daemon_types is not None:
+            dtypes = list(daemon_types)
+            if hosts is not None:
+                dtypes = [_latest_type(dtypes)]
+            return (_earlier_daemons(dtypes, others), dtypes,
+                    "Daemons with types earlier in upgrade order than given types need "
+                    "upgrading.\n")
+        if services is not None:
+            rows = [self.store.get_spec(s) for s in services]
+            stypes = sorted({r.service_type for r in rows if r is not None})
+            if len(stypes) != 1:
+                raise OrchestratorError("Doing upgrade by service only support services of one "
+                                        f"type at a time. Found service types: {stypes}")
+            dtypes = service_to_daemon_types(stypes[0])
+            return (_earlier_daemons(dtypes, others), dtypes,
+                    "Daemons with types earlier in upgrade order than daemons from given "
+                    "services need upgrading.\n")
+        if hosts is not None:
+            dtypes = sorted({d.daemon_type or "" for d in daemons if d.hostname in hosts})
+            return (_earlier_daemons([_latest_type(dtypes)], others), dtypes,
+                    "Daemons with types earlier in upgrade order than daemons on given host "
+                    "need upgrading.\n")
+        return daemons, [], ""
+
     def _active_mgr(self) -> Optional[DaemonDescription]:
-        mgrs = sorted(self._daemons(daemon_type="mgr"), key=lambda d: d.name())
+        mgrs = sorted(self.core.daemons(daemon_type="mgr"), key=lambda d: d.name())
         for d in mgrs:
             if d.is_active:
                 return d
@@ -473,18 +512,14 @@ class UpgradeMixin(EngineParts):
 
     def _upgrade_step(self, state: Dict[str, Any]) -> Optional[Dict[str, Any]]:
         target = state["target_name"]
-        hosts = {h.hostname: h for h in self._host_specs()}
+        hosts = {h.hostname: h for h in self.core.host_specs()}
         daemons = self._upgrade_daemons(state)
 
         failed = self._check_in_flight(state, hosts)
         if failed:
             return {"paused": failed}
 
-        unreachable = {h for h, spec in hosts.items()
-                       if (spec.status or "").lower() in ("offline", "maintenance")}
-        pending = [d for d in daemons if not _on_target(d, target)]
-        skipped = [d for d in pending if d.hostname in unreachable or d.hostname not in hosts]
-        pending = [d for d in pending if d not in skipped]
+        pending, skipped = _pending_and_skipped(daemons, hosts, target)
         remaining = state.get("remaining_count")
 
         if not pending or (remaining is not None and remaining <= 0):
@@ -492,16 +527,8 @@ class UpgradeMixin(EngineParts):
 
         dtype = pending[0].daemon_type
         batch_size = UPGRADE_BATCH if remaining is None else min(UPGRADE_BATCH, remaining)
-        batch: List[DaemonDescription] = []
-        waiting = ""
-        for d in [p for p in pending if p.daemon_type == dtype][:batch_size]:
-            ids = [b.daemon_id or "" for b in batch] + [d.daemon_id or ""]
-            ok = self.cluster.ok_to_stop(dtype or "", ids)
-            if not ok.ok:
-                if not batch:
-                    waiting = f"Upgrade: waiting for {d.name()} to be ok to stop: {ok.message}"
-                break
-            batch.append(d)
+        batch, waiting = self._stoppable_batch(
+            dtype or "", [p for p in pending if p.daemon_type == dtype][:batch_size])
         note = self._skipped_note(skipped)
         if not batch:
             self._update_upgrade(message=" ".join(x for x in (waiting, note) if x))
@@ -518,10 +545,32 @@ class UpgradeMixin(EngineParts):
             upgraded.append(d.name())
             if state.get("remaining_count") is not None:
                 state["remaining_count"] -= 1
+        return self._after_batch(state, target, dtype, pending, upgraded, note)
+
+    def _stoppable_batch(self, dtype: str, candidates: List[DaemonDescription]
+                         ) -> Tuple[List[DaemonDescription], str]:
+        """The longest head of ``candidates`` that is ok to stop together, and what the
+        upgrade waits for when not even the first one is."""
+        batch: List[DaemonDescription] = []
+        for d in candidates:
+            ids = [b.daemon_id or "" for b in batch] + [d.daemon_id or ""]
+            ok = self.cluster.ok_to_stop(dtype, ids)
+            if not ok.ok:
+                if not batch:
+                    return batch, (f"Upgrade: waiting for {d.name()} to be ok to stop: "
+                                   f"{ok.message}")
+                break
+            batch.append(d)
+        return batch, ""
+
+    def _after_batch(self, state: Dict[str, Any], target: str, dtype: Optional[str],
+                     pending: List[DaemonDescription], upgraded: List[str],
+                     note: str) -> Optional[Dict[str, Any]]:
+        """Record the type's image once all its daemons are upgraded, and the progress."""
         if upgraded and len(upgraded) == len([p for p in pending if p.daemon_type == dtype]):
             from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
             if dtype in CEPH_IMAGE_TYPES:
-                self._record_type_images(target, self._daemons(daemon_type=dtype))
+                self._record_type_images(target, self.core.daemons(daemon_type=dtype))
         current = self._update_upgrade(
             remaining_count=state.get("remaining_count"),
             message=" ".join(x for x in (f"Currently upgrading {dtype} daemons", note) if x))
@@ -542,7 +591,7 @@ class UpgradeMixin(EngineParts):
         fsid = self.cluster.fsid()
         row = self.store.get_spec(d.service_name())
         if row is not None:
-            req = reconcile.reconfig_request(self._spec_from_json(row.spec), d, fsid, image)
+            req = reconcile.reconfig_request(self.core.spec_from_json(row.spec), d, fsid, image)
         else:
             req = DeployRequest(name=d.name(), fsid=fsid, image=image,
                                 service_name=d.service_name(), ports=list(d.ports or []),
@@ -572,11 +621,11 @@ class UpgradeMixin(EngineParts):
             return "paused"
         ts = now_str()
         with self.store.transaction():
-            self._commit()
+            self.core.commit()
             self.store.replace_host_daemons(
                 host.hostname, [ls_entry_to_cache(host.hostname, e, ts) for e in entries], ts)
             self._update_upgrade(in_flight=[])
-        self._count_action()
+        self.core.count_action()
         entry = next((e for e in entries if e.get("name") == name), None)
         if entry is None or entry.get("state") != "running" or \
                 entry.get("container_image_name") != target:
@@ -598,7 +647,7 @@ class UpgradeMixin(EngineParts):
         target = state["target_name"]
         for name in names:
             dtype, did = name.split(".", 1)
-            found = self._daemons(daemon_type=dtype, daemon_id=did)
+            found = self.core.daemons(daemon_type=dtype, daemon_id=did)
             if not found:
                 d = DaemonDescription(daemon_type=dtype, daemon_id=did)
                 self._fail_upgrade(state, d, f"{name} disappeared during its redeploy")
@@ -635,7 +684,7 @@ class UpgradeMixin(EngineParts):
                         skipped: List[DaemonDescription]) -> Dict[str, Any]:
         target = state["target_name"]
         from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
-        everything = [d for d in self._daemons() if d.daemon_type in CEPH_IMAGE_TYPES]
+        everything = [d for d in self.core.daemons() if d.daemon_type in CEPH_IMAGE_TYPES]
         with self.store.transaction():
             if self._upgrade_state() is None:
                 return {"stopped": True}

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from workflow_cluster import applied_cluster, daemons, events_of, fleet, ok
 
-from ceph_orch_cli.cluster.hardware import (COMPONENTS, HardwareMixin, SimulatedBmc, criticals,
-                                            summarize)
+from ceph_orch_cli.backends.local_bmc import SimulatedBmc
+from ceph_orch_cli.cluster.hardware import COMPONENTS, Hardware, criticals, summarize
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
 FAILED_PSU = {"sn": "FR8Y5X3",
@@ -139,9 +139,10 @@ def test_shutdown_keeps_the_host_down_until_maintenance_exit_powers_it_on(orch):
 
 
 def test_backends_without_a_simulated_bmc_say_node_proxy_is_not_supported():
-    ssh_like = types.SimpleNamespace(driver=object(), backend_name="ssh")
+    core = types.SimpleNamespace(store=None, driver=object())
+    ssh_like = Hardware(core, node_proxy=None, backend_name="ssh")  # type: ignore[arg-type]
     with pytest.raises(OrchestratorError) as e:
-        HardwareMixin._bmc_fleet(ssh_like)  # type: ignore[arg-type]
+        ssh_like._node_proxy()
     assert e.value.errno == -errno.EOPNOTSUPP
     assert "not supported by the ssh backend" in str(e.value)
 

@@ -204,7 +204,7 @@ class SSHOrchestrator(ClusterOrchestrator):
             "fsid": self._stored_fsid(), "mon_id": hostname, "mgr_id": mgr_id, "mon_ip": ip,
             "image": image, "initial_config": config})
         self.store.set_setting(BOOTSTRAPPED_SETTING, True)
-        self._refresh([spec], force=True)
+        self.core.refresh([spec], force=True)
         notes: List[str] = []
         specs = [ServiceSpec("mon"), ServiceSpec("mgr"), ServiceSpec("crash")]
         if not skip_monitoring_stack:
@@ -222,7 +222,7 @@ class SSHOrchestrator(ClusterOrchestrator):
         if not self._bootstrapped():
             return None
         admin, others = [], []
-        for host in self._host_specs():
+        for host in self.core.host_specs():
             if (host.status or "").lower() in ("offline", "maintenance"):
                 continue
             (admin if "_admin" in (host.labels or []) else others).append(host)
