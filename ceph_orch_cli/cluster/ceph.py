@@ -79,3 +79,15 @@ class CephCluster(abc.ABC):
         """``ceph osd set-group noout <host>`` (or ``unset-group``): a host in maintenance
         keeps its OSDs in while they are stopped, as cephadm does. The default does
         nothing (a cluster without that flag to set)."""
+
+    def active_mgr(self) -> Optional[str]:
+        """The active mgr's daemon id, when the cluster can say (None: unknown)."""
+        return None
+
+    def fail_mgr(self, daemon_id: str) -> None:
+        """``ceph mgr fail <id>``: hand the active role to a standby before stopping it."""
+
+    def finish_upgrade(self, version: str) -> List[str]:
+        """What Ceph requires once every daemon runs ``version`` (``osd require-osd-release``);
+        returns what was done."""
+        return []

@@ -187,6 +187,11 @@ class HostDriver(abc.ABC):
     def maintenance(self, host: "HostSpec", enter: bool) -> None:
         """Stop (enter) or start again (exit) the cluster's systemd target on the host."""
 
+    def binary_roots(self, host: "HostSpec") -> List[Dict[str, Any]]:
+        """The package runtime's binary roots on the host, ``[{image, version}]`` (the images
+        ``orch upgrade ls`` offers there); empty where daemons run from container images."""
+        return []
+
     def update_osd_service(self, host: "HostSpec", names: List[str], service_name: str) -> None:
         """Move existing OSD daemons to another OSD service (cephadm
         ``update-osd-service``). Drivers that cannot refuse with EOPNOTSUPP."""

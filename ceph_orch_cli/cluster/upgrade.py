@@ -8,9 +8,14 @@ the first daemon type in Ceph's order that still needs it, each only after ok-to
 records every redeploy in its own transaction; a daemon still marked in flight after a crash
 is checked on the next pass and redeployed again if it is not on the target image.
 
+A daemon counts as upgraded when it runs the target image and, where the target's version
+is known, reports that version itself (its admin socket, through the host's ``ls``): the
+store's record of a redeploy is never the proof.
+
 Where this deliberately differs from cephadm (the field notes' pain points):
-- an offline host never stalls the upgrade: its daemons are skipped and named in the status
-  message, and the upgrade completes without them (cephadm pauses on any offline host);
+- an offline host holds the upgrade at the first of its daemons (so the upgrade order is
+  kept), with a status message naming the host; it goes on by itself once the host is back
+  (cephadm pauses with UPGRADE_OFFLINE_HOST until resumed by hand);
 - a daemon that does not come back running after its redeploy pauses the upgrade with an
   ``UPGRADE_REDEPLOY_DAEMON`` error instead of moving on;
 - ``upgrade stop`` always clears the state, so "already in progress" is only ever said while
@@ -113,8 +118,26 @@ def check_target_version(version: str, current: Optional[str]) -> Optional[str]:
     return None
 
 
-def _on_target(d: DaemonDescription, target: str) -> bool:
-    return d.matches_image_name(target)
+def _on_target(d: DaemonDescription, target: str, version: Optional[str] = None) -> bool:
+    """On the target image and not reporting another version than the target's (a daemon
+    that has not said its version yet counts; ``_unconfirmed`` keeps the upgrade from
+    finishing before it does)."""
+    if not d.matches_image_name(target):
+        return False
+    return not version or not d.version or _same_version(d.version, version)
+
+
+def _same_version(reported: str, version: str) -> bool:
+    found = _version_tuple(reported)
+    return found is not None and found[2].split("-")[0] == version.split("-")[0]
+
+
+def _unconfirmed(daemons: List[DaemonDescription], target: str,
+                 version: Optional[str]) -> List[DaemonDescription]:
+    """Daemons on the target image whose own version report is still missing."""
+    if not version:
+        return []
+    return [d for d in daemons if d.matches_image_name(target) and not d.version]
 
 
 def _latest_type(dtypes: List[str]) -> str:
@@ -137,12 +160,13 @@ def _earlier_daemons(dtypes: List[str],
 
 
 def _pending_and_skipped(daemons: List[DaemonDescription], hosts: Dict[str, "HostSpec"],
-                         target: str) -> Tuple[List[DaemonDescription], List[DaemonDescription]]:
-    """(to redeploy now, left for offline/maintenance/unknown hosts) of the daemons not yet
-    on the target image."""
+                         target: str, version: Optional[str] = None
+                         ) -> Tuple[List[DaemonDescription], List[DaemonDescription]]:
+    """(to redeploy now, on offline/maintenance/unknown hosts) of the daemons not yet on
+    the target."""
     unreachable = {h for h, spec in hosts.items()
                    if (spec.status or "").lower() in ("offline", "maintenance")}
-    pending = [d for d in daemons if not _on_target(d, target)]
+    pending = [d for d in daemons if not _on_target(d, target, version)]
     skipped = [d for d in pending if d.hostname in unreachable or d.hostname not in hosts]
     return [d for d in pending if d not in skipped], skipped
 
@@ -210,15 +234,20 @@ class Upgrade:
         daemons = [d for d in daemons if d.daemon_type in CEPH_UPGRADE_ORDER
                    and d.daemon_type not in NON_CEPH_IMAGE_TYPES]
         order = {t: i for i, t in enumerate(CEPH_UPGRADE_ORDER)}
+        # the standby mgrs first, the active one last (it fails over to an upgraded one)
+        active = self.cluster.active_mgr() if any(d.daemon_type == "mgr" for d in daemons) \
+            else None
         return sorted(daemons, key=lambda d: (order.get(d.daemon_type or "", len(order)),
+                                              d.daemon_type == "mgr" and d.daemon_id == active,
                                               d.hostname or "", d.name()))
 
     def _upgrade_progress(self, state: Dict[str, Any]) -> Tuple[str, List[str]]:
         daemons = self._upgrade_daemons(state)
-        target = state["target_name"]
-        done = [d for d in daemons if _on_target(d, target)]
+        target, version = state["target_name"], state.get("target_version")
+        done = [d for d in daemons if _on_target(d, target, version) and
+                (not version or d.version)]
         types_done = sorted({d.daemon_type or "" for d in daemons
-                             if all(_on_target(o, target) for o in daemons
+                             if all(_on_target(o, target, version) for o in daemons
                                     if o.daemon_type == d.daemon_type)},
                             key=lambda t: CEPH_UPGRADE_ORDER.index(t)
                             if t in CEPH_UPGRADE_ORDER else len(CEPH_UPGRADE_ORDER))
@@ -235,7 +264,7 @@ class Upgrade:
             target = image
         else:
             raise OrchestratorError("must specify either image or version")
-        target_version = version or image_tag_version(target)
+        target_version = version or image_tag_version(target) or self._root_version(target)
         if not target_version:
             return f"Unable to extract ceph version from {target}."
         error = check_target_version(target_version, self._current_ceph_version())
@@ -260,6 +289,9 @@ class Upgrade:
     @handle_orch_error
     def upgrade_ls(self, image: Optional[str], tags: bool,
                    show_all_versions: Optional[bool] = False) -> Dict[Any, Any]:
+        roots = self._binary_roots()
+        if roots and (image is None or image.startswith("deb")):
+            return self._roots_listing(roots, tags)
         image = image or CONTAINER_IMAGE_BASE
         if "/" not in image:
             raise OrchestratorError(f"Invalid image name {image}: expected <registry>/<image>")
@@ -349,6 +381,11 @@ class Upgrade:
                 raise OrchestratorError(error)
             return f"{CONTAINER_IMAGE_BASE}:v{version}"
         if image:
+            if image.startswith("deb:"):
+                if image not in self._binary_roots():
+                    raise OrchestratorError(f"binary root {image} is not on any online host "
+                                            "(see `orch upgrade ls`)")
+                return image
             return normalize_image_digest(image)
         raise OrchestratorError("must specify either image or version")
 
@@ -362,7 +399,8 @@ class Upgrade:
             raise OrchestratorError("Need at least 2 running mgr daemons for upgrade")
         state = {
             "target_name": target, "progress_id": str(uuid.uuid4()), "target_id": None,
-            "target_digests": None, "target_version": version or image_tag_version(target),
+            "target_digests": None,
+            "target_version": version or image_tag_version(target) or self._root_version(target),
             "fail_fs": False, "fs_original_max_mds": None,
             "fs_original_allow_standby_replay": None, "error": None, "paused": False,
             "daemon_types": daemon_types, "hosts": host_list, "services": services,
@@ -429,6 +467,43 @@ class Upgrade:
             if d.is_active:
                 return d
         return mgrs[0] if mgrs else None
+
+    # -- the package runtime's binary roots ------------------------------------------------
+    def _binary_roots(self) -> Dict[str, Dict[str, Any]]:
+        """``{image: {version, hosts}}`` of the binary roots the online hosts have (none
+        where daemons run from container images)."""
+        hosts = [h for h in self.core.host_specs() if (h.status or "") == ""]
+        found: Dict[str, Dict[str, Any]] = {}
+        results = self.driver.map_hosts(self.driver.binary_roots, hosts)
+        for hostname, roots in sorted(results.items()):
+            if isinstance(roots, BaseException):
+                continue
+            for root in roots:
+                entry = found.setdefault(root["image"], {"version": root.get("version"),
+                                                         "hosts": []})
+                entry["hosts"].append(hostname)
+        return found
+
+    def _root_version(self, image: str) -> Optional[str]:
+        if not image.startswith("deb:"):
+            return None
+        root = self._binary_roots().get(image)
+        return root.get("version") if root else None
+
+    def _roots_listing(self, roots: Dict[str, Dict[str, Any]], tags: bool) -> Dict[Any, Any]:
+        """``upgrade ls`` in the package runtime: the binary roots, newest version first."""
+        def key(item: Tuple[str, Dict[str, Any]]) -> Tuple[int, ...]:
+            found = _version_tuple(item[1].get("version"))
+            return tuple(int(x) for x in found[2].split("-")[0].split(".")) if found else (0,)
+        ordered = sorted(roots.items(), key=key, reverse=True)
+        r: Dict[Any, Any] = {"image": "deb", "registry": None, "bare_image": None}
+        if tags:
+            r["tags"] = [name for name, _ in ordered]
+        else:
+            r["versions"] = [info.get("version") for _, info in ordered if info.get("version")]
+            r["roots"] = [{"image": name, "version": info.get("version"),
+                           "hosts": info["hosts"]} for name, info in ordered]
+        return r
 
     @handle_orch_error
     def upgrade_pause(self) -> str:
@@ -519,10 +594,20 @@ class Upgrade:
         if failed:
             return {"paused": failed}
 
-        pending, skipped = _pending_and_skipped(daemons, hosts, target)
+        version = state.get("target_version")
+        pending, skipped = _pending_and_skipped(daemons, hosts, target, version)
         remaining = state.get("remaining_count")
 
+        held = self._held_by_offline_hosts(daemons, pending, skipped, target, version)
+        if held:
+            return held
         if not pending or (remaining is not None and remaining <= 0):
+            waiting = _unconfirmed(daemons, target, version)
+            if waiting:
+                message = (f"Upgrade: waiting for {', '.join(d.name() for d in waiting[:5])} "
+                           f"to report version {version}")
+                self._update_upgrade(message=message)
+                return {"waiting": message}
             return self._finish_upgrade(state, skipped)
 
         dtype = pending[0].daemon_type
@@ -546,6 +631,31 @@ class Upgrade:
             if state.get("remaining_count") is not None:
                 state["remaining_count"] -= 1
         return self._after_batch(state, target, dtype, pending, upgraded, note)
+
+    def _held_by_offline_hosts(self, daemons: List[DaemonDescription],
+                               pending: List[DaemonDescription],
+                               skipped: List[DaemonDescription], target: str,
+                               version: Optional[str]) -> Optional[Dict[str, Any]]:
+        """Hold the upgrade while the next daemon in upgrade order is on an offline host:
+        going on would upgrade later types before it (or finish without it). The hold says
+        which hosts; the next pass after they return goes on."""
+        if not skipped:
+            return None
+        order = {d.name(): i for i, d in enumerate(daemons)}
+        first_skipped = min(order.get(d.name(), 0) for d in skipped)
+        first_pending = min((order.get(d.name(), 0) for d in pending), default=len(order))
+        if first_pending < first_skipped:
+            return None
+        hosts = sorted({d.hostname or "" for d in skipped})
+        message = (f"Upgrade: paused while host(s) {','.join(hosts)} are offline "
+                   f"({len(skipped)} daemon(s) to upgrade there: "
+                   f"{', '.join(d.name() for d in skipped[:5])}); it resumes when they are back")
+        current = self._upgrade_state() or {}
+        if current.get("message") != message:
+            self._update_upgrade(message=message)
+            self._upgrade_event(current or {"target_name": target}, message, "ERROR",
+                                daemons=skipped)
+        return {"held": hosts}
 
     def _stoppable_batch(self, dtype: str, candidates: List[DaemonDescription]
                          ) -> Tuple[List[DaemonDescription], str]:
@@ -609,6 +719,8 @@ class Upgrade:
         if self._update_upgrade(in_flight=[name]) is None:
             return "paused"
         try:
+            if d.daemon_type == "mgr" and d.daemon_id == self.cluster.active_mgr():
+                self.cluster.fail_mgr(d.daemon_id or "")  # a standby (upgraded first) takes over
             self.driver.deploy_daemon(host, self._redeploy_request(d, target))
             entries = self.driver.list_daemons(host)
         except HostUnreachable as e:
@@ -688,7 +800,8 @@ class Upgrade:
         with self.store.transaction():
             if self._upgrade_state() is None:
                 return {"stopped": True}
-            if everything and all(_on_target(d, target) for d in everything):
+            if everything and all(_on_target(d, target, state.get("target_version"))
+                                  for d in everything):
                 # new daemons now get the target image (cephadm sets container_image global
                 # and drops the per-section settings)
                 self.store.set_setting("container_image", target)
@@ -700,6 +813,12 @@ class Upgrade:
             msg = f"Upgrade to {target}: limit of {state['total_count']} daemons reached"
         else:
             msg = f"Upgrade to {target} complete"
+            version = state.get("target_version")
+            if version and everything and all(
+                    _on_target(d, target, version) for d in everything):
+                done = self.cluster.finish_upgrade(version)
+                if done:
+                    msg += " (" + ", ".join(done) + ")"
         if skipped:
             msg += ". " + self._skipped_note(skipped) + " Run the upgrade again once they are back."
         self._upgrade_event(state, msg, "ERROR" if skipped else "INFO")

@@ -167,6 +167,39 @@ class RealCluster:
         return wait_until(what, step, timeout, every=1)
 
 
+def bring_up(cluster: RealCluster) -> str:
+    """What an operator types, from nothing to a healthy cluster with data in a size-3
+    pool: bootstrap, three hosts added, the cluster file applied. Returns bootstrap's
+    output."""
+    start = time.monotonic()
+    cluster.orch("cephadm", "set-runtime", "package")
+    out = cluster.orch("bootstrap", "host1", "--mon-ip", "127.0.0.11",
+                       "--config", str(cluster.work / "cluster.conf"),
+                       "--skip-monitoring-stack").stdout
+    assert "Bootstrap complete." in out
+    for name, addr in (("host2", "127.0.0.12"), ("host3", "127.0.0.13"), ("host4", "127.0.0.14")):
+        assert f"Added host '{name}'" in cluster.orch("host", "add", name, addr).stdout
+    cluster.orch("apply", "-i", str(cluster.work / "cluster.yaml"))
+    cluster.timings["apply"] = time.monotonic() - start
+    wait_until("7 OSDs up and in", lambda: (lambda s: s["num_up_osds"] == 7 and
+                                             s["num_in_osds"] == 7)(cluster.osd_stat()),
+               300, every=2)
+    cluster.ceph("osd", "pool", "create", "data", "8", "8", "replicated")
+    cluster.ceph("osd", "pool", "set", "data", "size", "3")
+    cluster.ceph("osd", "pool", "application", "enable", "data", "rados")
+    for n in range(8):
+        cluster.host("host1").run(["rados", "-p", "data", "put", f"obj{n}", "-"],
+                                  stdin=payload(n))
+    cluster.wait_healthy(300)
+    cluster.timings["health_ok"] = time.monotonic() - start
+    return out
+
+
+def payload(n: int) -> bytes:
+    """Object ``obj<n>``'s contents: 1 MiB that differs per object."""
+    return bytes((i * 7 + n) % 256 for i in range(256)) * 4096
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory) -> RealCluster:
     reason = missing_ceph()

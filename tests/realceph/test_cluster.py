@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from tests.realceph.conftest import wait_until
+from tests.realceph.conftest import bring_up, wait_until
 
 pytestmark = [pytest.mark.realceph, pytest.mark.timeout(900)]
 
@@ -23,34 +23,10 @@ def _running(cluster, name):
 
 
 def test_bootstrap_hosts_and_a_cluster_file_bring_up_a_healthy_cluster(cluster):
-    start = time.monotonic()
-    cluster.orch("cephadm", "set-runtime", "package")
-    out = cluster.orch("bootstrap", "host1", "--mon-ip", "127.0.0.11",
-                       "--config", str(cluster.work / "cluster.conf"),
-                       "--skip-monitoring-stack").stdout
-    assert "Bootstrap complete." in out
+    out = bring_up(cluster)
     fsid = cluster.ceph_json("fsid")["fsid"]
     assert f"Cluster fsid: {fsid}" in out
     assert cluster.orch("bootstrap", "host1", "--mon-ip", "127.0.0.11", check=False).returncode == 17
-    for name, addr in (("host2", "127.0.0.12"), ("host3", "127.0.0.13"), ("host4", "127.0.0.14")):
-        assert f"Added host '{name}'" in cluster.orch("host", "add", name, addr).stdout
-    cluster.orch("apply", "-i", str(cluster.work / "cluster.yaml"))
-    cluster.timings["apply"] = time.monotonic() - start
-
-    status = wait_until("7 OSDs up and in", lambda: (lambda s: s["num_up_osds"] == 7 and
-                                                       s["num_in_osds"] == 7 and s)(
-        cluster.osd_stat()), 300, every=2)
-    assert status["num_osds"] == 7
-    cluster.ceph("osd", "pool", "create", "data", "8", "8", "replicated")
-    cluster.ceph("osd", "pool", "set", "data", "size", "3")
-    cluster.ceph("osd", "pool", "application", "enable", "data", "rados")
-    payload = cluster.work / "payload"
-    payload.write_bytes(bytes(range(256)) * 4096)  # 1 MiB
-    for n in range(8):
-        cluster.host("host1").run(["rados", "-p", "data", "put", f"obj{n}", "-"],
-                                  stdin=payload.read_bytes())
-    cluster.wait_healthy(300)
-    cluster.timings["health_ok"] = time.monotonic() - start
 
     report = cluster.ceph_json("status")
     assert sorted(report["quorum_names"]) == ["host1", "host2", "host3"]

@@ -935,11 +935,55 @@ def _package_binary(dtype, image):
                          "use the container runtime for them" % dtype)
     root = binary_root(image)
     if root != "/":
-        raise AgentError("running daemons from binary root %s is not supported yet" % root)
+        for directory in ("usr/bin", "usr/sbin", "bin"):
+            if os.access(os.path.join(root, directory, PACKAGE_BINARIES[dtype]), os.X_OK):
+                return "/%s/%s" % (directory, PACKAGE_BINARIES[dtype])
+        raise AgentError("%s is not installed in binary root %s (image %s)"
+                         % (PACKAGE_BINARIES[dtype], root, image))
     path = which(PACKAGE_BINARIES[dtype])
     if not path:
         raise AgentError("%s is not installed on this host" % PACKAGE_BINARIES[dtype])
     return path
+
+
+# A daemon of another binary root runs chrooted into it, in a mount namespace of its own
+# where the host's Ceph directories (as the daemon sees them) and /dev are bound into the
+# root: the same data, config and sockets, the other release's binaries. unshare, sh and
+# chroot each exec the next, so the pid recorded is the daemon's.
+_CHROOT = ('r="$1"; shift; while [ "$1" != -- ]; do mkdir -p "$r$1" && '
+           'mount --bind "$1" "$r$1" || exit 1; shift; done; shift; '
+           'mount -t proc proc "$r/proc" || exit 1; exec chroot "$r" "$@"')
+
+
+def _chrooted(image, fsid, argv):
+    """``argv`` as run from ``image``'s binary root (unchanged for the host's own)."""
+    root = binary_root(image)
+    if root == "/":
+        return argv
+    root = os.path.realpath(root)
+    binds = ["/dev"] + [host_path(rooted(d)) for d in HOST_DIRS]
+    unshare = which("unshare") or "/usr/bin/unshare"
+    return [unshare, "--mount", "--propagation", "private", "/bin/sh", "-c", _CHROOT, "sh",
+            root] + binds + ["--"] + argv
+
+
+def cmd_binary_roots(request):
+    """The binary roots this host has, each as an image name with its Ceph version:
+    ``deb:system`` (the host's packages, when installed) and every root under
+    <root>/var/lib/ceph-orch/roots/ (``orch upgrade ls`` in the package runtime)."""
+    found = []
+    if which("ceph"):
+        found.append({"image": "deb:system", "version": _image_version("deb:system")})
+    base = rooted("var/lib/ceph-orch/roots")
+    try:
+        names = sorted(os.listdir(base))
+    except OSError:
+        names = []
+    for name in names:
+        image = "deb:%s" % name
+        if IMAGE_RE.match(image) and os.path.isdir(os.path.join(base, name)):
+            found.append({"image": image, "version": _image_version(image)})
+    return found
 
 
 #: the host directories a daemon sees; a test host binds its root's copies over them
@@ -1072,7 +1116,9 @@ def _package_pid(ddir):
     """The daemon's pid while it runs: the pid file's process, alive, not a zombie, and
     running this unit's command line (pids wrap within minutes on a busy host)."""
     pid = _read(os.path.join(ddir, "unit.pid"))
-    argv = _load_json(os.path.join(ddir, "unit.run"), None)
+    # what the daemon's own command line is (unit.run may start it through a chroot)
+    argv = (_load_json(os.path.join(ddir, "unit.meta"), {}) or {}).get("cmdline") or \
+        _load_json(os.path.join(ddir, "unit.run"), None)
     if not pid.isdigit() or not isinstance(argv, list):
         return None
     pid = int(pid)
@@ -1177,27 +1223,42 @@ def _package_status(fsid, name, ddir, state):
             asok = host_path(os.path.join(run_dir(fsid), "ceph-%s.asok" % entity_name(name))) \
                 if dtype != "crash" else None
             # ceph-crash has no admin socket: it runs the packages' version
-            version = _asok_version(asok) if asok else _package_version(state)
+            meta = _load_json(os.path.join(ddir, "unit.meta"), {}) or {}
+            version = _asok_version(asok) if asok else \
+                _package_version(state, meta.get("image") or "deb:system")
             if version:
                 state["version"], state["version_pid"] = version, pid
                 _write_json(os.path.join(ddir, "unit.state"), state)
     return found
 
 
-def _package_version(state):
-    """The version of the host's Ceph packages (``ceph --version``), asked once per
-    agent root and remembered beside the image cache."""
+def _package_version(state, image="deb:system"):
+    """The version of the binaries a daemon without an admin socket (ceph-crash) runs."""
+    return _image_version(image)
+
+
+def _image_version(image):
+    """The Ceph version of a binary root (``ceph --version`` in it), asked once per image
+    and remembered beside the container image cache."""
     cache_path = rooted("var/lib/ceph-orch/images.json")
     cache = _load_json(cache_path, {}) or {}
-    if "deb:system" not in cache:
-        ceph = which("ceph")
-        rc, out, _ = run([ceph, "--version"], timeout=60) if ceph else (1, "", "")
+    if image not in cache or not cache[image].get("version"):
+        try:
+            root = binary_root(image)
+        except AgentError:
+            return None
+        if root == "/":
+            ceph = which("ceph")
+            argv = [ceph, "--version"] if ceph else None
+        else:
+            argv = ["chroot", os.path.realpath(root), "ceph", "--version"]
+        rc, out, _ = run(argv, timeout=60) if argv else (1, "", "")
         found = re.search(r"ceph version (\S+)", out) if rc == 0 else None
-        cache["deb:system"] = {"image_id": None, "digests": [],
-                               "version": found.group(1) if found else None}
+        cache[image] = {"image_id": None, "digests": [],
+                        "version": found.group(1) if found else None}
         os.makedirs(os.path.dirname(cache_path), mode=0o755, exist_ok=True)
         _write_json(cache_path, cache)
-    return cache["deb:system"]["version"]
+    return cache[image]["version"]
 
 
 def _restart_allowed(state, now):
@@ -1318,8 +1379,9 @@ def deploy_package(request, name, fsid, image, ddir):
     argv = _package_argv(fsid, name, ddir, image, request)
     meta = _meta(request, image)
     meta["runtime"] = "package"
+    meta["cmdline"] = argv
     reconfig = request.get("reconfig") and os.path.exists(os.path.join(ddir, "unit.meta"))
-    _write_json(os.path.join(ddir, "unit.run"), argv)
+    _write_json(os.path.join(ddir, "unit.run"), _chrooted(image, fsid, argv))
     _write_json(os.path.join(ddir, "unit.meta"), meta)
     if reconfig:
         state["configured"] = stamp
@@ -1328,7 +1390,10 @@ def deploy_package(request, name, fsid, image, ddir):
     _package_stop(ddir)
     state.update({"state": "running", "enabled": True, "created": state.get("created") or stamp,
                   "deployed": stamp, "configured": stamp, "started": stamp, "restarts": []})
+    # the version is the running daemon's to tell (its admin socket), never remembered
+    # across a redeploy: an upgraded daemon must not report the release it replaced
     state.pop("version_pid", None)
+    state.pop("version", None)
     try:
         _package_start(fsid, name, ddir)
     except (AgentError, OSError) as exc:
@@ -1832,6 +1897,7 @@ COMMANDS = {
     "deploy": cmd_deploy, "prepare-osds": cmd_prepare_osds, "rm-daemon": cmd_rm_daemon,
     "zap": cmd_zap, "light": cmd_light, "refresh": cmd_refresh,
     "ceph": cmd_ceph, "bootstrap": cmd_bootstrap, "client-files": cmd_client_files,
+    "binary-roots": cmd_binary_roots,
 }
 ACTION_COMMANDS = {"unit": cmd_unit, "maintenance": cmd_maintenance}
 

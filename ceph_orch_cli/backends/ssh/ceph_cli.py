@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ceph_orch_cli.backends.ssh.driver import SSHHostDriver
 
 OSD_STATES = ("out", "in", "down")
+#: Ceph's release names by major version (``osd require-osd-release`` takes the name)
+RELEASES = {15: "octopus", 16: "pacific", 17: "quincy", 18: "reef", 19: "squid", 20: "tentacle"}
 
 logger = logging.getLogger(__name__)
 
@@ -290,6 +292,33 @@ class CephCLICluster(CephCluster):
     def status(self) -> Dict[str, Any]:
         """``ceph status`` as JSON."""
         return self._json(CephCommand("status", ["status"])) or {}
+
+    def active_mgr(self) -> Optional[str]:
+        try:
+            answer = self._json(CephCommand("mgr stat", ["mgr", "stat"])) or {}
+        except CephCommandError:
+            return None
+        return answer.get("active_name") or None
+
+    def fail_mgr(self, daemon_id: str) -> None:
+        self._do(CephCommand("mgr fail", ["mgr", "fail", daemon_id], {"who": daemon_id}))
+
+    def finish_upgrade(self, version: str) -> List[str]:
+        """``osd require-osd-release <release>`` once every OSD runs ``version``'s release."""
+        release = RELEASES.get(int(version.split(".", 1)[0])) if version[:2].isdigit() else None
+        if release is None:
+            return []
+        try:
+            current = (self._json(CephCommand("osd dump", ["osd", "dump"])) or {}).get(
+                "require_osd_release")
+            if current == release:
+                return []
+            self._do(CephCommand("osd require-osd-release",
+                                 ["osd", "require-osd-release", release, "--yes-i-really-mean-it"],
+                                 {"release": release, "yes_i_really_mean_it": True}))
+        except CephCommandError as exc:  # the upgrade is done; say what is left to do
+            return [f"osd require-osd-release {release} failed: {exc}"]
+        return [f"osd require-osd-release {release}"]
 
     def set_host_noout(self, hostname: str, on: bool) -> None:
         verb = "set-group" if on else "unset-group"

@@ -253,6 +253,11 @@ class SSHHostDriver(HostDriver):
         if self.cluster_files is not None:
             self.cluster_files.after_removal(name)
 
+    def binary_roots(self, host: "HostSpec") -> List[Dict[str, Any]]:
+        if self.runtime() != "package":
+            return []
+        return list(self.call(host, "binary-roots"))
+
     def bootstrap(self, host: "HostSpec", request: Dict[str, Any]) -> Dict[str, Any]:
         """Create a cluster on ``host`` (the agent's ``bootstrap``: keys, monmap, first mon
         and mgr, /etc/ceph)."""

@@ -132,8 +132,12 @@ class SSHOrchestrator(ClusterOrchestrator):
         details = dict(details or {}, user=self.ssh_files.user(), runtime=self.runtime())
         if self._bootstrapped():
             details["fsid"] = self._stored_fsid()
-        if self.ssh_files.missing_keys() and not self._identity_configured():
-            return False, KEYS_MISSING, details
+        if self.ssh_files.missing_keys():
+            rows = self.store.get_hosts()
+            covered = all(self._identity_configured(r.hostname, r.spec.get("addr")) for r in rows) \
+                if rows else self._identity_configured()
+            if not covered:
+                return False, KEYS_MISSING, details
         return ok, why, details
 
     def _identity_configured(self, hostname: str = "*", addr: Optional[str] = None) -> bool:

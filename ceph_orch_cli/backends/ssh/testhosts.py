@@ -173,6 +173,13 @@ elif args[:2] == ["osd", "tree"]:
     for n, (h, ids) in enumerate(sorted(hosts.items())):
         nodes.append({"id": -2 - n, "name": h, "type": "host", "children": ids})
     out({"nodes": nodes, "stray": []})
+elif cmd in (["osd", "set-group"], ["osd", "unset-group"]):
+    flags = cluster.setdefault("group_flags", {})
+    for who in args[3:]:
+        have = set(flags.get(who, []))
+        (have.add if args[1] == "set-group" else have.discard)(args[2])
+        flags[who] = sorted(have)
+    save()
 elif args[:2] == ["osd", "ls"]:
     out(sorted(int(i) for i in osds))
 elif args[:3] == ["osd", "crush", "reweight"]:
