@@ -1160,7 +1160,10 @@ def _package_stop(ddir, timeout=STOP_TIMEOUT):
             return
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            if _package_pid(ddir) != pid:
+            # gone means gone: a daemon that re-execs itself (a failed-over mgr respawns)
+            # keeps its pid but not, for a moment, its command line
+            stat = _proc_stat(pid)
+            if stat is None or stat[0] in ("Z", "X"):
                 return
             time.sleep(0.05)
     raise AgentError("pid %d did not exit after SIGKILL" % pid)
