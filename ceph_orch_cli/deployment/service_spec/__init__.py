@@ -11,7 +11,8 @@ package re-exports every name; the code lives in one module per concern:
 * ``validators``: checks shared by the spec classes;
 * ``placement``: ``PlacementSpec`` and the ``--placement`` language;
 * ``arguments``: extra container/entrypoint arguments and custom config files;
-* ``base``: ``ServiceSpec`` and ``_FieldSpec``, the base of the types with fields;
+* ``base``: ``ServiceSpec``; ``fields``: ``_FieldSpec``, the base of the types with fields
+  of their own, declared as annotated class attributes;
 * one module per family of service types: ``core`` (mon, mds), ``gateways`` (rgw, nfs,
   iscsi, nvmeof), ``smb``, ``ingress``, ``mgmt`` (mgmt-gateway, oauth2-proxy),
   ``monitoring``, ``containers``, ``tracing``.
@@ -28,11 +29,11 @@ from ceph_orch_cli.deployment.hostspec import HostSpec, SpecValidationError, ass
 from ceph_orch_cli.deployment.service_spec.arguments import (ArgumentList, ArgumentSpec,
                                                              CustomConfig, GeneralArgList)
 from ceph_orch_cli.deployment.service_spec.base import (
-    _ALLOW_COLO, _COMMON, _SERVICE_ID_RE, _SPEC_CLASSES, _TLS, REQUIRES_CERTIFICATES,
-    CertificateSource, ServiceSpec, ServiceSpecT, _FieldSpec, allow_colo,
-    service_spec_allow_invalid_from_json)
+    _ALLOW_COLO, _SERVICE_ID_RE, _SPEC_CLASSES, REQUIRES_CERTIFICATES, CertificateSource,
+    ServiceSpec, ServiceSpecT, allow_colo, service_spec_allow_invalid_from_json)
 from ceph_orch_cli.deployment.service_spec.containers import (CustomContainerSpec,
                                                               InitContainerSpec)
+from ceph_orch_cli.deployment.service_spec.fields import _COMMON, _TLS, _FieldSpec
 from ceph_orch_cli.deployment.service_spec.core import MDSSpec, MONSpec
 from ceph_orch_cli.deployment.service_spec.gateways import (IscsiServiceSpec, NFSServiceSpec,
                                                             NvmeofServiceSpec, RGWSpec)
@@ -53,7 +54,7 @@ from ceph_orch_cli.deployment.service_spec.validators import (
     verify_non_negative_int, verify_positive_int)
 
 __all__ = [
-    'AlertManagerSpec', 'ArgumentList', 'HostSpec', 'SpecValidationError', 'assert_valid_host', 'ArgumentSpec', 'CephExporterSpec', 'CertificateSource',
+    'AlertManagerSpec', 'ArgumentList', 'ArgumentSpec', 'CephExporterSpec', 'CertificateSource',
     'CustomConfig', 'CustomContainerSpec', 'FuncT', 'GeneralArgList', 'GrafanaSpec',
     'HostPattern', 'HostPatternType', 'HostPlacementSpec', 'IngressSpec', 'InitContainerSpec',
     'IscsiServiceSpec', 'MDSSpec', 'MONSpec', 'MgmtGatewaySpec', 'MonitoringSpec',
@@ -63,11 +64,13 @@ __all__ = [
     'ServiceSpecT', 'TracingSpec', 'allow_colo', 'handle_type_error', 'parse_combined_pem_file',
     'service_spec_allow_invalid_from_json', 'unwrap_ipv6', 'valid_addr', 'validate_port',
     'validate_unique_ports', 'verify_boolean', 'verify_enum', 'verify_non_empty_string',
-    'verify_non_negative_int', 'verify_positive_int',
+    'verify_non_negative_int', 'verify_positive_int', 'HostSpec', 'SpecValidationError',
+    'assert_valid_host',
     # private, kept importable from the old single module
     '_ALLOW_COLO', '_COMMON', '_FieldSpec', '_MONITORING_PORTS', '_SERVICE_ID_RE', '_SPEC_CLASSES',
     '_TLS', '_is_hex',
 ]
+
 
 #: The class ``ServiceSpec(service_type)`` and ``ServiceSpec.from_json`` build for each
 #: type with fields of its own (every other type is a plain ``ServiceSpec``; ``osd`` is a
@@ -100,6 +103,7 @@ _SPEC_CLASSES.update({
     'jaeger-query': TracingSpec,
     'jaeger-tracing': TracingSpec,
 })
+
 
 #: The seed's ``PlacementSpec.from_string`` examples, found by ``doctest`` on this package
 #: (the finder only looks at objects defined in the module it is given).

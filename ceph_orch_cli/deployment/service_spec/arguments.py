@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
 
+
 class CustomConfig:
     """A config file to mount into the daemon's container."""
 

@@ -1,5 +1,5 @@
-"""``ServiceSpec``, the base of every spec, and ``_FieldSpec``, the base of every service
-type with fields of its own.
+"""``ServiceSpec``, the base of every spec: the fields every service has, ``from_json``
+(old and new style), ``to_json`` (Ceph's key order), the TLS block and ``validate``.
 
 The class a document builds is chosen from its service type (``ServiceSpec('rgw')`` is an
 ``RGWSpec``) through ``_SPEC_CLASSES``, which the package's ``__init__`` fills once every type
@@ -7,13 +7,12 @@ module is loaded: the types import this module, so it cannot import them.
 """
 from __future__ import annotations
 
-import copy
 import enum
 import re
 from collections import OrderedDict
 from contextlib import contextmanager
 from ipaddress import ip_network
-from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Tuple, Type, TypeVar, cast
+from typing import Any, Dict, Iterator, List, Optional, Type, TypeVar, cast
 
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
 from ceph_orch_cli.deployment.service_spec.arguments import (ArgumentList, ArgumentSpec,
@@ -39,6 +38,7 @@ def service_spec_allow_invalid_from_json() -> Iterator[None]:
         yield
     finally:
         _service_spec_from_json_validate = True
+
 
 class CertificateSource(enum.Enum):
     """Where a TLS certificate comes from: the spec, the cert store, or cephadm itself."""
@@ -66,6 +66,7 @@ REQUIRES_CERTIFICATES: Dict[str, Dict[str, Any]] = {
     'node-proxy': {'user_cert_allowed': False, 'scope': 'host', 'requires_ca_cert': False},
 }
 
+
 #: Service types whose daemons cephadm lets share a host (``allow_colo()`` is True for
 #: mds, rgw and rbd-mirror; mgr only when mgr_standby_modules is off, which is not the default).
 _ALLOW_COLO = frozenset({'mds', 'rgw', 'rbd-mirror'})
@@ -75,6 +76,7 @@ def allow_colo(service_type: str) -> bool:
     """Whether several daemons of this service may run on one host (cephadm's
     ``CephadmService.allow_colo``: True for mds, rgw and rbd-mirror)."""
     return service_type in _ALLOW_COLO
+
 
 class ServiceSpec:
     """What the operator asks for: a service (a set of daemons) and where it runs.
@@ -95,7 +97,7 @@ class ServiceSpec:
     MANAGED_CONFIG_OPTIONS = ['mds_join_fs']
 
     @classmethod
-    def _cls(cls: Type[ServiceSpecT], service_type: str) -> Type[ServiceSpecT]:
+    def _cls(cls: Type[ServiceSpecT], service_type: Optional[str]) -> Type[ServiceSpecT]:
         if service_type == 'osd':
             # imported here: drive_group imports this module
             from ceph_orch_cli.deployment.drive_group import DriveGroupSpec
@@ -210,7 +212,7 @@ class ServiceSpec:
         service_type = c.get('service_type', '')
         _cls = cls._cls(service_type)
         c.pop('status', None)  # compatibility with ServiceDescription.to_json()
-        return _cls._from_json_impl(c)  # type: ignore[attr-defined]
+        return _cls._from_json_impl(c)
 
     @staticmethod
     def normalize_json(json_spec: dict) -> dict:
@@ -408,85 +410,5 @@ class ServiceSpec:
 
 
 _SERVICE_ID_RE = re.compile(r'^[a-zA-Z0-9_.-]+$')
-
-_COMMON = frozenset({'placement', 'unmanaged', 'preview_only', 'config', 'networks',
-                     'extra_container_args', 'extra_entrypoint_args', 'custom_configs'})
-_TLS = frozenset({'ssl', 'certificate_source', 'ssl_cert', 'ssl_key', 'custom_sans'})
-
-
-class _FieldSpec(ServiceSpec):
-    """A service type with special fields, declared as data rather than long signatures.
-
-    ``_FIELDS`` maps each special field to its default; ``_BASE`` names the common
-    ServiceSpec arguments the type accepts (any other key is an error naming the class,
-    as Python's own "unexpected keyword argument" is in Ceph).
-    """
-
-    _TYPES: Tuple[str, ...] = ()
-    _BASE: FrozenSet[str] = _COMMON
-    _BASE_DEFAULTS: Dict[str, Any] = {}
-    _FIELDS: Dict[str, Any] = {}
-    _IGNORED: FrozenSet[str] = frozenset()
-    _ACCEPTS_ID = True
-
-    def __init__(self, service_type: Optional[str] = None, service_id: Optional[str] = None,
-                 placement: Optional[PlacementSpec] = None, **kwargs: Any) -> None:
-        if service_type is None:
-            service_type = self._TYPES[0]
-        if service_type not in self._TYPES:
-            raise SpecValidationError(
-                f'{type(self).__name__} cannot be of service type {service_type!r}')
-        if service_id is not None and not self._ACCEPTS_ID:
-            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword "
-                            "argument 'service_id'")
-        base = dict(self._BASE_DEFAULTS)
-        own: Dict[str, Any] = {}
-        for k, v in kwargs.items():
-            if k in self._BASE:
-                base[k] = v
-            elif k in self._FIELDS:
-                own[k] = v
-            elif k not in self._IGNORED:
-                raise TypeError(f'{type(self).__name__}.__init__() got an unexpected keyword '
-                                f"argument '{k}'")
-        service_id = self._derive_service_id(service_id, own)
-        super().__init__(service_type, service_id=service_id, placement=placement, **base)
-        # Type fields are plain attributes (ServiceSpec.__setattr__ only guards the container
-        # argument lists, which are base fields), so they go straight into the instance dict:
-        # listing 1,000 stored specs builds 27,000 of them.
-        # The defaults go in with one update (None, numbers, strings are immutable; each
-        # key keeps its _FIELDS position when overwritten below), then a fresh copy of
-        # every mutable default (never shared; an empty one needs no deep copy), then
-        # the given values.
-        fields = self.__dict__
-        fields.update(self._FIELDS)
-        for name in _mutable_fields(type(self)):
-            if name not in own:
-                default = fields[name]
-                fields[name] = copy.deepcopy(default) if default else type(default)()
-        fields.update(own)
-        self._post_init(base)
-
-    def _derive_service_id(self, service_id: Optional[str], own: Dict[str, Any]
-                           ) -> Optional[str]:
-        return service_id
-
-    def _post_init(self, base: Dict[str, Any]) -> None:
-        """Hook for defaults that depend on other fields."""
-
-
-_MUTABLE_FIELDS: Dict[type, Tuple[str, ...]] = {}
-
-
-def _mutable_fields(cls: type) -> Tuple[str, ...]:
-    """The ``_FIELDS`` of a spec class whose defaults are lists, dicts or sets (per class,
-    computed once)."""
-    found = _MUTABLE_FIELDS.get(cls)
-    if found is None:
-        found = tuple(n for n, d in cls._FIELDS.items()  # type: ignore[attr-defined]
-                      if isinstance(d, (list, dict, set)))
-        _MUTABLE_FIELDS[cls] = found
-    return found
-
 
 _SPEC_CLASSES: Dict[str, Type[ServiceSpec]] = {}

@@ -7,7 +7,8 @@ from typing import Any, Dict, List, Optional
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
 from ceph_orch_cli.deployment.service_spec.arguments import (ArgumentList, ArgumentSpec,
                                                              GeneralArgList)
-from ceph_orch_cli.deployment.service_spec.base import _FieldSpec
+from ceph_orch_cli.deployment.service_spec.fields import _FieldSpec
+
 
 class InitContainerSpec:
     """A container run to completion before the service container starts."""
@@ -82,11 +83,23 @@ class CustomContainerSpec(_FieldSpec):
     """Any container image, deployed like a Ceph daemon."""
 
     _TYPES = ('container',)
-    _FIELDS = {
-        'image': None, 'entrypoint': None, 'uid': None, 'gid': None, 'volume_mounts': {},
-        'args': [], 'envs': [], 'privileged': False, 'bind_mounts': None, 'ports': [],
-        'dirs': [], 'files': {}, 'init_containers': None,
-    }
+    #: the container image (required)
+    image: Optional[str] = None
+    entrypoint: Optional[str] = None
+    uid: Optional[int] = None
+    gid: Optional[int] = None
+    #: host path (relative to the daemon's data dir) -> container path
+    volume_mounts: Dict[str, str] = {}
+    #: arguments for the container engine (``extra_container_args`` does the same)
+    args: List[str] = []
+    envs: List[str] = []
+    privileged: bool = False
+    bind_mounts: Optional[List[List[str]]] = None
+    ports: List[int] = []
+    dirs: List[str] = []
+    #: file name -> content, written to the daemon's data dir
+    files: Dict[str, Any] = {}
+    init_containers: Optional[List[InitContainerSpec]] = None
 
     def _post_init(self, base: Dict[str, Any]) -> None:
         # Ceph asserts both; here they are spec errors a user can read.

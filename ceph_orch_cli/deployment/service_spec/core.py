@@ -1,10 +1,11 @@
 """Ceph's own daemons with fields of their own: mon (crush locations) and mds."""
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
 
 from ceph_orch_cli.deployment.hostspec import SpecValidationError, assert_valid_host
-from ceph_orch_cli.deployment.service_spec.base import _COMMON, _FieldSpec
+from ceph_orch_cli.deployment.service_spec.fields import _COMMON, _FieldSpec
+
 
 class MDSSpec(_FieldSpec):
     _TYPES = ('mds',)
@@ -19,7 +20,8 @@ class MDSSpec(_FieldSpec):
 class MONSpec(_FieldSpec):
     _TYPES = ('mon',)
     _BASE = _COMMON | {'count'}
-    _FIELDS = {'crush_locations': None}
+    #: host -> ``bucket=location`` strings, for stretch clusters
+    crush_locations: Optional[Dict[str, List[str]]] = None
 
     def _post_init(self, base: Dict[str, Any]) -> None:
         self.validate()

@@ -1,28 +1,47 @@
 """Gateways into the cluster's data: RGW (S3/Swift), NFS, iSCSI and NVMe-oF."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, ClassVar, Dict, List, Optional, Union
 
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
-from ceph_orch_cli.deployment.service_spec.base import (
-    _COMMON, _TLS, CertificateSource, ServiceSpec, _FieldSpec)
+from ceph_orch_cli.deployment.service_spec.base import CertificateSource, ServiceSpec
+from ceph_orch_cli.deployment.service_spec.fields import _COMMON, _TLS, _FieldSpec
 from ceph_orch_cli.deployment.service_spec.validators import (
     parse_combined_pem_file, validate_port, verify_boolean, verify_enum, verify_non_negative_int,
     verify_positive_int)
 
+
 class NFSServiceSpec(_FieldSpec):
     _TYPES = ('nfs',)
     _BASE = _COMMON | _TLS | {'ip_addrs', 'ssl_ca_cert'}
-    _FIELDS = {
-        'port': None, 'monitoring_networks': None, 'monitoring_ip_addrs': None,
-        'monitoring_port': None, 'virtual_ip': None, 'enable_nlm': False,
-        'enable_haproxy_protocol': False, 'enable_rdma': False, 'rdma_port': None,
-        'idmap_conf': None, 'enable_virtual_server': False, 'kmip_cert': None,
-        'kmip_key': None, 'kmip_ca_cert': None, 'kmip_host_list': None,
-        'cluster_qos_config': None, 'cluster_qos_port': None, 'tls_ktls': False,
-        'tls_debug': False, 'tls_min_version': None, 'tls_ciphers': None,
-        'enable_nfsv3': False,
-    }
+    #: the port ganesha listens on (its default, 2049, when unset)
+    port: Optional[int] = None
+    #: networks / per-host addresses for the monitoring (metrics) endpoint
+    monitoring_networks: Optional[List[str]] = None
+    monitoring_ip_addrs: Optional[Dict[str, str]] = None
+    monitoring_port: Optional[int] = None
+    #: an address ganesha binds to, with ingress in front (``keepalive_only``)
+    virtual_ip: Optional[str] = None
+    enable_nlm: bool = False
+    enable_haproxy_protocol: bool = False
+    enable_rdma: bool = False
+    rdma_port: Optional[int] = None
+    #: sections of ``idmapd.conf`` (NFSv4 id mapping)
+    idmap_conf: Optional[Dict[str, Dict[str, str]]] = None
+    enable_virtual_server: bool = False
+    #: KMIP key server: all four or none; hosts given as ``addr`` strings or
+    #: ``{addr, port}`` mappings (strings become mappings)
+    kmip_cert: Optional[str] = None
+    kmip_key: Optional[str] = None
+    kmip_ca_cert: Optional[str] = None
+    kmip_host_list: List[Dict[str, Any]] = []
+    cluster_qos_config: Optional[Dict[str, Any]] = None
+    cluster_qos_port: Optional[int] = None
+    tls_ktls: bool = False
+    tls_debug: bool = False
+    tls_min_version: Optional[str] = None
+    tls_ciphers: Optional[str] = None
+    enable_nfsv3: bool = False
 
     def _post_init(self, base: Dict[str, Any]) -> None:
         hosts: List[Dict[str, Any]] = []
@@ -110,26 +129,51 @@ class RGWSpec(_FieldSpec):
     _IGNORED = frozenset({'subcluster'})  # legacy octopus key, accepted and dropped
     MANAGED_CONFIG_OPTIONS = ServiceSpec.MANAGED_CONFIG_OPTIONS + [
         'rgw_zone', 'rgw_realm', 'rgw_zonegroup', 'rgw_frontends']
-    DEFAULT_HAPROXY_CONCENTRATOR_VALUES: Dict[str, Union[int, str]] = {
+    DEFAULT_HAPROXY_CONCENTRATOR_VALUES: ClassVar[Dict[str, Union[int, str]]] = {
         'concentrator_frontend_port': 8080,
         'concentrator_monitor_port': 1967,
         'concentrator_monitor_user': 'admin',
     }
-    _FIELDS = {
-        'rgw_realm': None, 'rgw_zonegroup': None, 'rgw_zone': None,
-        'rgw_frontend_port': None, 'rgw_frontend_ssl_certificate': None,
-        'rgw_frontend_type': None, 'rgw_frontend_extra_args': None,
-        'only_bind_port_on_networks': False, 'rgw_realm_token': None,
-        'update_endpoints': False, 'zone_endpoints': None, 'zonegroup_hostnames': None,
-        'data_pool_attributes': None, 'rgw_user_counters_cache': False,
-        'rgw_user_counters_cache_size': None, 'rgw_bucket_counters_cache': False,
-        'rgw_bucket_counters_cache_size': None, 'generate_cert': False,
-        'disable_multisite_sync_traffic': None, 'wildcard_enabled': False,
-        'rgw_exit_timeout_secs': 120, 'd3n_cache': {}, 'concentrator': None,
-        'concentrator_frontend_port': None, 'concentrator_monitor_port': None,
-        'concentrator_monitor_user': None, 'concentrator_monitor_password': None,
-        'qat': {}, 'allow_port_reuse': False,
-    }
+    #: multisite: the realm, zonegroup and zone the gateways serve (realm and zone
+    #: together or neither)
+    rgw_realm: Optional[str] = None
+    rgw_zonegroup: Optional[str] = None
+    rgw_zone: Optional[str] = None
+    #: the frontend port (80, or 443 with ``ssl``, when unset)
+    rgw_frontend_port: Optional[int] = None
+    #: legacy combined PEM (certificate and key), one string or a list of lines
+    rgw_frontend_ssl_certificate: Optional[Union[str, List[str]]] = None
+    #: ``beast`` or ``civetweb``
+    rgw_frontend_type: Optional[str] = None
+    #: extra ``rgw_frontends`` arguments, e.g. ``ssl_port=8443``
+    rgw_frontend_extra_args: Optional[List[str]] = None
+    only_bind_port_on_networks: bool = False
+    #: the token ``ceph rgw realm bootstrap`` prints, for a secondary zone
+    rgw_realm_token: Optional[str] = None
+    update_endpoints: Optional[bool] = False
+    zone_endpoints: Optional[str] = None
+    zonegroup_hostnames: Optional[List[str]] = None
+    #: the data pool to create: ``type`` (ec by default, then ``k`` and ``m``) and options
+    data_pool_attributes: Optional[Dict[str, Any]] = None
+    rgw_user_counters_cache: Optional[bool] = False
+    rgw_user_counters_cache_size: Optional[int] = None
+    rgw_bucket_counters_cache: Optional[bool] = False
+    rgw_bucket_counters_cache_size: Optional[int] = None
+    generate_cert: bool = False
+    disable_multisite_sync_traffic: Optional[bool] = None
+    wildcard_enabled: Optional[bool] = False
+    rgw_exit_timeout_secs: int = 120
+    #: D3N data cache settings
+    d3n_cache: Dict[str, Any] = {}
+    #: ``haproxy`` puts one haproxy on each gateway host in front of its gateways
+    concentrator: Optional[str] = None
+    concentrator_frontend_port: Optional[int] = None
+    concentrator_monitor_port: Optional[int] = None
+    concentrator_monitor_user: Optional[str] = None
+    concentrator_monitor_password: Optional[str] = None
+    #: QAT offload, e.g. ``{compression: hw}`` (``sw`` or ``hw``)
+    qat: Dict[str, str] = {}
+    allow_port_reuse: bool = False
 
     def _derive_service_id(self, service_id: Optional[str], own: Dict[str, Any]
                            ) -> Optional[str]:
@@ -228,23 +272,53 @@ class RGWSpec(_FieldSpec):
 class NvmeofServiceSpec(_FieldSpec):
     _TYPES = ('nvmeof',)
     _BASE = _COMMON | _TLS
-    _FIELDS = {
-        'name': None, 'group': '', 'addr': None, 'addr_map': None, 'port': None,
-        'pool': None, 'enable_auth': False, 'state_update_notify': True,
-        'state_update_interval_sec': 5, 'enable_spdk_discovery_controller': False,
-        'enable_prometheus_exporter': True, 'prometheus_port': None,
-        'verify_nqns': True, 'server_key': None, 'server_cert': None,
-        'client_key': None, 'client_cert': None, 'root_ca_cert': None,
-        'spdk_path': None, 'tgt_path': None, 'spdk_timeout': 60.0,
-        'spdk_log_level': '', 'spdk_mem_size': None, 'spdk_huge_pages': None,
-        'rpc_socket_dir': None, 'rpc_socket_name': None, 'conn_retries': 10,
-        'transports': 'tcp',
-        'transport_tcp_options': {'in_capsule_data_size': 8192, 'max_io_qpairs_per_ctrlr': 7},
-        'tgt_cmd_extra_args': None, 'discovery_addr': None, 'discovery_port': None,
-        'log_level': 'INFO', 'log_directory': None, 'monitor_timeout': 1.0,
-        'enable_monitor_client': True, 'bdevs_per_cluster': None,
-        'flat_bdevs_per_cluster': None, 'cluster_connections': None,
-    }
+    name: Optional[str] = None
+    #: the gateway group; the gateways of one group share their namespaces
+    group: str = ''
+    addr: Optional[str] = None
+    addr_map: Optional[Dict[str, str]] = None
+    #: the gateway's gRPC port
+    port: int = 5500
+    #: the RBD pool the namespaces live in
+    pool: str = '.nvmeof'
+    #: mutual TLS between gateway and clients (needs the keys and certificates below)
+    enable_auth: bool = False
+    state_update_notify: bool = True
+    state_update_interval_sec: int = 5
+    enable_spdk_discovery_controller: bool = False
+    enable_prometheus_exporter: bool = True
+    prometheus_port: int = 10008
+    verify_nqns: bool = True
+    server_key: Optional[str] = None
+    server_cert: Optional[str] = None
+    client_key: Optional[str] = None
+    client_cert: Optional[str] = None
+    root_ca_cert: Optional[str] = None
+    spdk_path: str = '/usr/local/bin/nvmf_tgt'
+    tgt_path: str = '/usr/local/bin/nvmf_tgt'
+    spdk_timeout: float = 60.0
+    spdk_log_level: str = ''
+    #: SPDK memory in MB, or a count of huge pages (not both)
+    spdk_mem_size: Optional[int] = None
+    spdk_huge_pages: Optional[int] = None
+    rpc_socket_dir: str = '/var/tmp/'
+    rpc_socket_name: str = 'spdk.sock'
+    conn_retries: int = 10
+    transports: str = 'tcp'
+    transport_tcp_options: Dict[str, int] = {'in_capsule_data_size': 8192,
+                                             'max_io_qpairs_per_ctrlr': 7}
+    tgt_cmd_extra_args: Optional[str] = None
+    discovery_addr: Optional[str] = None
+    discovery_port: int = 8009
+    log_level: str = 'INFO'
+    log_directory: str = '/var/log/ceph/'
+    monitor_timeout: float = 1.0
+    enable_monitor_client: bool = True
+    #: how the gateway spreads RBD images over cluster connections: exactly one of the
+    #: three (``cluster_connections: 32`` when none is given)
+    bdevs_per_cluster: Optional[int] = None
+    flat_bdevs_per_cluster: Optional[int] = None
+    cluster_connections: Optional[int] = None
 
     def _post_init(self, base: Dict[str, Any]) -> None:
         self.pool = self.pool or '.nvmeof'
@@ -309,8 +383,15 @@ class NvmeofServiceSpec(_FieldSpec):
 class IscsiServiceSpec(_FieldSpec):
     _TYPES = ('iscsi',)
     _BASE = _COMMON | _TLS
-    _FIELDS = {'pool': None, 'trusted_ip_list': None, 'api_port': 5000,
-               'api_user': 'admin', 'api_password': 'admin', 'api_secure': None}
+    #: the RBD pool holding the iSCSI configuration
+    pool: Optional[str] = None
+    #: comma-separated addresses allowed to use the API
+    trusted_ip_list: Optional[str] = None
+    api_port: Optional[int] = 5000
+    api_user: Optional[str] = 'admin'
+    api_password: Optional[str] = 'admin'
+    #: the API over TLS (old specs' way of enabling ``ssl``)
+    api_secure: Optional[bool] = None
 
     def _post_init(self, base: Dict[str, Any]) -> None:
         if not self.api_secure and self.ssl_cert and self.ssl_key:

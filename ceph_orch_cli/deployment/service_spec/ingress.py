@@ -2,32 +2,55 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, cast
+from typing import Any, Dict, List, Optional
 
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
-from ceph_orch_cli.deployment.service_spec.base import _COMMON, _TLS, _FieldSpec
+from ceph_orch_cli.deployment.service_spec.fields import _COMMON, _TLS, _FieldSpec
 from ceph_orch_cli.deployment.service_spec.validators import validate_port, validate_unique_ports
+
 
 class IngressSpec(_FieldSpec):
     """haproxy + keepalived in front of a backend service (rgw, nfs)."""
 
     _TYPES = ('ingress',)
     _BASE = (_COMMON - {'preview_only'}) | _TLS
-    _FIELDS = {
-        'backend_service': None, 'frontend_port': None, 'ssl_dh_param': None,
-        'ssl_ciphers': None, 'ssl_options': None, 'monitor_port': None,
-        'monitor_user': None, 'monitor_password': None, 'enable_stats': None,
-        'keepalived_password': None, 'virtual_ip': None, 'virtual_ips_list': None,
-        'virtual_interface_networks': [], 'use_keepalived_multicast': False,
-        'vrrp_interface_network': None, 'first_virtual_router_id': 50,
-        'keepalive_only': False, 'enable_haproxy_protocol': False,
-        'health_check_interval': None, 'use_tcp_mode_over_rgw': False,
-        'haproxy_qat_support': False, 'generate_cert': False,
-        'verify_backend_ssl_cert': False, 'verification_ca_cert': None,
-        'monitor_ssl': False, 'monitor_ssl_cert': None, 'monitor_ssl_key': None,
-        'monitor_cert_source': 'reuse_service_cert', 'monitor_networks': None,
-        'monitor_ip_addrs': None, 'haproxy_peer_communication_port': None,
-    }
+    #: the service behind the ingress, e.g. ``rgw.foo`` or ``nfs.bar``
+    backend_service: Optional[str] = None
+    #: haproxy's frontend port and its stats (monitor) port
+    frontend_port: Optional[int] = None
+    ssl_dh_param: Optional[int] = None
+    ssl_ciphers: Optional[List[str]] = None
+    ssl_options: Optional[List[str]] = None
+    monitor_port: Optional[int] = None
+    monitor_user: Optional[str] = None
+    monitor_password: Optional[str] = None
+    enable_stats: Optional[bool] = None
+    keepalived_password: Optional[str] = None
+    #: the floating address(es) keepalived holds (``virtual_ip`` or ``virtual_ips_list``)
+    virtual_ip: Optional[str] = None
+    virtual_ips_list: Optional[List[str]] = None
+    virtual_interface_networks: List[str] = []
+    use_keepalived_multicast: bool = False
+    vrrp_interface_network: Optional[str] = None
+    first_virtual_router_id: int = 50
+    #: keepalived only, no haproxy (the backend binds to the virtual IP itself)
+    keepalive_only: bool = False
+    enable_haproxy_protocol: bool = False
+    #: haproxy's health check interval, e.g. ``2s``, ``1m``
+    health_check_interval: Optional[str] = None
+    use_tcp_mode_over_rgw: bool = False
+    haproxy_qat_support: bool = False
+    generate_cert: bool = False
+    verify_backend_ssl_cert: bool = False
+    verification_ca_cert: Optional[str] = None
+    monitor_ssl: bool = False
+    monitor_ssl_cert: Optional[str] = None
+    monitor_ssl_key: Optional[str] = None
+    monitor_cert_source: str = 'reuse_service_cert'
+    monitor_networks: Optional[List[str]] = None
+    monitor_ip_addrs: Optional[Dict[str, str]] = None
+    #: haproxy peers' port (nfs backends only; 1024 when unset)
+    haproxy_peer_communication_port: Optional[int] = None
 
     def _post_init(self, base: Dict[str, Any]) -> None:
         self.virtual_interface_networks = self.virtual_interface_networks or []
@@ -39,13 +62,13 @@ class IngressSpec(_FieldSpec):
                     and self.backend_service.split('.')[0] == 'nfs')
 
     def get_port_start(self) -> List[int]:
-        ports = []
+        ports: List[int] = []
         if self.frontend_port is not None:
-            ports.append(cast(int, self.frontend_port))
+            ports.append(self.frontend_port)
         if self.monitor_port is not None:
-            ports.append(cast(int, self.monitor_port))
+            ports.append(self.monitor_port)
         if self.haproxy_peer_communication_port is not None or self._is_nfs_backend():
-            ports.append(cast(int, self.haproxy_peer_communication_port) or 1024)
+            ports.append(self.haproxy_peer_communication_port or 1024)
         return ports
 
     def get_virtual_ip(self) -> Optional[str]:

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
-from ceph_orch_cli.deployment.service_spec.base import _COMMON, _TLS, _FieldSpec
+from ceph_orch_cli.deployment.service_spec.fields import _COMMON, _TLS, _FieldSpec
 from ceph_orch_cli.deployment.service_spec.validators import validate_port, verify_non_empty_string
+
 
 class MgmtGatewaySpec(_FieldSpec):
     """The nginx management gateway in front of the dashboard and monitoring."""
@@ -15,13 +16,22 @@ class MgmtGatewaySpec(_FieldSpec):
     _TYPES = ('mgmt-gateway',)
     _BASE = (_COMMON - {'unmanaged'}) | _TLS | {'unmanaged'}
     _BASE_DEFAULTS = {'ssl': True}
-    _FIELDS = {
-        'enable_auth': False, 'port': None, 'ssl_prefer_server_ciphers': None,
-        'ssl_session_tickets': None, 'ssl_session_timeout': None, 'ssl_session_cache': None,
-        'server_tokens': None, 'ssl_stapling': None, 'ssl_stapling_verify': None,
-        'ssl_protocols': None, 'ssl_ciphers': None, 'enable_health_check_endpoint': False,
-        'virtual_ip': None,
-    }
+    #: single sign-on through oauth2-proxy
+    enable_auth: bool = False
+    #: the port nginx listens on (443 when unset)
+    port: Optional[int] = None
+    #: nginx TLS settings, each ``on``/``off`` or nginx's syntax
+    ssl_prefer_server_ciphers: Optional[str] = None
+    ssl_session_tickets: Optional[str] = None
+    ssl_session_timeout: Optional[str] = None
+    ssl_session_cache: Optional[str] = None
+    server_tokens: Optional[str] = None
+    ssl_stapling: Optional[str] = None
+    ssl_stapling_verify: Optional[str] = None
+    ssl_protocols: Optional[List[str]] = None
+    ssl_ciphers: Optional[List[str]] = None
+    enable_health_check_endpoint: bool = False
+    virtual_ip: Optional[str] = None
 
     def get_port_start(self) -> List[int]:
         return [self.port if self.port is not None else 443]
@@ -66,12 +76,20 @@ class OAuth2ProxySpec(_FieldSpec):
     _TYPES = ('oauth2-proxy',)
     _BASE = (_COMMON - {'preview_only'}) | _TLS
     _BASE_DEFAULTS = {'ssl': True}
-    _FIELDS = {
-        'https_address': None, 'provider_display_name': None, 'client_id': None,
-        'client_secret': None, 'oidc_issuer_url': None, 'redirect_url': None,
-        'scope': None, 'cookie_secret': None, 'email_domains': None,
-        'allowlist_domains': None, 'ssl_insecure_skip_verify': False,
-    }
+    #: ``[IP|hostname]:port`` oauth2-proxy listens on
+    https_address: Optional[str] = None
+    #: the identity provider: its name, this client's id and secret, its issuer URL
+    provider_display_name: Optional[str] = None
+    client_id: Optional[str] = None
+    client_secret: Optional[str] = None
+    oidc_issuer_url: Optional[str] = None
+    redirect_url: Optional[str] = None
+    scope: Optional[str] = None
+    #: 16, 24 or 32 bytes (base64); a random one when unset
+    cookie_secret: Optional[str] = None
+    email_domains: Optional[List[str]] = None
+    allowlist_domains: Optional[List[str]] = None
+    ssl_insecure_skip_verify: bool = False
 
     def _post_init(self, base: Dict[str, Any]) -> None:
         if not self.cookie_secret:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 import re
 from collections import OrderedDict
-from typing import Any, Dict, List
+from typing import Any, ClassVar, Dict, List, Optional, Tuple
 
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
-from ceph_orch_cli.deployment.service_spec.base import _COMMON, _FieldSpec
+from ceph_orch_cli.deployment.service_spec.fields import _COMMON, _FieldSpec
 from ceph_orch_cli.deployment.service_spec.validators import _is_hex, valid_addr
+
 
 _MONITORING_PORTS = {'prometheus': 9095, 'node-exporter': 9100, 'alertmanager': 9093,
                      'grafana': 3000, 'loki': 3100, 'alloy': 9080, 'promtail': 9080}
@@ -18,12 +19,14 @@ _MONITORING_PORTS = {'prometheus': 9095, 'node-exporter': 9100, 'alertmanager': 
 class MonitoringSpec(_FieldSpec):
     """node-exporter, loki, promtail, alloy (and the base of the other monitoring specs)."""
 
-    _TYPES = ('grafana', 'node-exporter', 'prometheus', 'alertmanager', 'loki', 'alloy',
-              'promtail')
+    _TYPES: ClassVar[Tuple[str, ...]] = ('grafana', 'node-exporter', 'prometheus',
+                                         'alertmanager', 'loki', 'alloy', 'promtail')
     _BASE = _COMMON | {'ssl', 'certificate_source', 'targets'}
     _BASE_DEFAULTS = {'ssl': True}
-    _FIELDS: Dict[str, Any] = {'port': None, 'remote_write_url': None,
-                               'remote_write_allowed_metrics': None}
+    #: the port the daemon listens on (the type's default when unset)
+    port: Optional[int] = None
+    remote_write_url: Optional[str] = None
+    remote_write_allowed_metrics: Optional[List[str]] = None
 
     def get_port_start(self) -> List[int]:
         return [self.get_port()]
@@ -34,12 +37,14 @@ class MonitoringSpec(_FieldSpec):
 
 class AlertManagerSpec(MonitoringSpec):
     _TYPES = ('alertmanager',)
+    _NOT_INHERITED = frozenset({'remote_write_url', 'remote_write_allowed_metrics'})
     _BASE = _COMMON | {'ssl', 'certificate_source'}
-    _FIELDS = {'port': None, 'user_data': None, 'secure': False,
-               'only_bind_port_on_networks': False}
+    #: e.g. ``default_webhook_urls``: extra webhook receivers
+    user_data: Dict[str, Any] = {}
+    secure: bool = False
+    only_bind_port_on_networks: bool = False
 
     def _post_init(self, base: Dict[str, Any]) -> None:
-        #: e.g. ``default_webhook_urls``: extra webhook receivers
         self.user_data = self.user_data or {}
 
     def get_port_start(self) -> List[int]:
@@ -54,9 +59,14 @@ class AlertManagerSpec(MonitoringSpec):
 
 class GrafanaSpec(MonitoringSpec):
     _TYPES = ('grafana',)
+    _NOT_INHERITED = frozenset({'remote_write_url', 'remote_write_allowed_metrics'})
     _BASE = _COMMON | {'ssl', 'certificate_source'}
-    _FIELDS = {'port': None, 'only_bind_port_on_networks': False, 'protocol': 'https',
-               'initial_admin_password': None, 'anonymous_access': True}
+    only_bind_port_on_networks: bool = False
+    #: ``http`` or ``https``
+    protocol: Optional[str] = 'https'
+    initial_admin_password: Optional[str] = None
+    #: without it an ``initial_admin_password`` is required
+    anonymous_access: bool = True
 
     def validate(self) -> None:
         super().validate()
@@ -79,9 +89,10 @@ class GrafanaSpec(MonitoringSpec):
 class PrometheusSpec(MonitoringSpec):
     _TYPES = ('prometheus',)
     _BASE = _COMMON | {'ssl', 'certificate_source', 'targets'}
-    _FIELDS = {'port': None, 'only_bind_port_on_networks': False, 'retention_time': None,
-               'retention_size': None, 'remote_write_url': None,
-               'remote_write_allowed_metrics': None}
+    only_bind_port_on_networks: bool = False
+    #: how long / how much data prometheus keeps, e.g. ``15d``, ``10GB``
+    retention_time: Optional[str] = None
+    retention_size: Optional[str] = None
 
     def _post_init(self, base: Dict[str, Any]) -> None:
         for name in ('retention_time', 'retention_size'):
@@ -132,12 +143,20 @@ class SNMPGatewaySpec(_FieldSpec):
     _TYPES = ('snmp-gateway',)
     _BASE = _COMMON - {'config', 'networks'}
     _ACCEPTS_ID = False
-    _FIELDS = {'snmp_version': None, 'snmp_destination': '', 'credentials': {},
-               'engine_id': None, 'auth_protocol': None, 'privacy_protocol': None,
-               'port': None}
+    snmp_version: Optional[SNMPVersion] = None
+    #: ``host:port`` or ``IPv4:port`` the traps go to
+    snmp_destination: str = ''
+    #: ``snmp_community`` (V2c), or ``snmp_v3_auth_username``/``_password`` (V3)
+    credentials: Dict[str, str] = {}
+    #: V3: 10-64 hex characters, an even count
+    engine_id: Optional[str] = None
+    auth_protocol: Optional[SNMPAuthType] = None
+    privacy_protocol: Optional[SNMPPrivacyType] = None
+    #: the port the gateway listens on for alerts (9464 when unset)
+    port: Optional[int] = None
 
     @classmethod
-    def _from_json_impl(cls, json_spec: dict) -> 'SNMPGatewaySpec':  # type: ignore[override]
+    def _from_json_impl(cls, json_spec: dict) -> 'SNMPGatewaySpec':
         cpy = json_spec.copy()
         if isinstance(cpy.get('spec'), dict):
             cpy['spec'] = dict(cpy['spec'])
@@ -154,7 +173,7 @@ class SNMPGatewaySpec(_FieldSpec):
                     except (ValueError, TypeError):
                         raise SpecValidationError(
                             f'{key} unsupported. Must be one of {", ".join(enum_cls)}')
-        return super()._from_json_impl(cpy)  # type: ignore[return-value]
+        return super()._from_json_impl(cpy)
 
     @property
     def ports(self) -> List[int]:
@@ -203,14 +222,19 @@ class SNMPGatewaySpec(_FieldSpec):
                 f'SNMP destination (snmp_destination) type ({description}) is invalid. '
                 f'Must be either: {", ".join(sorted(self.valid_destination_types))}')
 
+
 class CephExporterSpec(_FieldSpec):
     _TYPES = ('ceph-exporter',)
     _BASE = frozenset({'placement', 'unmanaged', 'preview_only', 'extra_container_args',
                        'extra_entrypoint_args', 'ssl', 'certificate_source'})
     _BASE_DEFAULTS = {'ssl': True}
     _ACCEPTS_ID = False
-    _FIELDS = {'sock_dir': None, 'addrs': '', 'port': None, 'prio_limit': 5,
-               'stats_period': 5}
+    #: deprecated in Ceph: only unset or ``/var/run/ceph/`` is accepted, then dropped
+    sock_dir: Optional[str] = None
+    addrs: str = ''
+    port: Optional[int] = None
+    prio_limit: Optional[int] = 5
+    stats_period: Optional[int] = 5
 
     def _post_init(self, base: Dict[str, Any]) -> None:
         self._sock_dir_given = self.sock_dir
@@ -238,6 +262,7 @@ class CephExporterSpec(_FieldSpec):
         mine = {k: v for k, v in self.__dict__.items() if k != '_sock_dir_given'}
         theirs = {k: v for k, v in other.__dict__.items() if k != '_sock_dir_given'}
         return mine == theirs
+
 
 class NodeProxySpec(_FieldSpec):
     _TYPES = ('node-proxy',)

@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Un
 from ceph_orch_cli.deployment.hostspec import HostSpec, SpecValidationError, assert_valid_host
 from ceph_orch_cli.deployment.service_spec.validators import handle_type_error, unwrap_ipv6
 
+
 _HOST_RE = re.compile(r'^(.*?)(:|=|$)')
 _IP_RE = re.compile(r':(.*?)(=|$)')
 _NAME_RE = re.compile(r'=(.*?)$')

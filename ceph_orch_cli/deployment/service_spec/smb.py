@@ -6,7 +6,8 @@ from ipaddress import ip_interface, ip_network
 from typing import Any, Dict, List, Optional, Union
 
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
-from ceph_orch_cli.deployment.service_spec.base import _COMMON, _FieldSpec
+from ceph_orch_cli.deployment.service_spec.fields import _COMMON, _FieldSpec
+
 
 class SMBClusterPublicIPSpec:
     """A floating address (with prefix length) that CTDB moves between SMB hosts."""
@@ -90,12 +91,21 @@ class SMBSpec(_FieldSpec):
 
     _TYPES = ('smb',)
     _BASE = _COMMON | {'count'}
-    _FIELDS = {
-        'cluster_id': '', 'features': None, 'config_uri': '', 'join_sources': None,
-        'user_sources': None, 'custom_dns': None, 'include_ceph_users': None,
-        'cluster_meta_uri': None, 'cluster_lock_uri': None, 'cluster_public_addrs': None,
-        'custom_ports': None,
-    }
+    #: the cluster's name (required) and the URI of its configuration (required)
+    cluster_id: str = ''
+    #: any of ``domain``, ``clustered``, ``cephfs-proxy``
+    features: List[str] = []
+    config_uri: str = ''
+    join_sources: List[str] = []
+    user_sources: List[str] = []
+    custom_dns: List[str] = []
+    include_ceph_users: List[str] = []
+    #: clustered: CTDB's metadata and lock objects (derived from ``config_uri`` when unset)
+    cluster_meta_uri: Optional[str] = None
+    cluster_lock_uri: Optional[str] = None
+    cluster_public_addrs: Optional[List[SMBClusterPublicIPSpec]] = None
+    #: service name (``smb``, ``smbmetrics``, ``ctdb``, ``remote-control``) -> port
+    custom_ports: Optional[Dict[str, int]] = None
 
     def _post_init(self, base: Dict[str, Any]) -> None:
         self.features = self.features or []

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
-from ceph_orch_cli.deployment.service_spec.base import ServiceSpec, _FieldSpec
+from ceph_orch_cli.deployment.service_spec.base import ServiceSpec
+from ceph_orch_cli.deployment.service_spec.fields import _FieldSpec
 from ceph_orch_cli.deployment.service_spec.placement import PlacementSpec
+
 
 class TracingSpec(_FieldSpec):
     SERVICE_TYPES = ['elasticsearch', 'jaeger-collector', 'jaeger-query', 'jaeger-agent']
     _TYPES = tuple(SERVICE_TYPES) + ('jaeger-tracing',)
     _BASE = frozenset({'placement', 'unmanaged', 'preview_only', 'config', 'networks'})
-    _FIELDS = {'es_nodes': None, 'without_query': False}
+    #: an external elasticsearch (no elasticsearch service is deployed then)
+    es_nodes: Optional[str] = None
+    without_query: bool = False
 
     def get_port_start(self) -> List[int]:
         return [self.get_port()]
