@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
 from ceph_orch_cli.deployment.inventory import Device
-from ceph_orch_cli.deployment.service_spec import PlacementSpec, ServiceSpec
+from ceph_orch_cli.deployment.service_spec import GeneralArgList, PlacementSpec, ServiceSpec
 
 
 class OSDMethod(str, enum.Enum):
@@ -161,7 +161,7 @@ class DriveGroupSpec(ServiceSpec):
                  unmanaged: bool = False,
                  filter_logic: str = 'AND',
                  preview_only: bool = False,
-                 extra_container_args: Optional[List[str]] = None,
+                 extra_container_args: Optional[GeneralArgList] = None,
                  data_allocate_fraction: Optional[float] = None,
                  method: Optional[OSDMethod] = None,
                  config: Optional[Dict[str, str]] = None,
@@ -223,7 +223,7 @@ class DriveGroupSpec(ServiceSpec):
         else:
             args.update(cls._drive_group_spec_from_json(s_id, args))
 
-        return super()._from_json_impl(args)  # type: ignore[return-value]
+        return super()._from_json_impl(args)
 
     @classmethod
     def _drive_group_spec_from_json(cls, name: str, json_drive_group: Dict[str, Any]) -> Dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any, Dict, Iterator, List, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 from ceph_orch_cli.timeutil import datetime_now, datetime_to_str, str_to_datetime
 
@@ -93,7 +93,7 @@ class Device:
             raise ValueError('Device: Expected dict. Got `{}...`'.format(json.dumps(input)[:10]))
         # every report field but the derived human_readable_type, spelled out rather than
         # looped over: a converging 5,000 x 24-disk fleet parses 240,000 devices
-        get = input.get
+        get: Callable[[str], Any] = input.get  # a JSON document: every value is Any
         created = get('created')
         ret = cls(path=get('path'), sys_api=get('sys_api'), available=get('available'),
                   rejected_reasons=get('rejected_reasons'), lvs=get('lvs'),

@@ -7,14 +7,14 @@ message naming the source, the document number and the problem, so the CLI can p
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Tuple, Union
+from typing import Any, Dict, Iterable, List, Tuple, Type, Union
 
 from ceph_orch_cli.deployment.hostspec import HostSpec, SpecValidationError
 
 # What a malformed document can make the spec constructors raise.  Ceph lets these
 # escape from from_json (ValueError from an address, KeyError, ...); the loader turns
 # each into a spec error.  RecursionError covers pathologically nested documents.
-_SPEC_FAILURES: Tuple[type, ...] = (SpecValidationError, TypeError, ValueError,
+_SPEC_FAILURES: Tuple[Type[BaseException], ...] = (SpecValidationError, TypeError, ValueError,
                                     AttributeError, LookupError, ArithmeticError,
                                     AssertionError, RecursionError)
 
