@@ -60,6 +60,21 @@ def missing(name):
     sys.exit(125)
 def image_id(image):
     return hashlib.sha256(image.encode()).hexdigest()
+# `podman run` options that take a value as the next word; the first word that is not an
+# option (or an option's value) is the image, as podman parses it
+VALUE_OPTIONS = {"-e", "--env", "-v", "--volume", "--name", "--entrypoint", "--mount",
+                 "--memory", "-m", "--user", "-u", "--ulimit", "--env-file", "--log-driver",
+                 "--conmon-pidfile", "--cidfile", "--security-opt", "--publish", "-p", "--dns",
+                 "--hostname", "-h", "--group-add", "--cap-add", "--net", "--network", "--ipc",
+                 "--stop-signal", "--pids-limit", "--authfile", "--cgroups", "--cpus"}
+def run_image(words):
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if not w.startswith("-"):
+            return w
+        i += 2 if (w in VALUE_OPTIONS and "=" not in w) else 1
+    return ""
 def version_of(image):
     tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else "latest"
     tag = tag.lstrip("v")
@@ -68,7 +83,7 @@ if sub == "image" and args[1:2] == ["inspect"]:
     image = args[-1]
     print(json.dumps([{"Id": image_id(image), "RepoDigests": ["%s@sha256:%s" % (image.rsplit(":", 1)[0], image_id(image))]}]))
 elif sub == "run" and args[-1] == "--version" and "ceph" in args:
-    image = args[args.index("--entrypoint") + 2]
+    image = run_image(args[1:])
     print("ceph version %s (0000000000000000000000000000000000000000) test-shim (stable)" % version_of(image))
 elif sub == "run":
     delay_path = os.path.join(root, "engine-delay")
@@ -82,7 +97,7 @@ elif sub == "run":
     if "-d" in args and "--name" in args:
         name = args[args.index("--name") + 1]
         cid = hashlib.sha256(("%s%f" % (name, time.time())).encode()).hexdigest()
-        image = args[args.index("--entrypoint") + 2] if "--entrypoint" in args else ""
+        image = run_image(args[1:])
         state[name] = {"Id": cid, "State": "running", "Image": image, "Names": [name]}
         save()
         print(cid)
