@@ -62,6 +62,15 @@ DEFAULT_IMAGES = {
     "promtail": "docker.io/grafana/promtail:2.4.0",
     "snmp-gateway": "docker.io/maxwo/snmp-notifier:v1.2.1",
     "nvmeof": "quay.io/ceph/nvmeof:1.2.5",
+    "elasticsearch": "quay.io/omrizeneva/elasticsearch:6.8.23",
+    "jaeger-collector": "quay.io/jaegertracing/jaeger-collector:1.29",
+    "jaeger-agent": "quay.io/jaegertracing/jaeger-agent:1.29",
+    "jaeger-query": "quay.io/jaegertracing/jaeger-query:1.29",
+    # newer than Reef: the first defaults cephadm gave these types
+    "smb": "quay.io/samba.org/samba-server:devbuilds-centos-amd64",
+    "mgmt-gateway": "quay.io/ceph/nginx:sclorg-nginx-126",
+    "oauth2-proxy": "quay.io/oauth2-proxy/oauth2-proxy:v7.6.0",
+    "alloy": "docker.io/grafana/alloy:latest",
 }
 
 
@@ -81,7 +90,12 @@ def service_order(spec: "ServiceSpec") -> Tuple[int, str]:
     return (_TYPE_ORDER.get(spec.service_type, len(_TYPE_ORDER)), spec.service_name())
 
 
-def image_for(daemon_type: str, ceph_image: str) -> str:
+def image_for(daemon_type: str, ceph_image: str, spec: Optional["ServiceSpec"] = None) -> str:
+    """A daemon's image: a custom container's own, a monitoring or gateway type's default,
+    else the Ceph image."""
+    own = getattr(spec, "image", None) if daemon_type == "container" else None
+    if isinstance(own, str) and own:
+        return own
     return DEFAULT_IMAGES.get(daemon_type, ceph_image)
 
 
@@ -514,7 +528,7 @@ def deploy_request(spec: "ServiceSpec", slot: DaemonPlacement, fsid: str,
         config["config"] = dict(spec.config)  # type: ignore[attr-defined]
     return DeployRequest(
         name=f"{slot.daemon_type}.{slot.name}", fsid=fsid,
-        image=image_for(slot.daemon_type, ceph_image), service_name=spec.service_name(),
+        image=image_for(slot.daemon_type, ceph_image, spec), service_name=spec.service_name(),
         ports=list(slot.ports or IMPLIED_PORTS.get(slot.daemon_type, [])), ip=slot.ip,
         rank=slot.rank,
         rank_generation=slot.rank_generation, config=config,

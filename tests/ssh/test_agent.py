@@ -103,7 +103,10 @@ def test_deploy_runs_a_container_and_ls_reports_it(host):
     assert entry["version"] == "19.2.0" and entry["container_image_name"] == IMAGE
     assert entry["systemd_unit"] == f"ceph-{FSID}@mon.host1"
     run = [c for c in host.engine_calls() if c[0] == "run" and "-d" in c]
-    assert len(run) == 1 and run[0][:5] == ["run", "-d", "--name", CNAME, "--net=host"]
+    # cephadm's order (CephContainer.run_cmd); the agent detaches the container itself
+    assert len(run) == 1 and run[0][:11] == [
+        "run", "--ipc=host", "--stop-signal=SIGTERM", "--net=host", "--entrypoint",
+        "/usr/bin/ceph-mon", "--privileged", "--group-add=disk", "--init", "--name", CNAME]
     assert IMAGE in run[0] and run[0][run[0].index(IMAGE) + 1:][:2] == ["-n", "mon.host1"]
     [listed] = host.agent("ls")
     assert listed["name"] == "mon.host1" and listed["state"] == "running"

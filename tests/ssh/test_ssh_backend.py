@@ -108,9 +108,10 @@ def test_each_daemon_runs_as_a_container_on_its_host(cluster):
     orch, hosts = cluster
     for h in hosts:
         on_host = sorted(d["daemon_name"] for d in orch.json("ps", h.name))
-        started = sorted(c[c.index("-n") + 1] for c in h.engine_calls()
+        fsid = orch.json("ps", h.name)[0]["systemd_unit"].split("@")[0][len("ceph-"):]
+        started = sorted(c[c.index("--name") + 1] for c in h.engine_calls()
                          if c[0] == "run" and "-d" in c)
-        assert started == on_host
+        assert started == sorted(f"ceph-{fsid}-{n.replace('.', '-')}" for n in on_host)
 
 
 def test_the_osd_spec_ran_ceph_volume_on_the_big_disk_only(cluster):

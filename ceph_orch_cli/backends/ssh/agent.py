@@ -731,28 +731,601 @@ def _device_allowed(path):
 
 
 # -- deploy and remove ---------------------------------------------------------------------
-def _mounts(fsid, name, ddir):
+# -- the container runtime: what cephadm's `podman run` runs, per daemon type ---------------
+# Facts from cephadm (src/cephadm/cephadm.py of Reef, src/cephadm/cephadmlib/daemons/*.py):
+# each daemon type's entrypoint, process arguments, engine arguments, mounts, environment
+# and user. The argv is assembled in cephadm's order (CephContainer.run_cmd):
+#   run [--ipc=host] --stop-signal=SIGTERM [memory] [--net=host] [--entrypoint E]
+#   [--privileged --group-add=disk] --init --name <ctr> <engine args> -d <extra args>
+#   -e CONTAINER_IMAGE=.. -e NODE_NAME=.. -e <env>... -v <mounts>... --mount <binds>...
+#   <image> <process args> <extra entrypoint args>
+# Where cephadm differs because it runs under systemd, the agent keeps its own lifecycle:
+# the container is detached (`-d`, as cephadm's podman service args do) but not `--rm`
+# (systemd re-runs unit.run; the agent stops and starts the same container), and the
+# systemd-only arguments (--conmon-pidfile, --cidfile, --cgroups=split, the journald log
+# driver) are left out. Host paths are under ORCH_AGENT_ROOT, like every path the agent keeps.
+CEPH_DAEMON_TYPES = ("mon", "mgr", "osd", "mds", "rgw", "rbd-mirror", "crash", "cephfs-mirror")
+CEPH_ENTRYPOINTS = {"rgw": "/usr/bin/radosgw", "rbd-mirror": "/usr/bin/rbd-mirror",
+                    "cephfs-mirror": "/usr/bin/cephfs-mirror"}
+#: these look for their keyring in /etc/ceph, not in a data directory
+KEYRING_IN_ETC = ("rbd-mirror", "cephfs-mirror", "crash", "ceph-exporter")
+TCMALLOC_ENV = "TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES=134217728"
+UNLIMITED_PIDS = "--pids-limit=-1"
+LIB_MODULES_BIND = ["type=bind", "source=/lib/modules", "destination=/lib/modules", "ro=true"]
+UID_NOBODY = 65534
+
+#: the monitoring stack: user (cephadm reads it from the image: the owner of the config
+#: dir), default port, fixed process args, and (data-dir relative source, container target)
+MONITORING = {
+    "prometheus": {"user": UID_NOBODY, "port": 9095,
+                   "args": ["--config.file=/etc/prometheus/prometheus.yml",
+                            "--storage.tsdb.path=/prometheus"],
+                   "mounts": [("etc/prometheus", "/etc/prometheus:Z"), ("data", "/prometheus:Z")]},
+    "alertmanager": {"user": UID_NOBODY, "port": 9093,
+                     "args": ["--cluster.listen-address=:9094"],
+                     "mounts": [("etc/alertmanager", "/etc/alertmanager:Z")]},
+    "node-exporter": {"user": UID_NOBODY, "port": 9100, "args": ["--no-collector.timex"],
+                      "mounts": [("etc/node-exporter", "/etc/node-exporter:Z"),
+                                 ("/proc", "/host/proc:ro"), ("/sys", "/host/sys:ro"),
+                                 ("/", "/rootfs:ro")]},
+    "grafana": {"user": 472, "port": 3000, "args": [],
+                "mounts": [("etc/grafana/grafana.ini", "/etc/grafana/grafana.ini:Z"),
+                           ("etc/grafana/provisioning/datasources",
+                            "/etc/grafana/provisioning/datasources:Z"),
+                           ("etc/grafana/provisioning/dashboards",
+                            "/etc/grafana/provisioning/dashboards:Z"),
+                           ("etc/grafana/certs", "/etc/grafana/certs:Z"),
+                           ("data/grafana.db", "/var/lib/grafana/grafana.db:Z")]},
+    "loki": {"user": 10001, "port": 3100, "args": ["--config.file=/etc/loki/loki.yml"],
+             "mounts": [("etc/loki", "/etc/loki:Z"), ("data", "/loki:Z")]},
+    "promtail": {"user": 0, "port": 9080,
+                 "args": ["--config.file=/etc/promtail/promtail.yml", "--config.expand-env"],
+                 "mounts": [("etc/promtail", "/etc/promtail:Z"), ("@log", "/var/log/ceph:z"),
+                            ("data", "/promtail:Z")]},
+    # promtail's successor; the stored cephadm source has no alloy form yet, so it runs
+    # like promtail does: its config dir, the cluster's logs, a data dir
+    "alloy": {"user": 0, "port": 9080,
+              "args": ["run", "/etc/alloy/config.alloy", "--storage.path=/var/lib/alloy/data"],
+              "mounts": [("etc/alloy", "/etc/alloy:Z"), ("@log", "/var/log/ceph:z"),
+                         ("data", "/var/lib/alloy/data:Z")]},
+}
+TRACING_TYPES = ("elasticsearch", "jaeger-agent", "jaeger-collector", "jaeger-query")
+
+
+class ContainerForm:
+    """What one daemon's container runs: cephadm's CephContainer fields."""
+
+    def __init__(self, entrypoint=""):
+        self.entrypoint = entrypoint
+        self.args = []            # the process's arguments, after the image
+        self.engine_args = []     # the engine's arguments (customize_container_args)
+        self.envs = []
+        self.mounts = []          # (host path, container path[:options]), in order
+        self.binds = []           # --mount lists
+        self.privileged = False
+        self.host_network = True
+        self.ipc = "host"
+        self.image = None         # a custom container's own image
+
+    def mount(self, host, target):
+        for i, (h, _) in enumerate(self.mounts):
+            if h == host:  # cephadm's mounts are a dict: a later entry wins, in place
+                self.mounts[i] = (host, target)
+                return
+        self.mounts.append((host, target))
+
+
+def _engine_is_podman(engine):
+    return os.path.basename(engine) == "podman"
+
+
+def _form_config(request):
+    """The service's settings the orchestrator sent: the spec's fields, and cephadm's
+    config-json keys (``files``, ``peers``, ...) where the caller gives them."""
+    config = request.get("config") or {}
+    spec = config.get("spec") if isinstance(config.get("spec"), dict) else {}
+    return config, spec
+
+
+def _ceph_mounts_for_type(fsid, dtype, engine):
+    """cephadm's get_ceph_mounts_for_type: run, log and crash dirs, the journald socket,
+    and the device trees OSDs and mons (and ceph-volume) need."""
+    mounts = []
+    if dtype in CEPH_DAEMON_TYPES + ("ceph-exporter", "ceph-volume"):
+        mounts += [(rooted("run/ceph", fsid), "/var/run/ceph:z"),
+                   (rooted("var/log/ceph", fsid), "/var/log/ceph:z"),
+                   (os.path.join(cluster_dir(fsid), "crash"), "/var/lib/ceph/crash:z")]
+        if dtype != "crash" and _engine_is_podman(engine):
+            mounts.append(("/run/systemd/journal", "/run/systemd/journal"))
+    if dtype in ("mon", "osd", "ceph-volume"):
+        mounts += [("/dev", "/dev"), ("/run/udev", "/run/udev")]
+    if dtype in ("osd", "ceph-volume"):
+        mounts += [("/sys", "/sys"), ("/run/lvm", "/run/lvm"), ("/run/lock/lvm", "/run/lock/lvm")]
+    return mounts
+
+
+def _ceph_log_args(dtype, engine):
+    """The logging arguments cephadm gives a Ceph daemon: journald under podman, stderr
+    under docker."""
+    args = ["--setuser", "ceph", "--setgroup", "ceph", "--default-log-to-file=false"]
+    journald = _engine_is_podman(engine)
+    if journald:
+        args += ["--default-log-to-journald=true", "--default-log-to-stderr=false"]
+    else:
+        args += ["--default-log-to-stderr=true", "--default-log-stderr-prefix=debug "]
+    if dtype == "mon":
+        args.append("--default-mon-cluster-log-to-file=false")
+        args += (["--default-mon-cluster-log-to-journald=true",
+                  "--default-mon-cluster-log-to-stderr=false"] if journald
+                 else ["--default-mon-cluster-log-to-stderr=true"])
+    return args
+
+
+def _form_ceph(fsid, dtype, did, ddir, request, engine):
+    """mon, mgr, osd, mds, rgw, rbd-mirror, cephfs-mirror, crash."""
+    form = ContainerForm(CEPH_ENTRYPOINTS.get(dtype, "/usr/bin/ceph-%s" % dtype))
+    form.privileged = dtype in ("mon", "osd")  # libudev queries devices
+    for host, target in _ceph_mounts_for_type(fsid, dtype, engine):
+        form.mount(host, target)
+    if dtype != "crash":
+        target = ("/var/lib/ceph/radosgw/ceph-rgw.%s" % did if dtype == "rgw"
+                  else "/var/lib/ceph/%s/ceph-%s" % (dtype, did))
+        form.mount(ddir, target + ":z")
+    form.mount(os.path.join(ddir, "config"), "/etc/ceph/ceph.conf:z")
+    if dtype in KEYRING_IN_ETC:
+        form.mount(os.path.join(ddir, "keyring"),
+                   "/etc/ceph/ceph.client.%s.%s.keyring" % (dtype, did))
+    entity = "%s.%s" % (dtype, did) if dtype in ("mon", "mgr", "osd", "mds") \
+        else "client.%s.%s" % (dtype, did)
+    if dtype == "crash":
+        form.args = ["-n", entity]
+    else:
+        form.args = ["-n", entity, "-f"] + _ceph_log_args(dtype, engine)
+    config, _ = _form_config(request)
+    if dtype == "mon" and config.get("crush_location"):
+        form.args += ["--set-crush-location", str(config["crush_location"])]
+    if dtype == "rgw" and config.get("rgw_exit_timeout_secs"):
+        form.args.append("--stop-timeout=%s" % config["rgw_exit_timeout_secs"])
+    form.engine_args.append(UNLIMITED_PIDS)
+    form.envs.append(TCMALLOC_ENV)
+    return form
+
+
+def _form_ceph_exporter(fsid, dtype, did, ddir, request, engine):
+    _, spec = _form_config(request)
+    form = ContainerForm("/usr/bin/ceph-exporter")
+    for host, target in _ceph_mounts_for_type(fsid, dtype, engine):
+        form.mount(host, target)
+    form.mount(ddir, "/var/lib/ceph/ceph-exporter/ceph-%s:z" % did)
+    form.mount(os.path.join(ddir, "config"), "/etc/ceph/ceph.conf:z")
+    form.mount(os.path.join(ddir, "keyring"), "/etc/ceph/ceph.client.ceph-exporter.%s.keyring" % did)
+    port = (request.get("ports") or [spec.get("port") or 9926])[0]
+    form.args = ["-n", "client.ceph-exporter.%s" % did, "-f",
+                 "--sock-dir=%s" % (spec.get("sock_dir") or "/var/run/ceph/"),
+                 "--addrs=%s" % (spec.get("addrs") or "0.0.0.0"), "--port=%s" % port,
+                 "--prio-limit=%s" % spec.get("prio_limit", 5),
+                 "--stats-period=%s" % spec.get("stats_period", 5)]
+    form.engine_args.append(UNLIMITED_PIDS)
+    form.envs.append(TCMALLOC_ENV)
+    return form
+
+
+def _external_host(request):
+    """The name prometheus gives itself in --web.external-url: the host's FQDN, or its
+    address when the name has no domain (cephadm does the same)."""
+    name = host_name()
+    if "." in name:
+        return name
+    return request.get("host_addr") or name
+
+
+def _form_monitoring(fsid, dtype, did, ddir, request, engine):
+    config, spec = _form_config(request)
+    facts = MONITORING[dtype]
+    form = ContainerForm()
+    for source, target in facts["mounts"]:
+        if source == "@log":
+            source = rooted("var/log/ceph", fsid)
+        elif not source.startswith("/"):
+            source = os.path.join(ddir, source)
+        form.mount(source, target)
+    form.engine_args += ["--user", str(facts["user"])]
+    if dtype == "node-exporter":
+        form.engine_args += ["--security-opt", "label=disable"]
+    args = list(facts["args"])
+    port = (request.get("ports") or [facts["port"]])[0]
+    ip = request.get("ip") or ""
+    if dtype in ("prometheus", "alertmanager", "node-exporter"):
+        if dtype == "prometheus":
+            ip = config.get("ip_to_bind_to") or ip
+            args += ["--storage.tsdb.retention.time=%s" % (spec.get("retention_time") or "15d"),
+                     "--storage.tsdb.retention.size=%s" % (spec.get("retention_size") or "0")]
+            external = "http://%s:%s" % (_external_host(request), port)
+            if config.get("use_url_prefix"):
+                args += ["--web.external-url=%s/prometheus" % external,
+                         "--web.route-prefix=/prometheus/"]
+            else:
+                args.append("--web.external-url=%s" % external)
+        args.append("--web.listen-address=%s:%s" % (ip, port))
+    if dtype == "alertmanager":
+        args += ["--cluster.peer=%s" % p for p in config.get("peers") or []]
+        if config.get("web_config"):
+            args.append("--web.config.file=%s" % config["web_config"])
+        args.append("--config.file=/etc/alertmanager/alertmanager.yml")
+        if config.get("use_url_prefix"):
+            args.append("--web.route-prefix=/alertmanager")
+    if dtype in ("prometheus", "node-exporter") and config.get("web_config"):
+        args.append("--web.config.file=%s" % config["web_config"])
+    if dtype == "node-exporter":
+        args += ["--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/rootfs"]
+    if dtype == "alloy":
+        args.append("--server.http.listen-addr=%s:%s" % (ip, port))
+    form.args = args
+    return form
+
+
+def _form_haproxy(fsid, dtype, did, ddir, request, engine):
+    form = ContainerForm()
+    form.mount(os.path.join(ddir, "haproxy"), "/var/lib/haproxy")
+    form.engine_args.append("--user=root")  # haproxy 2.4 defaults to another user
+    form.args = ["haproxy", "-f", "/var/lib/haproxy/haproxy.cfg"]
+    return form
+
+
+def _form_keepalived(fsid, dtype, did, ddir, request, engine):
+    form = ContainerForm()
+    form.mount(os.path.join(ddir, "keepalived.conf"), "/etc/keepalived/keepalived.conf")
+    form.engine_args += ["--cap-add=NET_ADMIN", "--cap-add=NET_RAW"]
+    form.envs += ["KEEPALIVED_AUTOCONF=false",
+                  "KEEPALIVED_CONF=/etc/keepalived/keepalived.conf",
+                  "KEEPALIVED_CMD=/usr/sbin/keepalived -n -l -f /etc/keepalived/keepalived.conf",
+                  "KEEPALIVED_DEBUG=false"]
+    return form
+
+
+def _form_nfs(fsid, dtype, did, ddir, request, engine):
+    config, _ = _form_config(request)
+    form = ContainerForm("/usr/bin/ganesha.nfsd")
+    form.mount(os.path.join(ddir, "config"), "/etc/ceph/ceph.conf:z")
+    form.mount(os.path.join(ddir, "keyring"), "/etc/ceph/keyring:z")
+    form.mount(os.path.join(ddir, "etc/ganesha"), "/etc/ganesha:z")
+    rgw = config.get("rgw") if isinstance(config.get("rgw"), dict) else None
+    if rgw:
+        form.mount(os.path.join(ddir, "keyring.rgw"), "/var/lib/ceph/radosgw/%s-%s/keyring:z"
+                   % (rgw.get("cluster", "ceph"), rgw.get("user", "admin")))
+    form.envs.append("CEPH_CONF=/etc/ceph/ceph.conf")
+    form.args = ["-F", "-L", "STDERR"] + [str(a) for a in config.get("extra_args") or []]
+    form.engine_args.append(UNLIMITED_PIDS)
+    return form
+
+
+def _form_iscsi(fsid, dtype, did, ddir, request, engine):
+    form = ContainerForm("/usr/bin/rbd-target-api")
+    form.privileged = True  # modprobe iscsi_target_mod, write to configfs
+    form.mount(os.path.join(ddir, "config"), "/etc/ceph/ceph.conf:z")
+    form.mount(os.path.join(ddir, "keyring"), "/etc/ceph/keyring:z")
+    form.mount(os.path.join(ddir, "iscsi-gateway.cfg"), "/etc/ceph/iscsi-gateway.cfg:z")
+    form.mount(os.path.join(ddir, "configfs"), "/sys/kernel/config")
+    form.mount(rooted("var/log/ceph", fsid), "/var/log:z")
+    form.mount("/dev", "/dev")
+    form.binds.append(list(LIB_MODULES_BIND))
+    form.engine_args.append(UNLIMITED_PIDS)
+    return form
+
+
+def _form_nvmeof(fsid, dtype, did, ddir, request, engine):
+    form = ContainerForm()
+    form.mount(os.path.join(ddir, "config"), "/etc/ceph/ceph.conf:z")
+    form.mount(os.path.join(ddir, "keyring"), "/etc/ceph/keyring:z")
+    form.mount(os.path.join(ddir, "ceph-nvmeof.conf"), "/src/ceph-nvmeof.conf:z")
+    form.mount(os.path.join(ddir, "configfs"), "/sys/kernel/config")
+    form.mount(rooted("var/log/ceph", fsid), "/var/log/ceph:z")
+    form.mount("/dev/hugepages", "/dev/hugepages")
+    form.mount("/dev/vfio/vfio", "/dev/vfio/vfio")
+    form.binds.append(list(LIB_MODULES_BIND))
+    form.engine_args += [UNLIMITED_PIDS, "--ulimit", "memlock=-1:-1", "--ulimit", "nofile=10240",
+                         "--cap-add=CAP_SYS_NICE", "--cap-add=SYS_ADMIN"]
+    return form
+
+
+def _form_snmp_gateway(fsid, dtype, did, ddir, request, engine):
+    """snmp-notifier; its secrets go in an env file, never on the command line."""
+    _, spec = _form_config(request)
+    version = spec.get("snmp_version") or "V2c"
+    creds = spec.get("credentials") if isinstance(spec.get("credentials"), dict) else {}
+    lines = ["SNMP_NOTIFIER_COMMUNITY=%s" % creds.get("snmp_community", "public")] \
+        if version == "V2c" else \
+        ["SNMP_NOTIFIER_AUTH_USERNAME=%s" % creds.get("snmp_v3_auth_username", ""),
+         "SNMP_NOTIFIER_AUTH_PASSWORD=%s" % creds.get("snmp_v3_auth_password", "")] + \
+        (["SNMP_NOTIFIER_PRIV_PASSWORD=%s" % creds["snmp_v3_priv_password"]]
+         if creds.get("snmp_v3_priv_password") else [])
+    env_file = os.path.join(ddir, "snmp-gateway.conf")
+    if any("\n" in line for line in lines):
+        raise AgentError("invalid snmp-gateway credentials")
+    _write_text(env_file, "\n".join(lines) + "\n", 0o600)
+    form = ContainerForm()
+    form.engine_args.append("--env-file=%s" % env_file)
+    port = (request.get("ports") or [9464])[0]
+    form.args = ["--web.listen-address=:%s" % port,
+                 "--snmp.destination=%s" % (spec.get("snmp_destination") or ""),
+                 "--snmp.version=%s" % version, "--log.level=info",
+                 "--snmp.trap-description-template=/etc/snmp_notifier/description-template.tpl"]
+    if version == "V3":
+        form.args += ["--snmp.authentication-enabled",
+                      "--snmp.authentication-protocol=%s" % (spec.get("auth_protocol") or ""),
+                      "--snmp.security-engine-id=%s" % (spec.get("engine_id") or "")]
+        if spec.get("privacy_protocol"):
+            form.args += ["--snmp.private-enabled",
+                          "--snmp.private-protocol=%s" % spec["privacy_protocol"]]
+    return form
+
+
+def _form_smb(fsid, dtype, did, ddir, request, engine):
+    """The smbd container (cephadm also runs init and sidecar containers around it)."""
+    _, spec = _form_config(request)
+    cluster_id = spec.get("cluster_id") or ""
+    if not cluster_id or not spec.get("config_uri"):
+        raise AgentError("smb needs a cluster_id and a config_uri")
+    form = ContainerForm()
+    form.host_network = False
+    form.ipc = "shareable"  # shared with the instance's other samba containers
+    for sub in ("etc-samba-container", "lib-samba", "run"):
+        os.makedirs(os.path.join(ddir, sub), mode=0o770, exist_ok=True)
+    form.mount(os.path.join(ddir, "etc-samba-container"), "/etc/samba/container:z")
+    form.mount(os.path.join(ddir, "lib-samba"), "/var/lib/samba:z")
+    form.mount(os.path.join(ddir, "run"), "/run:z")
+    form.mount(os.path.join(ddir, "config"), "/etc/ceph/ceph.conf:z")
+    form.mount(os.path.join(ddir, "keyring"), "/etc/ceph/keyring:z")
+    uris = [spec["config_uri"]] + list(spec.get("user_sources") or [])
+    form.envs += ["SAMBA_CONTAINER_ID=%s" % cluster_id, "SAMBACC_CONFIG=%s" % json.dumps(uris)]
+    if spec.get("config_auth_entity"):
+        form.envs.append("SAMBACC_CEPH_ID=name=%s" % spec["config_auth_entity"])
+    form.args = ["--samba-debug-level=6", "run", "smbd"]
+    form.engine_args.append("--publish=445:445")
+    form.engine_args += ["--dns=%s" % d for d in spec.get("custom_dns") or []]
+    form.engine_args.append("--hostname=%s" % (spec.get("virtual_hostname")
+                                               or "%s-%s" % (cluster_id, host_name())))
+    return form
+
+
+def _form_mgmt_gateway(fsid, dtype, did, ddir, request, engine):
+    form = ContainerForm()
+    for name, target in (("nginx.conf", "/etc/nginx/nginx.conf"),
+                         ("nginx_internal_server.conf", "/etc/nginx_internal_server.conf"),
+                         ("nginx_external_server.conf", "/etc/nginx_external_server.conf"),
+                         ("nginx_internal.crt", "/etc/nginx/ssl/nginx_internal.crt"),
+                         ("nginx_internal.key", "/etc/nginx/ssl/nginx_internal.key")):
+        form.mount(os.path.join(ddir, "etc", name), target + ":Z")
+    config, _ = _form_config(request)
+    if "nginx.crt" in (config.get("files") or {}):
+        form.mount(os.path.join(ddir, "etc/nginx.crt"), "/etc/nginx/ssl/nginx.crt:Z")
+        form.mount(os.path.join(ddir, "etc/nginx.key"), "/etc/nginx/ssl/nginx.key:Z")
+    return form
+
+
+def _form_oauth2_proxy(fsid, dtype, did, ddir, request, engine):
+    form = ContainerForm()
+    for name in ("oauth2-proxy.conf", "oauth2-proxy.crt", "oauth2-proxy.key"):
+        form.mount(os.path.join(ddir, "etc", name), "/etc/%s:Z" % name)
+    form.engine_args += ["--user", str(UID_NOBODY)]
+    form.args = ["--config=/etc/oauth2-proxy.conf", "--tls-cert-file=/etc/oauth2-proxy.crt",
+                 "--tls-key-file=/etc/oauth2-proxy.key"]
+    return form
+
+
+def _form_tracing(fsid, dtype, did, ddir, request, engine):
+    config, _ = _form_config(request)
+    form = ContainerForm()
+    if dtype == "elasticsearch":
+        form.envs.append("discovery.type=single-node")
+    elif dtype in ("jaeger-collector", "jaeger-query") and config.get("elasticsearch_nodes"):
+        form.envs += ["SPAN_STORAGE_TYPE=elasticsearch",
+                      "ES_SERVER_URLS=%s" % config["elasticsearch_nodes"]]
+    elif dtype == "jaeger-agent" and config.get("collector_nodes"):
+        form.args = ["--reporter.grpc.host-port=%s" % config["collector_nodes"],
+                     "--processor.jaeger-compact.server-host-port=6799"]
+    return form
+
+
+def _relative_path(value, what):
+    if not isinstance(value, str) or not value.strip("/") or ".." in value.split("/") \
+            or any(ord(c) < 32 for c in value):
+        raise AgentError("invalid %s %r" % (what, value))
+    return value.strip("/")
+
+
+def _populate(base, files, mode):
+    """Write config-json ``files`` (name relative to ``base``: text or a list of lines)."""
+    if not isinstance(files, dict):
+        raise AgentError("invalid files")
+    for name, content in files.items():
+        path = os.path.join(base, _relative_path(name, "file"))
+        text = "\n".join(content) if isinstance(content, list) else content
+        if not isinstance(text, str):
+            raise AgentError("invalid file %r" % name)
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        _write_text(path, text, mode)
+
+
+def _form_custom(fsid, dtype, did, ddir, request, engine):
+    """A custom container: the spec's own image, entrypoint, args, envs, volumes, binds;
+    relative sources live in the daemon's directory. No host network, as in cephadm."""
+    _, spec = _form_config(request)
+    form = ContainerForm(spec.get("entrypoint") or "")
+    if form.entrypoint:
+        _valid_args([form.entrypoint], "entrypoint")
+    if spec.get("image"):
+        form.image = valid_image(spec["image"])
+    form.host_network = False
+    form.privileged = bool(spec.get("privileged"))
+    form.engine_args = list(_valid_args(list(spec.get("args") or []), "container args"))
+    form.envs = list(_valid_args(list(spec.get("envs") or []), "container envs"))
+    for d in spec.get("dirs") or []:
+        os.makedirs(os.path.join(ddir, _relative_path(d, "dir")), mode=0o755, exist_ok=True)
+    _populate(ddir, spec.get("files") or {}, 0o644)
+    mounts = spec.get("volume_mounts") or {}
+    if not isinstance(mounts, dict):
+        raise AgentError("invalid volume_mounts")
+    for source, target in mounts.items():
+        _valid_args([source, target], "volume mount")
+        host = source if source.startswith("/") else os.path.join(ddir, _relative_path(source, "volume"))
+        form.mount(host, target)
+    for bind in spec.get("bind_mounts") or []:
+        bind = list(_valid_args(list(bind), "bind mount"))
+        for i, part in enumerate(bind):
+            if part.startswith("source=") and not part[7:].startswith("/"):
+                bind[i] = "source=%s" % os.path.join(ddir, _relative_path(part[7:], "bind source"))
+        form.binds.append(bind)
+    return form
+
+
+#: daemon type -> how cephadm runs it
+CONTAINER_FORMS = dict(
+    [(t, _form_ceph) for t in CEPH_DAEMON_TYPES] +
+    [(t, _form_monitoring) for t in MONITORING] +
+    [(t, _form_tracing) for t in TRACING_TYPES] +
+    [("ceph-exporter", _form_ceph_exporter), ("haproxy", _form_haproxy),
+     ("keepalived", _form_keepalived), ("nfs", _form_nfs), ("iscsi", _form_iscsi),
+     ("nvmeof", _form_nvmeof), ("snmp-gateway", _form_snmp_gateway), ("smb", _form_smb),
+     ("mgmt-gateway", _form_mgmt_gateway), ("oauth2-proxy", _form_oauth2_proxy),
+     ("container", _form_custom)])
+
+#: where a type's config-json ``files`` go, relative to its data directory
+CONFIG_FILES_DIR = {
+    "prometheus": "etc/prometheus", "alertmanager": "etc/alertmanager", "loki": "etc/loki",
+    "promtail": "etc/promtail", "alloy": "etc/alloy", "node-exporter": "etc/node-exporter",
+    "grafana": "etc/grafana", "haproxy": "haproxy", "keepalived": "", "nfs": "etc/ganesha",
+    "iscsi": "", "nvmeof": "", "mgmt-gateway": "etc", "oauth2-proxy": "etc",
+    "ceph-exporter": "etc/certs",
+}
+#: directories a type's mounts need inside its data directory
+DATA_SUBDIRS = {
+    "prometheus": ("etc/prometheus", "data"), "alertmanager": ("etc/alertmanager",),
+    "node-exporter": ("etc/node-exporter",), "loki": ("etc/loki", "data"),
+    "promtail": ("etc/promtail", "data"), "alloy": ("etc/alloy", "data"),
+    "grafana": ("etc/grafana/provisioning/datasources", "etc/grafana/provisioning/dashboards",
+                "etc/grafana/certs", "data"),
+    "haproxy": ("haproxy",), "nfs": ("etc/ganesha",), "iscsi": ("configfs",),
+    "nvmeof": ("configfs",), "mgmt-gateway": ("etc",), "oauth2-proxy": ("etc",),
+}
+
+
+def _prepare_data_dir(fsid, dtype, ddir, request):
+    """The directories and files the mounts name: the run and crash dirs, the type's
+    subdirectories, the config-json files the caller sent (secrets: 0600)."""
+    if dtype in CEPH_DAEMON_TYPES or dtype == "ceph-exporter":
+        os.makedirs(rooted("run/ceph", fsid), mode=0o770, exist_ok=True)
+        os.makedirs(os.path.join(cluster_dir(fsid), "crash", "posted"), mode=0o755, exist_ok=True)
+    for sub in DATA_SUBDIRS.get(dtype, ()):
+        os.makedirs(os.path.join(ddir, sub), mode=0o755, exist_ok=True)
+    if dtype == "grafana" and not os.path.exists(os.path.join(ddir, "data/grafana.db")):
+        open(os.path.join(ddir, "data/grafana.db"), "a").close()
+    config, _ = _form_config(request)
+    files = config.get("files") or {}
+    if dtype == "container" or not files:
+        return
+    if dtype not in CONFIG_FILES_DIR:
+        raise AgentError("invalid files for %s" % dtype)
+    _populate(os.path.join(ddir, CONFIG_FILES_DIR[dtype]), files, 0o600)
+
+
+def container_form(engine, fsid, name, ddir, request):
     dtype, did = name.split(".", 1)
-    # the daemon's settings (config.json) live in its own data directory
-    return ["-v", "%s:/var/lib/ceph/%s/ceph-%s:z" % (ddir, dtype, did),
-            "-v", "%s:/var/log/ceph:z" % rooted("var/log/ceph", fsid)]
+    build = CONTAINER_FORMS.get(dtype)
+    if build is None:
+        raise AgentError("the container runtime cannot run %s daemons" % dtype)
+    return build(fsid, dtype, did, ddir, request, engine)
+
+
+def _container_image(name, image, request):
+    """A custom container runs the spec's own image; every other type the request's."""
+    if name.startswith("container."):
+        _, spec = _form_config(request)
+        if spec.get("image"):
+            return valid_image(spec["image"])
+    return image
+
+
+#: the user a type's files belong to (cephadm: the owner of a path in the image; 167 is
+#: ceph in Ceph's images, the monitoring users as MONITORING says)
+CEPH_UID = 167
+
+
+def _daemon_owner(name, request):
+    """(uid, gid) of the daemon's files."""
+    dtype = name.split(".", 1)[0]
+    if dtype in MONITORING:
+        return MONITORING[dtype]["user"], MONITORING[dtype]["user"]
+    if dtype in CEPH_DAEMON_TYPES or dtype in ("ceph-exporter", "nfs", "iscsi", "nvmeof"):
+        return CEPH_UID, CEPH_UID
+    if dtype in TRACING_TYPES or dtype in ("mgmt-gateway", "oauth2-proxy"):
+        return UID_NOBODY, UID_NOBODY
+    if dtype == "container":
+        _, spec = _form_config(request)
+        uid, gid = spec.get("uid", UID_NOBODY), spec.get("gid", UID_NOBODY)
+        if not isinstance(uid, int) or not isinstance(gid, int) or uid < 0 or gid < 0:
+            raise AgentError("invalid uid/gid")
+        return uid, gid
+    return 0, 0
+
+
+def _chown_data_dir(name, ddir, request):
+    """Hand the daemon's directory to the user its container runs as (when we are root);
+    the agent's own unit files stay root's."""
+    if os.geteuid() != 0:
+        return
+    uid, gid = _daemon_owner(name, request)
+    for base, dirs, files in os.walk(ddir):
+        for entry in [base] + [os.path.join(base, f) for f in files]:
+            if os.path.dirname(entry) == ddir and os.path.basename(entry).startswith(("unit.", "config.json")):
+                continue
+            os.lchown(entry, uid, gid)
+
+
+def _podman_run_argv(engine, cname, image, form, request, detach=True, remove=False):
+    """cephadm's CephContainer.run_cmd for ``form``, in its order."""
+    argv = [engine, "run"] + (["--rm"] if remove else [])
+    if form.ipc:
+        argv.append("--ipc=%s" % form.ipc)
+    argv.append("--stop-signal=SIGTERM")
+    if request.get("memory_request"):
+        argv += ["-e", "POD_MEMORY_REQUEST=%d" % int(request["memory_request"])]
+    if request.get("memory_limit"):
+        argv += ["-e", "POD_MEMORY_LIMIT=%d" % int(request["memory_limit"]),
+                 "--memory", str(int(request["memory_limit"]))]
+    if form.host_network:
+        argv.append("--net=host")
+    if form.entrypoint:
+        argv += ["--entrypoint", form.entrypoint]
+    if form.privileged:
+        argv += ["--privileged", "--group-add=disk"]
+    argv.append("--init")
+    if cname:
+        argv += ["--name", cname]
+    argv += form.engine_args
+    if detach:
+        argv.append("-d")
+    argv += list(request.get("extra_container_args") or [])
+    argv += ["-e", "CONTAINER_IMAGE=%s" % image, "-e", "NODE_NAME=%s" % host_name()]
+    for env in form.envs:
+        argv += ["-e", env]
+    mounts = list(form.mounts)
+    if _engine_is_podman(engine) and os.path.exists("/etc/hosts") \
+            and "/etc/hosts" not in [h for h, _ in mounts]:
+        mounts.append(("/etc/hosts", "/etc/hosts:ro"))  # podman's own /etc/hosts breaks daemons
+    for host, target in mounts:
+        argv += ["-v", "%s:%s" % (host, target)]
+    for bind in form.binds:
+        argv += ["--mount", ",".join(bind)]
+    return argv + [image] + form.args + list(request.get("extra_entrypoint_args") or [])
 
 
 def _run_argv(engine, fsid, name, image, ddir, request):
-    dtype, did = name.split(".", 1)
-    argv = [engine, "run", "-d", "--name", container_name(fsid, name), "--net=host",
-            "--ipc=host", "--stop-signal=SIGTERM", "--init"]
-    if dtype == "osd":
-        argv += ["--privileged", "--group-add=disk", "-v", "/dev:/dev"]
-    argv += ["-e", "CONTAINER_IMAGE=%s" % image, "-e", "NODE_NAME=%s" % host_name()]
-    if request.get("memory_limit"):
-        argv += ["--memory", str(int(request["memory_limit"]))]
-    argv += _mounts(fsid, name, ddir)
-    argv += list(request.get("extra_container_args") or [])
-    argv += ["--entrypoint", "/usr/bin/ceph-%s" % dtype, image,
-             "-n", name, "-f", "--setuser", "ceph", "--setgroup", "ceph", "--default-log-to-file=false"]
-    argv += list(request.get("extra_entrypoint_args") or [])
-    return argv
+    """The argv that runs daemon ``name``: what cephadm's unit.run runs for its type."""
+    dtype = name.split(".", 1)[0]
+    _prepare_data_dir(fsid, dtype, ddir, request)
+    form = container_form(engine, fsid, name, ddir, request)
+    return _podman_run_argv(engine, container_name(fsid, name), form.image or image, form, request)
 
 
 def _validate_deploy(request):
@@ -797,6 +1370,8 @@ def deploy_one(request):
         return deploy_package(request, name, fsid, image, ddir)
     # the daemon's settings may hold secrets: only the daemon's own directory sees them
     _write_json(os.path.join(ddir, "config.json"), request.get("config") or {}, mode=0o600)
+    _daemon_files(ddir, request)  # config and keyring (0600), mounted where cephadm mounts them
+    image = _container_image(name, image, request)
     state_path = os.path.join(ddir, "unit.state")
     state = _load_json(state_path, {}) or {}
     stamp = now_iso()
@@ -811,6 +1386,7 @@ def deploy_one(request):
     info = image_info(engine, image)
     run([engine, "rm", "-f", cname])  # a leftover container of an earlier deploy; absent is fine
     argv = _run_argv(engine, fsid, name, image, ddir, request)
+    _chown_data_dir(name, ddir, request)
     _write_json(os.path.join(ddir, "unit.run"), argv[1:])
     _write_json(meta_path, _meta(request, image))
     rc, out, err = run(argv)
@@ -1768,18 +2344,46 @@ def prepare_osds_package(request, fsid, image, service_name, data, osd_ids):
 
 
 # -- OSDs, zap, lights ---------------------------------------------------------------------
-def _ceph_volume_argv(engine, fsid, image, args, service_name):
+def _ceph_volume_argv(engine, fsid, image, args, service_name=None, conf=None, keyring=None):
+    """cephadm's ``ceph-volume`` container: privileged, the OSD device trees, the cluster's
+    run/log/crash dirs and, when given, the config and the bootstrap-osd keyring."""
     for a in args:
         if not isinstance(a, str) or any(ord(c) < 32 for c in a):
             raise AgentError("invalid ceph-volume argument")
-    return [engine, "run", "--rm", "--ipc=host", "--stop-signal=SIGTERM", "--net=host",
-            "--privileged", "--group-add=disk", "--entrypoint", "/usr/sbin/ceph-volume",
-            "-e", "CONTAINER_IMAGE=%s" % image, "-e", "NODE_NAME=%s" % host_name(),
-            "-e", "CEPH_VOLUME_OSDSPEC_AFFINITY=%s" % service_name.split(".", 1)[-1],
-            "-v", "/dev:/dev", "-v", "/run/udev:/run/udev", "-v", "/sys:/sys",
-            "-v", "/run/lvm:/run/lvm", "-v", "/run/lock/lvm:/run/lock/lvm",
-            "-v", "%s:/var/log/ceph:z" % rooted("var/log/ceph", fsid),
-            image] + list(args)
+    form = ContainerForm("/usr/sbin/ceph-volume")
+    form.privileged = True
+    for host, target in _ceph_mounts_for_type(fsid, "ceph-volume", engine):
+        form.mount(host, target)
+    if conf:
+        form.mount(conf, "/etc/ceph/ceph.conf:z")
+    if keyring:
+        form.mount(keyring, "/var/lib/ceph/bootstrap-osd/ceph.keyring:z")
+    if service_name:
+        form.envs.append("CEPH_VOLUME_OSDSPEC_AFFINITY=%s" % service_name.split(".", 1)[-1])
+    form.envs += ["CEPH_VOLUME_SKIP_RESTORECON=yes", "CEPH_VOLUME_DEBUG=1"]
+    form.args = list(args)
+    return _podman_run_argv(engine, "", image, form, {}, detach=False, remove=True)
+
+
+def _run_ceph_volume(engine, fsid, image, args, service_name=None, files=None):
+    """Run one ceph-volume command in its container; the config and keyring it needs
+    live in private temporary files for the length of the call."""
+    import tempfile
+    files = files or {}
+    tmp = tempfile.mkdtemp(dir=_tmp_dir())
+    try:
+        conf = keyring = None
+        if isinstance(files.get("config"), str):
+            conf = os.path.join(tmp, "ceph.conf")
+            _write_text(conf, files["config"], 0o644)
+        if isinstance(files.get("bootstrap_keyring"), str):
+            keyring = os.path.join(tmp, "ceph.keyring")
+            _write_text(keyring, files["bootstrap_keyring"], 0o600)
+        os.makedirs(rooted("run/ceph", fsid), mode=0o770, exist_ok=True)
+        os.makedirs(os.path.join(cluster_dir(fsid), "crash"), mode=0o755, exist_ok=True)
+        return run(_ceph_volume_argv(engine, fsid, image, args, service_name, conf, keyring))
+    finally:
+        _rmtree(tmp)
 
 
 def cmd_prepare_osds(request):
@@ -1797,8 +2401,11 @@ def cmd_prepare_osds(request):
     if daemon_runtime(request) == "package":
         return prepare_osds_package(request, fsid, image, service_name, data, osd_ids)
     engine = _engine_or_fail()
+    files = request.get("files") or {}
+    if not isinstance(files, dict):
+        raise AgentError("invalid files")
     for args in request.get("ceph_volume_args") or []:
-        rc, _, err = run(_ceph_volume_argv(engine, fsid, image, args, service_name))
+        rc, _, err = _run_ceph_volume(engine, fsid, image, args, service_name, files)
         if rc != 0:
             raise AgentError("ceph-volume %s failed (%d): %s" % (" ".join(args[:2]), rc, err.strip()[-500:]))
     # ceph-volume creates the OSDs in device order with the ids the cluster handed out
@@ -1809,6 +2416,7 @@ def cmd_prepare_osds(request):
             "name": "osd.%d" % osd_id, "fsid": fsid, "image": image, "service_name": service_name,
             "osd_devices": [device] if device else [], "config": {},
             "memory_request": request.get("memory_request"),
+            "files": {"config": files["config"]} if isinstance(files.get("config"), str) else {},
         }))
     return created
 
@@ -1829,7 +2437,7 @@ def cmd_zap(request):
             raise AgentError("zap %s failed (%d): %s" % (path, rc, err.strip()[-500:]))
         return {"zapped": path}
     engine = _engine_or_fail()
-    rc, _, err = run(_ceph_volume_argv(engine, fsid, image, ["lvm", "zap", "--destroy", path], "zap"))
+    rc, _, err = _run_ceph_volume(engine, fsid, image, ["lvm", "zap", "--destroy", path])
     if rc != 0:
         raise AgentError("zap %s failed (%d): %s" % (path, rc, err.strip()[-500:]))
     return {"zapped": path}

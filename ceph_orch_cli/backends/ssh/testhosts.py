@@ -60,6 +60,21 @@ def missing(name):
     sys.exit(125)
 def image_id(image):
     return hashlib.sha256(image.encode()).hexdigest()
+# `podman run` options that take a value as the next word; the first word that is not an
+# option (or an option's value) is the image, as podman parses it
+VALUE_OPTIONS = {"-e", "--env", "-v", "--volume", "--name", "--entrypoint", "--mount",
+                 "--memory", "-m", "--user", "-u", "--ulimit", "--env-file", "--log-driver",
+                 "--conmon-pidfile", "--cidfile", "--security-opt", "--publish", "-p", "--dns",
+                 "--hostname", "-h", "--group-add", "--cap-add", "--net", "--network", "--ipc",
+                 "--stop-signal", "--pids-limit", "--authfile", "--cgroups", "--cpus"}
+def run_image(words):
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if not w.startswith("-"):
+            return w
+        i += 2 if (w in VALUE_OPTIONS and "=" not in w) else 1
+    return ""
 def version_of(image):
     tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else "latest"
     tag = tag.lstrip("v")
@@ -68,7 +83,7 @@ if sub == "image" and args[1:2] == ["inspect"]:
     image = args[-1]
     print(json.dumps([{"Id": image_id(image), "RepoDigests": ["%s@sha256:%s" % (image.rsplit(":", 1)[0], image_id(image))]}]))
 elif sub == "run" and args[-1] == "--version" and "ceph" in args:
-    image = args[args.index("--entrypoint") + 2]
+    image = run_image(args[1:])
     print("ceph version %s (0000000000000000000000000000000000000000) test-shim (stable)" % version_of(image))
 elif sub == "run":
     delay_path = os.path.join(root, "engine-delay")
@@ -82,7 +97,7 @@ elif sub == "run":
     if "-d" in args and "--name" in args:
         name = args[args.index("--name") + 1]
         cid = hashlib.sha256(("%s%f" % (name, time.time())).encode()).hexdigest()
-        image = args[args.index("--entrypoint") + 2] if "--entrypoint" in args else ""
+        image = run_image(args[1:])
         state[name] = {"Id": cid, "State": "running", "Image": image, "Names": [name]}
         save()
         print(cid)
@@ -116,13 +131,16 @@ else:
 '''
 
 CEPH_SHIM = r'''#!@PYTHON@
-"""A fake ``ceph`` CLI over ``<root>/ceph-cluster.json``; records each call."""
+"""A fake ``ceph`` CLI over ``<root>/ceph-cluster.json``; records each call and answers as
+real Pacific does (``reference/real-ceph.md`` section 5): the exit status, stdout and stderr
+of the real command, for every command the engine sends."""
 import json, os, sys
 root = os.environ.get("ORCH_AGENT_ROOT") or "/"
 args = [a for a in sys.argv[1:]]
 with open(os.path.join(root, "ceph-calls.jsonl"), "a") as f:
     f.write(json.dumps(args) + "\n")
-if args[-2:] == ["--format", "json"]:
+as_json = args[-2:] == ["--format", "json"]
+if as_json:
     args = args[:-2]
 path = os.path.join(root, "ceph-cluster.json")
 try:
@@ -135,28 +153,55 @@ def save():
     json.dump(cluster, open(path, "w"))
 def out(obj):
     print(json.dumps(obj))
+def err(text, rc=0):
+    sys.stderr.write(text + "\n")
+    sys.exit(rc)
 def enoent(i):
-    sys.stderr.write("Error ENOENT: osd.%s does not exist\n" % i)
-    sys.exit(2)
+    err("Error ENOENT: osd.%s does not exist" % i, 2)
+def is_up(o):
+    return o is not None and o.get("status", "up") == "up"
 cmd = args[:2]
 if args == ["fsid"]:
     out({"fsid": cluster["fsid"]})
-elif cmd in (["osd", "ok-to-stop"], ["mon", "ok-to-stop"], ["mds", "ok-to-stop"]):
+elif cmd == ["osd", "ok-to-stop"]:
+    ids = [int(i) for i in args[2:]]
     busy = [i for i in args[2:] if i in cluster.get("not_ok_to_stop", [])]
+    pgs = sum(osds.get(str(i), {}).get("pgs", 0) for i in ids)
+    out({"ok_to_stop": not busy, "osds": ids, "num_ok_pgs": 0 if busy else pgs,
+         "num_not_ok_pgs": pgs if busy else 0})
     if busy:
-        sys.stderr.write("Error EBUSY: unsafe to stop %s\n" % ",".join(busy))
-        sys.exit(16)
-    out({"ok_to_stop": True})
+        err("Error EBUSY: unsafe to stop osd(s) at this time (%d PGs are or would become "
+            "offline)" % pgs, 16)
+elif cmd == ["mon", "ok-to-stop"]:
+    # real Pacific: stdout stays empty even with --format json; the answer is on stderr
+    mons = [m for m in cluster.get("mons", []) if m not in args[2:]]
+    if [i for i in args[2:] if i in cluster.get("not_ok_to_stop", [])]:
+        err("Error EBUSY: not enough monitors would be available (%s) after stopping mons [%s]"
+            % (",".join(mons), ",".join(args[2:])), 16)
+    err("quorum should be preserved (%s) after stopping [%s]" % (",".join(mons), ",".join(args[2:])))
+elif cmd == ["mds", "ok-to-stop"]:
+    if [i for i in args[2:] if i in cluster.get("not_ok_to_stop", [])]:
+        err("Error EBUSY: insufficent standby MDS daemons to stop active gids %s" % ",".join(args[2:]), 16)
+    err("should be safe to stop [%s]" % ",".join(args[2:]))
 elif cmd == ["osd", "safe-to-destroy"]:
     ids = [int(i) for i in args[2:]]
-    safe = [i for i in ids if osds.get(str(i), {}).get("pgs", 0) == 0]
-    out({"safe_to_destroy": safe, "active": [], "missing_stats": [], "stored_pgs": []})
-    if len(safe) != len(ids):
-        sys.exit(16)
+    unsafe = [i for i in ids if osds.get(str(i), {}).get("pgs", 0) > 0]
+    safe = [i for i in ids if i not in unsafe]
+    if as_json:  # with --format json real Ceph exits 0 and lists the safe ids only
+        out({"safe_to_destroy": safe,
+             "active": [i for i in unsafe if is_up(osds.get(str(i)))],
+             "missing_stats": [],
+             "stored_pgs": [i for i in unsafe if not is_up(osds.get(str(i)))]})
+        sys.exit(0)
+    if unsafe:
+        err("Error EBUSY: OSD(s) %s have %d pgs currently mapped to them. " % (
+            ",".join(str(i) for i in unsafe), sum(osds[str(i)]["pgs"] for i in unsafe)), 16)
+    err("OSD(s) %s are safe to destroy without reducing data durability." % ",".join(args[2:]))
 elif cmd == ["pg", "ls-by-osd"]:
     o = osds.get(args[2])
-    if o is None:
-        enoent(args[2])
+    if not is_up(o):  # a down or unknown OSD: EAGAIN, and a stub on stdout
+        out({"pg_ready": True})
+        err("osd %s is not up" % args[2], 11)
     if o.get("weight", 1.0) == 0 and o.get("pgs", 0) > 0:
         o["pgs"] -= 1
         save()
@@ -185,25 +230,42 @@ elif args[:2] == ["osd", "ls"]:
 elif args[:3] == ["osd", "crush", "reweight"]:
     i = args[3].split(".", 1)[1]
     if i not in osds:
-        enoent(i)
+        err("Error ENOENT: device '%s' does not appear in the crush map" % args[3], 2)
     osds[i]["weight"] = float(args[4])
     save()
-elif cmd in (["osd", "out"], ["osd", "in"], ["osd", "down"], ["osd", "destroy"], ["osd", "purge"]):
+    err("reweighted item id %s name '%s' to %s in crush map" % (i, args[3], args[4]))
+elif cmd in (["osd", "out"], ["osd", "in"], ["osd", "down"]):
     i = args[2]
-    if i not in osds:
-        enoent(i)
-    if args[1] == "purge":
-        del osds[i]
-    elif args[1] == "destroy":
-        osds[i]["status"] = "destroyed"
-    elif args[1] == "down":
+    if i not in osds:  # real Pacific: not an error
+        err("osd.%s does not exist. " % i)
+    if args[1] == "down":
         osds[i]["status"] = "down"
     else:
         osds[i]["in"] = args[1] == "in"
     save()
+    err("marked %s osd.%s. " % (args[1], i))
+elif cmd in (["osd", "destroy"], ["osd", "purge"]):
+    i = args[2]
+    if i not in osds:
+        enoent(i)
+    if args[1] == "destroy" and is_up(osds[i]):
+        err("Error EBUSY: osd.%s is not `down`." % i, 16)
+    if args[1] == "purge":
+        del osds[i]
+    else:
+        osds[i]["status"] = "destroyed"
+    save()
+    err("%s osd.%s" % ("purged" if args[1] == "purge" else "destroyed", i))
+elif cmd in (["osd", "set"], ["osd", "unset"]) and len(args) == 3:
+    flags = cluster.setdefault("flags", [])
+    if args[1] == "set" and args[2] not in flags:
+        flags.append(args[2])
+    elif args[1] == "unset" and args[2] in flags:
+        flags.remove(args[2])
+    save()
+    err("%s is %s" % (args[2], "set" if args[1] == "set" else "unset"))
 else:
-    sys.stderr.write("no valid command found (test shim): %s\n" % " ".join(args))
-    sys.exit(22)
+    err("no valid command found (test shim): %s" % " ".join(args), 22)
 '''
 
 
