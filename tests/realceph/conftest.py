@@ -173,11 +173,11 @@ def bring_up(cluster: RealCluster) -> str:
     output."""
     start = time.monotonic()
     cluster.orch("cephadm", "set-runtime", "package")
-    out = cluster.orch("bootstrap", "host1", "--mon-ip", "127.0.0.11",
+    out = cluster.orch("bootstrap", "host1", "--mon-ip", cluster.host("host1").addr,
                        "--config", str(cluster.work / "cluster.conf"),
                        "--skip-monitoring-stack").stdout
     assert "Bootstrap complete." in out
-    for name, addr in (("host2", "127.0.0.12"), ("host3", "127.0.0.13"), ("host4", "127.0.0.14")):
+    for name, addr in ((h.name, h.addr) for h in cluster.hosts.hosts[1:]):
         assert f"Added host '{name}'" in cluster.orch("host", "add", name, addr).stdout
     cluster.orch("apply", "-i", str(cluster.work / "cluster.yaml"))
     cluster.timings["apply"] = time.monotonic() - start
@@ -207,7 +207,11 @@ def cluster(tmp_path_factory) -> RealCluster:
         pytest.skip(reason)
     from ceph_orch_cli.backends.ssh import keys
     work = tmp_path_factory.mktemp("realceph")
-    hosts = SSHTestHosts(work / "hosts", 4, disks=[10 * GB, 10 * GB], ceph_shim=False)
+    # ORCH_REALCEPH_FIRST moves the hosts to 127.0.0.<first>..: two real clusters on one
+    # machine must not share addresses (their daemons bind Ceph's fixed ports)
+    first = int(os.environ.get("ORCH_REALCEPH_FIRST", "11"))
+    hosts = SSHTestHosts(work / "hosts", 4, disks=[10 * GB, 10 * GB], ceph_shim=False,
+                         first=first)
     hosts.start()
     try:
         # host4 has one disk only (the OSD its drain moves)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.realceph.conftest import bring_up, payload, wait_until
+from tests.realceph.conftest import bring_up, payload
 
 pytestmark = [pytest.mark.realceph, pytest.mark.timeout(1200)]
 

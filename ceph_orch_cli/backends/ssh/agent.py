@@ -1720,6 +1720,12 @@ def _package_start(fsid, name, ddir):
                  os.path.join(log_dir(fsid), "%s.stdout" % name))
     with open(os.path.join(ddir, "unit.pid"), "w") as f:
         f.write("%d\n" % pid)
+    # the pid is known before its exec is done: wait (briefly) until it runs the daemon,
+    # so the `ls` that follows a start reports it running, not the fork it came from
+    deadline = time.monotonic() + 2.0
+    while _package_pid(ddir) is None and _proc_stat(pid) is not None \
+            and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _package_stop(ddir, timeout=STOP_TIMEOUT):
