@@ -47,6 +47,10 @@ ROOT_COMMANDS: Dict[str, str] = {
     'set': 'status:set_group',
     'pause': 'status:pause',
     'resume': 'status:resume',
+    'unpause': 'status:unpause',
+    'get-security-config': 'status:get_security_config',
+    'update': 'update:update',
+    'client-keyring': 'client_keyring:client_keyring',
     'cancel': 'status:cancel',
     'serve': 'status:serve',
     'tuned-profile': 'tuned_profile:tuned_profile',
@@ -82,6 +86,10 @@ ROOT_HELP: Dict[str, str] = {
     'set': 'Select orchestrator backend',
     'pause': 'Pause orchestrator background work',
     'resume': 'Resume orchestrator background work (if paused)',
+    'unpause': 'Alias to orch resume',
+    'get-security-config': 'Show whether the monitoring stack is secured',
+    'update': 'Update the image of a non-Ceph service',
+    'client-keyring': 'Client keyrings kept on the hosts of a placement',
     'cancel': 'Cancel ongoing background operations',
     'serve': 'Run the reconcile loop (--once for a single pass)',
     'tuned-profile': 'Add, list and remove tuned profiles',
@@ -91,7 +99,7 @@ ROOT_HELP: Dict[str, str] = {
     'hardware': 'Hardware status, LEDs and power through node-proxy',
     'sd': 'Service discovery (dump cert)',
     'bootstrap': 'Bootstrap a cluster on its first host',
-    'cephadm': 'Settings of the cephadm-like backend (daemon runtime)',
+    'cephadm': 'The cephadm backend: hosts, SSH identity, registry, config checks',
 }
 
 

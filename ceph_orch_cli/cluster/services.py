@@ -221,6 +221,24 @@ class Services:
             self.core.refresh([hosts[h] for h in results])
         return [f"Scheduled to {action} {d.name()} on host '{d.hostname}'" for d in dds]
 
+    @handle_orch_error
+    def update_service(self, service_type: str, image: str) -> List[str]:
+        """`orch update service <type> <image>`: redeploy every daemon of a non-Ceph
+        service type (prometheus, grafana, ...) with another image."""
+        if not image or not image.strip():
+            raise OrchestratorError("an image is required", errno=-errno.EINVAL)
+        dtypes = service_to_daemon_types(service_type)
+        if service_type in CEPH_IMAGE_TYPES or any(t in CEPH_IMAGE_TYPES for t in dtypes):
+            raise OrchestratorError(
+                f"{service_type} daemons run the Ceph image: use `orch upgrade start --image "
+                f"<image>` to change it", errno=-errno.EINVAL)
+        dds = [d for t in dtypes for d in self.core.daemons(daemon_type=t)]
+        if not dds:
+            raise OrchestratorError(f"No daemons of service type {service_type} found",
+                                    errno=-errno.ENOENT)
+        self.store.set_setting(f"service_image/{service_type}", image)
+        return self.daemon_actions("redeploy", dds, image)
+
     def _one_daemon_action(self, host: "HostSpec", d: DaemonDescription, action: str,
                            image: Optional[str], fsid: str, ceph_image: str,
                            specs: Dict[str, Any]) -> None:

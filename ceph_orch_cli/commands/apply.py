@@ -188,14 +188,15 @@ def apply_mds(ctx: click.Context, fs_name: str, placement: Optional[str],
 @option('--realm', default=None, help='RGW realm')
 @option('--zonegroup', default=None, help='RGW zonegroup')
 @option('--zone', default=None, help='RGW zone')
+@option('--networks', default=None, help='Comma-separated networks (CIDR) to bind to')
 @option('--port', type=int, default=None, help='Frontend port')
 @flag('--ssl', help='Serve over SSL')
 @common_options
 @click.pass_context
 def apply_rgw(ctx: click.Context, svc_id: str, placement: Optional[str],
               placement_opt: Optional[str], realm: Optional[str], zonegroup: Optional[str],
-              zone: Optional[str], port: Optional[int], ssl: bool, dry_run: bool, fmt: str,
-              unmanaged: bool, no_overwrite: bool) -> None:
+              zone: Optional[str], networks: Optional[str], port: Optional[int], ssl: bool,
+              dry_run: bool, fmt: str, unmanaged: bool, no_overwrite: bool) -> None:
     """Update the number of RGW instances for the given zone."""
     from ceph_orch_cli.deployment.service_spec import RGWSpec
     from ceph_orch_cli.orchestrator.errors import OrchestratorValidationError
@@ -205,6 +206,8 @@ def apply_rgw(ctx: click.Context, svc_id: str, placement: Optional[str],
         raise OrchestratorValidationError('Cannot add RGW: Zone specified but no realm specified')
     spec = RGWSpec(service_id=svc_id, rgw_realm=realm, rgw_zonegroup=zonegroup, rgw_zone=zone,
                    rgw_frontend_port=port, ssl=ssl,
+                   networks=[n.strip() for n in networks.split(',') if n.strip()]
+                   if networks else None,
                    placement=_placement(placement, placement_opt), unmanaged=unmanaged,
                    preview_only=dry_run)
     spec.validate()

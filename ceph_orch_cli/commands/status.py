@@ -82,6 +82,20 @@ def resume(ctx: click.Context) -> None:
     call(orch_of(ctx).resume())
 
 
+@click.command('unpause', cls=CephCommand)
+@click.pass_context
+def unpause(ctx: click.Context) -> None:
+    """Alias to orch resume."""
+    call(orch_of(ctx).resume())
+
+
+@click.command('get-security-config', cls=CephCommand)
+@click.pass_context
+def get_security_config(ctx: click.Context) -> None:
+    """Show whether the monitoring stack is secured (TLS and auth, mgmt-gateway, oauth2-proxy)."""
+    emit(json.dumps(call(orch_of(ctx).get_security_config())))
+
+
 @click.command('cancel', cls=CephCommand)
 @click.pass_context
 def cancel(ctx: click.Context) -> None:

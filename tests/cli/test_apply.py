@@ -160,7 +160,8 @@ def test_apply_service_type_takes_only_cephs_service_type_choices(orch: Orch, de
     # ingress needs a spec file (`orch apply -i`); the bare word is not one of Ceph's choices
     result = orch('apply', 'ingress', 'count:2')
     assert_clean_failure(result, 22, 'Error EINVAL: Invalid command: ingress not in mon|mgr|')
-    assert result.stderr.rstrip().endswith('|iscsi|snmp-gateway')
+    assert result.stderr.rstrip().endswith(
+        '|iscsi|snmp-gateway|elasticsearch|jaeger-agent|jaeger-collector|jaeger-query')
 
 
 def test_dry_run_osd_preview_shows_db_devices_per_host(orch: Orch) -> None:

@@ -221,3 +221,31 @@ def forget_host_key(state_dir: Path, hostname: str) -> List[str]:
     target = resolve_target(hostname, addr, config, files.user())
     names = {target.known_hosts_name, hostname, target.address}
     return KnownHosts(files.known_hosts).forget(sorted(names))
+
+
+def default_config(files: SSHFiles) -> str:
+    """The client settings in force without a custom config (what `get-ssh-config` shows).
+
+    Unlike cephadm's default, host keys are checked against orch's own known_hosts."""
+    return ("Host *\n"
+            f"  User {files.user()}\n"
+            "  StrictHostKeyChecking yes\n"
+            f"  UserKnownHostsFile {files.known_hosts}\n"
+            "  ConnectTimeout=10\n")
+
+
+def clear_key(files: SSHFiles) -> None:
+    """Forget the cluster key pair (`orch cephadm clear-key`)."""
+    for path in (files.private_key, files.public_key):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def clear_config(files: SSHFiles) -> None:
+    """Forget the custom client config (`orch cephadm clear-ssh-config`)."""
+    try:
+        files.config.unlink()
+    except FileNotFoundError:
+        pass
