@@ -14,6 +14,7 @@ import gc
 import importlib
 import importlib.util
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -220,7 +221,28 @@ def _escape_input(message: str) -> str:
     return message.translate(_CONTROL)
 
 
+#: the longest user-given word an error line quotes whole, and the longest error text
+QUOTE_LIMIT = 200
+MESSAGE_LIMIT = 4000
+
+_PREFIX = re.compile(r'^(?:Error E[A-Z0-9]+: ?)+')
+
+
+def _bound(message: str) -> str:
+    """Cut each long word the user typed, then the whole text: a 4 MB label must not
+    give a 4 MB error line."""
+    for word in sorted(set(_ARGV), key=len, reverse=True):
+        if len(word) > QUOTE_LIMIT and word in message:
+            message = message.replace(word, f'{word[:QUOTE_LIMIT]}... ({len(word)} chars)')
+    if len(message) > MESSAGE_LIMIT:
+        message = f'{message[:MESSAGE_LIMIT]}... ({len(message)} chars)'
+    return message
+
+
 def _report(message: str, code: int) -> int:
+    # a message that already carries Ceph's prefix (the `ceph` CLI's own error) is not
+    # prefixed twice
+    message = _PREFIX.sub('', _bound(message))
     click.echo(f'Error {_ename(code)}: {_escape_input(message)}', err=True)
     return abs(code) or errno.EIO
 

@@ -41,19 +41,35 @@ def apply_specs(ctx: click.Context, specs: Sequence[Any], dry_run: bool, fmt: st
     """Ceph's ``_apply_misc``: apply, then (dry-run) plan and render the preview."""
     from ceph_orch_cli import output
 
+    if fmt != 'plain':
+        # a format that cannot be printed is refused before anything is stored
+        output.to_format([], fmt, many=True)
     orch = orch_of(ctx)
-    kwargs: Dict[str, Any] = {'no_overwrite': no_overwrite}
-    if continue_on_error:
-        kwargs['continue_on_error'] = True
-    with progress(ctx, fmt):
-        result = call(orch.apply(list(specs), **kwargs))
     if dry_run:
+        # Ceph's flow: apply the preview_only specs (the backend validates, stores
+        # nothing), then plan. A file with host documents is planned as a whole instead
+        # (the plan validates every document and stores nothing): a CI job can plan a
+        # whole cluster on an empty state dir
+        if not any(getattr(s, 'service_type', None) == 'host' for s in specs):
+            call(orch.apply(list(specs), no_overwrite=no_overwrite))
         plan = call(orch.plan(list(specs)))
         if fmt == 'plain':
             emit(output.preview_tables(plan))
         else:
             emit(output.to_format(plan, fmt, many=True).rstrip('\n'))
+        failed = [x for x in plan if isinstance(x, dict) and x.get('error')]
+        if failed:
+            from ceph_orch_cli.orchestrator.errors import OrchestratorError
+            first = failed[0]
+            where = first.get('service_name') or first.get('host') or 'a spec'
+            raise OrchestratorError(f"{len(failed)} spec(s) cannot be placed; {where}: "
+                                    f"{first['error']}")
         return
+    kwargs: Dict[str, Any] = {'no_overwrite': no_overwrite}
+    if continue_on_error:
+        kwargs['continue_on_error'] = True
+    with progress(ctx, fmt):
+        result = call(orch.apply(list(specs), **kwargs))
     if fmt == 'plain':
         emit(result_str(result))
     else:

@@ -64,7 +64,8 @@ def set_backend(ctx: click.Context, module_name: str) -> None:
     app = app_of(ctx)
     if module_name and module_name not in KNOWN_BACKENDS:
         raise OrchestratorValidationError(f"Module '{module_name}' not found")
-    app.state_dir.mkdir(parents=True, exist_ok=True)
+    from ceph_orch_cli.cluster.state_dir import prepare
+    prepare(app.state_dir)
     save_backend(app.state_dir, module_name)
 
 

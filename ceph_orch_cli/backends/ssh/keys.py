@@ -12,6 +12,7 @@ import errno
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -37,6 +38,11 @@ class SSHFiles:
 
     def ensure_dir(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = os.lstat(self.dir)
+        if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
+            # someone else's directory (or a link to one) would get our private key
+            raise OrchestratorError(f"refusing to write into {self.dir}: it is not a directory "
+                                    f"owned by uid {os.geteuid()}; remove it", errno=-errno.EPERM)
         os.chmod(self.dir, 0o700)
 
     def missing_keys(self) -> bool:
