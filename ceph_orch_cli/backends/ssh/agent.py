@@ -1732,6 +1732,16 @@ def _package_stop(ddir, timeout=STOP_TIMEOUT):
     """SIGTERM, then SIGKILL after ``timeout``; a daemon that already exited (a removed
     mon exits by itself) is fine."""
     pid = _package_pid(ddir)
+    recorded = _read(os.path.join(ddir, "unit.pid"))
+    if pid is None and recorded.isdigit():
+        # the recorded process lives but does not run the unit's command line: a daemon in
+        # the middle of re-executing itself (a mgr that was just failed over) looks so for
+        # a moment; a reused pid stays a stranger
+        deadline = time.monotonic() + 3.0
+        while pid is None and _proc_stat(int(recorded)) is not None \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+            pid = _package_pid(ddir)
     if pid is None:
         return
     import signal
