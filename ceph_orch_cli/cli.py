@@ -14,6 +14,7 @@ import gc
 import importlib
 import importlib.util
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -47,6 +48,10 @@ ROOT_COMMANDS: Dict[str, str] = {
     'set': 'status:set_group',
     'pause': 'status:pause',
     'resume': 'status:resume',
+    'unpause': 'status:unpause',
+    'get-security-config': 'status:get_security_config',
+    'update': 'update:update',
+    'client-keyring': 'client_keyring:client_keyring',
     'cancel': 'status:cancel',
     'serve': 'status:serve',
     'tuned-profile': 'tuned_profile:tuned_profile',
@@ -82,6 +87,10 @@ ROOT_HELP: Dict[str, str] = {
     'set': 'Select orchestrator backend',
     'pause': 'Pause orchestrator background work',
     'resume': 'Resume orchestrator background work (if paused)',
+    'unpause': 'Alias to orch resume',
+    'get-security-config': 'Show whether the monitoring stack is secured',
+    'update': 'Update the image of a non-Ceph service',
+    'client-keyring': 'Client keyrings kept on the hosts of a placement',
     'cancel': 'Cancel ongoing background operations',
     'serve': 'Run the reconcile loop (--once for a single pass)',
     'tuned-profile': 'Add, list and remove tuned profiles',
@@ -91,7 +100,7 @@ ROOT_HELP: Dict[str, str] = {
     'hardware': 'Hardware status, LEDs and power through node-proxy',
     'sd': 'Service discovery (dump cert)',
     'bootstrap': 'Bootstrap a cluster on its first host',
-    'cephadm': 'Settings of the cephadm-like backend (daemon runtime)',
+    'cephadm': 'The cephadm backend: hosts, SSH identity, registry, config checks',
 }
 
 
@@ -212,7 +221,28 @@ def _escape_input(message: str) -> str:
     return message.translate(_CONTROL)
 
 
+#: the longest user-given word an error line quotes whole, and the longest error text
+QUOTE_LIMIT = 200
+MESSAGE_LIMIT = 4000
+
+_PREFIX = re.compile(r'^(?:Error E[A-Z0-9]+: ?)+')
+
+
+def _bound(message: str) -> str:
+    """Cut each long word the user typed, then the whole text: a 4 MB label must not
+    give a 4 MB error line."""
+    for word in sorted(set(_ARGV), key=len, reverse=True):
+        if len(word) > QUOTE_LIMIT and word in message:
+            message = message.replace(word, f'{word[:QUOTE_LIMIT]}... ({len(word)} chars)')
+    if len(message) > MESSAGE_LIMIT:
+        message = f'{message[:MESSAGE_LIMIT]}... ({len(message)} chars)'
+    return message
+
+
 def _report(message: str, code: int) -> int:
+    # a message that already carries Ceph's prefix (the `ceph` CLI's own error) is not
+    # prefixed twice
+    message = _PREFIX.sub('', _bound(message))
     click.echo(f'Error {_ename(code)}: {_escape_input(message)}', err=True)
     return abs(code) or errno.EIO
 

@@ -334,7 +334,15 @@ def preview_tables(data: List[Dict[str, Any]]) -> str:
     if errors:
         return json.dumps(errors)
     warning = ''.join(x['warning'] for x in data if x.get('warning'))
-    return (f'\n{warning}\n\n'
+    hosts = [x for x in data if x.get('host')]
+    host_part = ''
+    if hosts:
+        width = max(len(h['host']) for h in hosts)
+        rows = [f"{h['action']:<6} {h['host']:<{width}}  {h.get('addr') or ''}"
+                f"  {','.join(h.get('labels') or [])}".rstrip() for h in hosts]
+        host_part = ('#############\nHOST PREVIEWS\n#############\n' + '\n'.join(rows) + '\n\n')
+        data = [x for x in data if not x.get('host')]
+    return (f'\n{warning}\n\n{host_part}'
             '####################\nSERVICESPEC PREVIEWS\n####################\n'
             f'{_preview_table_services(data)}\n\n'
             '################\nOSDSPEC PREVIEWS\n################\n'

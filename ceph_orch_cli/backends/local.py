@@ -247,6 +247,40 @@ class LocalHostDriver(HostDriver):
         self._reach(host)
         return {"hostname": host.hostname}
 
+    def prepare_host(self, host: "HostSpec") -> Dict[str, Any]:
+        """`orch cephadm prepare-host`: a simulated host has its container engine, lvm2 and
+        time sync already; being reachable is being prepared."""
+        self._reach(host)
+        return {"hostname": host.hostname}
+
+    def registry_login(self, host: "HostSpec", login: Dict[str, Any]) -> None:
+        """`orch cephadm registry-login`: remembered per host, as `podman login` would."""
+        self._reach(host)
+        self._host_state(host.hostname)["registry"] = login.get("url")
+        self._dirty.add(host.hostname)
+
+    def activate_osds(self, host: "HostSpec", fsid: str, image: str) -> List[str]:
+        """`orch cephadm osd activate`: a daemon for every OSD whose volume is on one of the
+        host's devices but which has no daemon (after a reinstall, or `daemon rm`)."""
+        self._reach(host)
+        st = self._host_state(host.hostname)
+        created = []
+        for path, lvs in sorted(st["used"].items()):
+            for lv in lvs:
+                name = f"osd.{lv.get('osd_id')}"
+                if lv.get("type") != "block" or name in st["daemons"]:
+                    continue
+                affinity = lv.get("osdspec_affinity") or "None"
+                req = DeployRequest(name=name, fsid=fsid, image=image,
+                                    service_name=f"osd.{affinity}", osd_devices=[path])
+                entry = self._ls_entry(host, req, None)
+                entry["osdspec_affinity"] = affinity
+                st["daemons"][name] = entry
+                created.append(name)
+        if created:
+            self._dirty.add(host.hostname)
+        return created
+
     def gather_facts(self, host: "HostSpec") -> Dict[str, Any]:
         entry = self._reach(host)
         if entry.get("facts"):

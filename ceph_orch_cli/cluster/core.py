@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
                     Tuple)
 
-from ceph_orch_cli.cluster import converge, reconcile
+from ceph_orch_cli.cluster import converge, reconcile, state_dir
 from ceph_orch_cli.cluster.ceph import CephCluster
 from ceph_orch_cli.cluster.daemon_cache import (TimestampMemo, dd_from_cache, ls_entry_to_cache,
                                                 parse_timestamp)
@@ -126,7 +126,7 @@ class EngineCore:
                 self._lock_depth -= 1
             return
         path = self.store.state_dir / "converge.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = state_dir.open_private(path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             self._lock_depth = 1
@@ -211,7 +211,17 @@ class EngineCore:
         from ceph_orch_cli.deployment.service_spec import (ServiceSpec,
                                                            service_spec_allow_invalid_from_json)
         with service_spec_allow_invalid_from_json():
-            return ServiceSpec.from_json(dict(data))
+            try:
+                return ServiceSpec.from_json(dict(data))
+            except (ValueError, TypeError, KeyError, AttributeError) as e:
+                # a stored spec that no longer parses (a damaged row, or one stored by an
+                # older orch): name it and the repair instead of an internal error
+                name = data.get("service_name") or ".".join(
+                    str(data.get(k)) for k in ("service_type", "service_id") if data.get(k))
+                raise OrchestratorError(
+                    f"stored spec {str(name)[:64]!r} cannot be read ({str(e)[:120]}); "
+                    f"remove it with `orch rm {str(name)[:64]}` and apply it again",
+                    errno=-errno.EIO) from None
 
     def daemons(self, **filters: Optional[str]) -> List[DaemonDescription]:
         memo = TimestampMemo()
@@ -403,6 +413,19 @@ class EngineCore:
     def add_events(self, events: List[EventRow]) -> None:
         if events:
             self.store.add_events(events)
+
+    def converge_stored(self) -> Dict[str, int]:
+        """``converge`` after a command stored its intent: a failure says the intent is
+        stored (``ConvergeFailed``, EAGAIN), never reads as "nothing happened"."""
+        from ceph_orch_cli.orchestrator.errors import ConvergeFailed
+        try:
+            return self.converge()
+        except ConvergeFailed:
+            raise
+        except (KeyboardInterrupt, MemoryError, RecursionError):
+            raise
+        except Exception as e:  # noqa: BLE001 - every failure after the store says so
+            raise ConvergeFailed(e) from e
 
     def converge(self) -> Dict[str, int]:
         """Schedule, diff and act on every managed spec; one transaction per host batch."""

@@ -16,7 +16,11 @@ The parts and what each is built with (the constructors are the dependency graph
 - ``hardware.Hardware(core, node_proxy, backend_name)``: node-proxy, over the backend's
   ``NodeProxy`` seam (None: EOPNOTSUPP);
 - ``devices_replace.DeviceReplace(core, osd_queue)``: ``orch device replace``, ``orch osd
-  set-spec-affinity``.
+  set-spec-affinity``;
+- ``cephadm_ops.CephadmOps(core)``: ``orch cephadm check-host|prepare-host|registry-login|osd
+  activate|set-extra-ceph-conf|config-check ...``;
+- ``client_keyrings.ClientKeyrings(core, files)``: ``orch client-keyring ...``; ``files`` is the
+  backend's ``KeyringFiles`` seam (default: the store's record is all, as on the local backend).
 
 This class builds them, registers the workflows' pass steps, and delegates every interface
 method to the part that owns it; it holds no logic of its own beyond ``available``,
@@ -29,6 +33,8 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional
                     Tuple)
 
 from ceph_orch_cli.cluster.ceph import CephCluster
+from ceph_orch_cli.cluster.cephadm_ops import CephadmOps
+from ceph_orch_cli.cluster.client_keyrings import ClientKeyrings
 from ceph_orch_cli.cluster.core import (BATCH_HOSTS, CRASH_AFTER_ENV, DEVICE_CACHE_TIMEOUT,
                                         FACTS_CACHE_TIMEOUT, EngineCore)
 from ceph_orch_cli.cluster.devices_replace import DeviceReplace
@@ -77,8 +83,10 @@ class ClusterOrchestrator(Orchestrator):
         self.monitoring = MonitoringAccess(core, services)
         self.hardware = Hardware(core, node_proxy, self.backend_name)
         self.devices = DeviceReplace(core, osd_queue)
+        self.client_keyrings = ClientKeyrings(core)
+        self.cephadm = CephadmOps(core)
         core.workflow_steps.extend([osd_queue.osd_removal_step, self.maintenance.drain_step,
-                                    self.upgrade.upgrade_step])
+                                    self.upgrade.upgrade_step, self.client_keyrings.sync])
         # the core's hook lists, under the names backends and tests use
         self._workflow_steps = core.workflow_steps
         self._commit_hooks = core.commit_hooks
@@ -194,6 +202,9 @@ class ClusterOrchestrator(Orchestrator):
     def daemon_action(self, action: str, daemon_name: str, image: Optional[str] = None,
                       force: bool = False) -> OrchResult[str]:
         return self.services.daemon_action(action, daemon_name, image, force)
+
+    def update_service(self, service_type: str, image: str) -> OrchResult[List[str]]:
+        return self.services.update_service(service_type, image)
 
     def remove_daemons(self, names: List[str]) -> OrchResult[List[str]]:
         return self.services.remove_daemons(names)
@@ -452,6 +463,53 @@ class ClusterOrchestrator(Orchestrator):
     def hardware_shutdown(self, hostname: str, force: Optional[bool] = False,
                           yes_i_really_mean_it: bool = False) -> OrchResult[str]:
         return self.hardware.hardware_shutdown(hostname, force, yes_i_really_mean_it)
+
+    # -- client_keyrings.ClientKeyrings ---------------------------------------
+    def client_keyring_ls(self) -> OrchResult[List[Any]]:
+        return self.client_keyrings.client_keyring_ls()
+
+    def client_keyring_set(self, entity: str, placement: str, owner: Optional[str] = None,
+                           mode: Optional[str] = None,
+                           no_ceph_conf: bool = False) -> OrchResult[str]:
+        return self.client_keyrings.client_keyring_set(entity, placement, owner, mode,
+                                                       no_ceph_conf)
+
+    def client_keyring_rm(self, entity: str) -> OrchResult[str]:
+        return self.client_keyrings.client_keyring_rm(entity)
+
+    def client_keyring_files(self) -> Dict[str, Dict[str, Dict[str, Any]]]:  # not in Ceph's
+        """What each host holds (``{host: {path: {entity, mode, uid, gid}}}``)."""
+        return self.client_keyrings.host_files()
+
+    # -- cephadm_ops.CephadmOps (`ceph cephadm ...`, not in Ceph's interface) ----
+    def check_host(self, host: str, addr: Optional[str] = None) -> OrchResult[str]:
+        return self.cephadm.check_host(host, addr)
+
+    def prepare_host(self, host: str, addr: Optional[str] = None) -> OrchResult[str]:
+        return self.cephadm.prepare_host(host, addr)
+
+    def registry_login(self, url: Optional[str] = None, username: Optional[str] = None,
+                       password: Optional[str] = None,
+                       inbuf: Optional[str] = None) -> OrchResult[str]:
+        return self.cephadm.registry_login(url, username, password, inbuf)
+
+    def osd_activate(self, hosts: List[str]) -> OrchResult[List[str]]:
+        return self.cephadm.osd_activate(hosts)
+
+    def set_extra_ceph_conf(self, text: Optional[str]) -> OrchResult[str]:
+        return self.cephadm.set_extra_ceph_conf(text)
+
+    def get_extra_ceph_conf(self) -> OrchResult[str]:
+        return self.cephadm.get_extra_ceph_conf()
+
+    def config_checks(self) -> OrchResult[List[Dict[str, Any]]]:
+        return self.cephadm.config_checks()
+
+    def config_checks_enabled(self) -> OrchResult[bool]:
+        return self.cephadm.config_checks_enabled()
+
+    def set_config_check(self, name: str, status: str) -> OrchResult[str]:
+        return self.cephadm.set_config_check(name, status)
 
     # -- devices_replace.DeviceReplace ----------------------------------------
     def replace_device(self, hostname: str, device: str, clear: bool = False,

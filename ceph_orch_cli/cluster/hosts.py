@@ -8,7 +8,8 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from ceph_orch_cli.cluster.driver import HostActionError, HostUnreachable
-from ceph_orch_cli.deployment.hostspec import SpecValidationError
+from ceph_orch_cli.deployment.hostspec import (SpecValidationError, assert_valid_addr,
+                                              assert_valid_label)
 from ceph_orch_cli.orchestrator import InventoryHost, handle_orch_error
 from ceph_orch_cli.orchestrator.errors import OrchestratorError, OrchestratorValidationError
 
@@ -70,12 +71,10 @@ class Hosts:
             self.store.update_host(spec.hostname, merge)
         self.store.set_host_offline(spec.hostname, None)
 
-    def add_hosts(self, specs: List["HostSpec"], stop_at_error: bool) -> List[Any]:
-        """Check hosts in parallel, store those that answer in one transaction, read them.
-
-        Returns, per spec, the "Added host" message or the exception. With
-        ``stop_at_error`` nothing after the first failure is stored.
-        """
+    def check_hosts(self, specs: List["HostSpec"], stop_at_error: bool) -> List[Any]:
+        """Validate and check hosts in parallel, storing nothing: per spec, the "Added
+        host" message it would get or the exception (after the first with
+        ``stop_at_error``)."""
         outcome: List[Any] = []
         valid: List["HostSpec"] = []
         for spec in specs:
@@ -86,18 +85,31 @@ class Hosts:
             except SpecValidationError as e:  # a spec error is that host's result line
                 outcome.append(e)
         checks = self.driver.map_hosts(self.check, valid)
-        to_store = []
         for i, spec in enumerate(specs):
             if outcome[i] is None:
                 r = checks.get(spec.hostname)
                 outcome[i] = r if isinstance(r, BaseException) else \
                     f"Added host '{spec.hostname}' with addr '{spec.addr}'"
-            if isinstance(outcome[i], BaseException):
-                if stop_at_error:
-                    outcome = outcome[:i + 1]
-                    break
-                continue
-            to_store.append(spec)
+            if isinstance(outcome[i], BaseException) and stop_at_error:
+                return outcome[:i + 1]
+        return outcome
+
+    def add_hosts(self, specs: List["HostSpec"], stop_at_error: bool,
+                  checked: bool = False) -> List[Any]:
+        """Check hosts in parallel, store those that answer in one transaction, read them.
+
+        Returns, per spec, the "Added host" message or the exception. With
+        ``stop_at_error`` nothing after the first failure is stored; ``checked``: the
+        caller has checked them all already (``check_hosts``).
+        """
+        if checked:
+            outcome: List[Any] = [f"Added host '{s.hostname}' with addr '{s.addr}'"
+                                  for s in specs]
+        else:
+            outcome = self.check_hosts(specs, stop_at_error)
+        to_store = [s for s, r in zip(specs, outcome) if not isinstance(r, BaseException)]
+        if stop_at_error and any(isinstance(r, BaseException) for r in outcome):
+            to_store = [s for s, r in zip(specs, outcome[:-1])]
         with self.store.transaction():
             for spec in to_store:
                 self._store_host(spec)
@@ -112,7 +124,7 @@ class Hosts:
         result = self.add_hosts([host_spec], stop_at_error=True)[0]
         if isinstance(result, BaseException):
             raise result
-        self.core.converge()
+        self.core.converge_stored()
         return result
 
     @handle_orch_error
@@ -158,6 +170,7 @@ class Hosts:
 
     @handle_orch_error
     def update_host_addr(self, host: str, addr: str) -> str:
+        assert_valid_addr(addr)
         spec = self.core.host(host)
         spec.addr = addr
         self.check(spec)
@@ -167,6 +180,7 @@ class Hosts:
 
     @handle_orch_error
     def add_host_label(self, host: str, label: str) -> str:
+        assert_valid_label(label)
         def change(cur: Dict[str, Any]) -> Optional[Dict[str, Any]]:
             labels = list(cur.get("labels") or [])
             if label in labels:
@@ -175,7 +189,7 @@ class Hosts:
             return cur
         if self.store.update_host(host, change) is None:
             raise OrchestratorError(f"host {host} does not exist", errno=-errno.ENOENT)
-        self.core.converge()
+        self.core.converge_stored()
         return f"Added label {label} to host {host}"
 
     @handle_orch_error
@@ -197,7 +211,7 @@ class Hosts:
             cur["labels"] = [x for x in cur.get("labels") or [] if x != label]
             return cur
         self.store.update_host(host, change)
-        self.core.converge()
+        self.core.converge_stored()
         return f"Removed label {label} from host {host}"
 
     @handle_orch_error

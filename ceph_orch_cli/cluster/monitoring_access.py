@@ -18,6 +18,7 @@ Prometheus and Grafana for Prometheus's, Alertmanager and Prometheus for Alertma
 from __future__ import annotations
 
 import errno
+import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from ceph_orch_cli.cluster import certificates
@@ -121,6 +122,8 @@ class MonitoringAccess:
     def _change_targets(self, url: str, add: bool) -> str:
         if not url or not url.strip():
             raise OrchestratorError("A target URL is required", errno=-errno.EINVAL)
+        if add:
+            check_target_url(url)
         spec = self._prometheus_spec()
         targets: List[str] = list(getattr(spec, "targets", None) or [])
         if add and url in targets:
@@ -192,3 +195,23 @@ class MonitoringAccess:
                                                                   False)),
                 "mgmt_gateway_enabled": deployed("mgmt-gateway"),
                 "oauth2_proxy_enabled": deployed("oauth2-proxy")}
+
+
+#: a scrape target: [http(s)://]host:port[/path], as Prometheus' static_configs take it
+_TARGET_RE = re.compile(r"^(?:https?://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})(/\S*)?$")
+
+
+def check_target_url(url: str) -> None:
+    """Refuse a target Prometheus could not scrape (``host:port``, optionally a scheme)."""
+    from ipaddress import ip_address
+    m = _TARGET_RE.match(url)
+    ok = m is not None and 1 <= int(m.group(2)) <= 65535
+    if ok and m is not None and m.group(1).startswith("["):
+        try:
+            ip_address(m.group(1)[1:-1])
+        except ValueError:
+            ok = False
+    if not ok:
+        shown = url if len(url) <= 64 else url[:64] + f"... ({len(url)} chars)"
+        raise OrchestratorError(f"Invalid target URL {shown!r}: expected "
+                                "[http(s)://]host:port, e.g. 10.0.0.5:9095", errno=-errno.EINVAL)

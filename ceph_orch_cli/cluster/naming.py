@@ -11,6 +11,7 @@ by the cluster, never made here.
 from __future__ import annotations
 
 import random
+import re
 import string
 from typing import Iterable, Optional
 
@@ -79,3 +80,21 @@ def is_valid_daemon_name(name: str) -> bool:
     """``<type>.<id>`` with both parts non-empty, as ``orch daemon`` commands require."""
     daemon_type, _, daemon_id = name.partition(".")
     return bool(daemon_type) and bool(daemon_id)
+
+
+#: a container image reference as podman/docker parse it: [registry[:port]/]path[:tag][@digest]
+_IMAGE_REF = re.compile(
+    r"^(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"|\[[0-9A-Fa-f:]+\])(?::[0-9]+)?/)?"
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,})?$")
+
+#: the package runtime's binary roots: ``deb:system``, ``deb:<name>``
+_BINARY_ROOT = re.compile(r"^deb:[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def is_valid_image(ref: str) -> bool:
+    """Could a container engine (or the package runtime) ever find this image?"""
+    return isinstance(ref, str) and len(ref) <= 512 and \
+        bool(_IMAGE_REF.match(ref) or _BINARY_ROOT.match(ref))

@@ -5,15 +5,16 @@ create_osds, plan).
 from __future__ import annotations
 
 import errno
+import functools
 import logging
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar
 
 from ceph_orch_cli.cluster import reconcile
 from ceph_orch_cli.cluster.converge import Action, CreateOsds, run_on_host
 from ceph_orch_cli.cluster.daemon_cache import TimestampMemo, dd_from_cache, parse_timestamp
 from ceph_orch_cli.cluster.driver import DeployRequest, HostActionError, HostUnreachable
 from ceph_orch_cli.cluster.gc_pause import no_cyclic_gc
-from ceph_orch_cli.cluster.naming import is_valid_daemon_name, unique_daemon_id
+from ceph_orch_cli.cluster.naming import is_valid_daemon_name, is_valid_image, unique_daemon_id
 from ceph_orch_cli.cluster.store import EventRow, now_str
 from ceph_orch_cli.deployment.service_spec import allow_colo
 from ceph_orch_cli.orchestrator import (DaemonDescription, OrchestratorEvent, ServiceDescription,
@@ -28,6 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from ceph_orch_cli.deployment.service_spec import ServiceSpec
 
 logger = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: cephadm's mgr/cephadm/max_count_per_host default
 MAX_COUNT_PER_HOST = 10
@@ -45,7 +48,31 @@ DEFAULT_PLACEMENTS = {
     "loki": {"count": 1}, "promtail": {"host_pattern": "*"}, "alloy": {"host_pattern": "*"},
     "crash": {"host_pattern": "*"}, "container": {"count": 1}, "snmp-gateway": {"count": 1},
     "smb": {"count": 1}, "mgmt-gateway": {"count": 1}, "oauth2-proxy": {"count": 1},
+    "elasticsearch": {"count": 1}, "jaeger-collector": {"count": 1},
+    "jaeger-query": {"count": 1}, "jaeger-agent": {"host_pattern": "*"},
 }
+
+
+def expand_specs(specs: Sequence[Any]) -> List[Any]:
+    """``jaeger-tracing`` stands for its four services (Ceph's ``get_tracing_specs``)."""
+    out: List[Any] = []
+    for spec in specs:
+        if getattr(spec, "service_type", None) == "jaeger-tracing":
+            out.extend(spec.get_tracing_specs())
+        else:
+            out.append(spec)
+    return out
+
+
+def read_snapshot(method: F) -> F:
+    """Run a read method inside one store snapshot: ``orch ls`` must not see half a write
+    (a daemon counted by one SELECT and gone by the next). A refresh inside writes in its
+    own transactions, and the reads after it see a new snapshot."""
+    @functools.wraps(method)
+    def wrapper(self: "Services", *args: Any, **kwargs: Any) -> Any:
+        with self.store.snapshot():
+            return method(self, *args, **kwargs)
+    return wrapper  # type: ignore[return-value]
 
 
 class Services:
@@ -61,6 +88,7 @@ class Services:
 
     # ================================================================ services
     @handle_orch_error
+    @read_snapshot
     def describe_service(self, service_type: Optional[str] = None,
                          service_name: Optional[str] = None,
                          refresh: bool = False) -> List[ServiceDescription]:
@@ -125,6 +153,7 @@ class Services:
             return None
 
     @handle_orch_error
+    @read_snapshot
     def list_daemons(self, service_name: Optional[str] = None, daemon_type: Optional[str] = None,
                      daemon_id: Optional[str] = None, host: Optional[str] = None,
                      refresh: bool = False) -> List[DaemonDescription]:
@@ -221,6 +250,24 @@ class Services:
             self.core.refresh([hosts[h] for h in results])
         return [f"Scheduled to {action} {d.name()} on host '{d.hostname}'" for d in dds]
 
+    @handle_orch_error
+    def update_service(self, service_type: str, image: str) -> List[str]:
+        """`orch update service <type> <image>`: redeploy every daemon of a non-Ceph
+        service type (prometheus, grafana, ...) with another image."""
+        if not image or not image.strip():
+            raise OrchestratorError("an image is required", errno=-errno.EINVAL)
+        dtypes = service_to_daemon_types(service_type)
+        if service_type in CEPH_IMAGE_TYPES or any(t in CEPH_IMAGE_TYPES for t in dtypes):
+            raise OrchestratorError(
+                f"{service_type} daemons run the Ceph image: use `orch upgrade start --image "
+                f"<image>` to change it", errno=-errno.EINVAL)
+        dds = [d for t in dtypes for d in self.core.daemons(daemon_type=t)]
+        if not dds:
+            raise OrchestratorError(f"No daemons of service type {service_type} found",
+                                    errno=-errno.ENOENT)
+        self.store.set_setting(f"service_image/{service_type}", image)
+        return self.daemon_actions("redeploy", dds, image)
+
     def _one_daemon_action(self, host: "HostSpec", d: DaemonDescription, action: str,
                            image: Optional[str], fsid: str, ceph_image: str,
                            specs: Dict[str, Any]) -> None:
@@ -261,6 +308,12 @@ class Services:
             if dtype not in CEPH_IMAGE_TYPES:
                 raise OrchestratorError(f"Cannot redeploy {daemon_name} with a new image: "
                                         f"Supported types are: {', '.join(CEPH_IMAGE_TYPES)}")
+            if not is_valid_image(image):
+                shown = image if len(image) <= 80 else image[:80] + "..."
+                raise OrchestratorError(
+                    f"Cannot redeploy {daemon_name}: {shown!r} is not a valid image reference "
+                    "([registry/]repository[:tag][@digest], or deb:<root> for the package "
+                    "runtime)", errno=-errno.EINVAL)
         if action in ("stop", "restart") and not force:
             r = self.cluster.ok_to_stop(dtype, [did])
             if not r.ok:
@@ -321,7 +374,7 @@ class Services:
                 raise OrchestratorError(f"If {service_name} is removed then the following OSDs "
                                         f"will remain, --force to proceed anyway\n{msg}")
         self.store.mark_spec_deleted(service_name)
-        self.core.converge()
+        self.core.converge_stored()
         return f"Removed service {service_name}"
 
     @handle_orch_error
@@ -340,16 +393,35 @@ class Services:
             spec.pop("unmanaged", None)
         self.store.put_specs([spec])
         if not value:
-            self.core.converge()
+            self.core.converge_stored()
         return f"Set unmanaged to {value} for service {service_name}"
 
     # ================================================================ apply
     def _validate_service_spec(self, spec: "ServiceSpec",
-                               hosts: Optional[List["HostSpec"]] = None) -> None:
+                               hosts: Optional[List["HostSpec"]] = None,
+                               services: Optional[Sequence[str]] = None) -> None:
         """cephadm's ``_apply_service_spec`` checks, before anything is stored; ``hosts``
-        (default: the stored ones) lets a file's own host documents count."""
+        and ``services`` (default: the stored ones) let a file's own documents count."""
+        from ceph_orch_cli.cluster import config_options
         from ceph_orch_cli.cluster.scheduling import HostAssignment
         from ceph_orch_cli.deployment.service_spec import PlacementSpec
+
+        config = getattr(spec, "config", None) or {}
+        if isinstance(config, dict):
+            bad = config_options.unknown(config)
+            if bad is not None:
+                shown = bad if len(str(bad)) <= 80 else str(bad)[:80] + "..."
+                raise OrchestratorError(f"Invalid config option {shown} in spec",
+                                        errno=-errno.EINVAL)
+        backend = getattr(spec, "backend_service", None)
+        if spec.service_type == "ingress" and backend:
+            if services is None:
+                services = [r.service_name for r in self.store.get_specs()]
+            if backend not in services:
+                raise OrchestratorError(
+                    f"Cannot apply {spec.service_name()}: its backend_service {backend!r} does "
+                    "not exist (apply that service first, or in the same file)",
+                    errno=-errno.ENOENT)
 
         if spec.placement.is_empty() and spec.service_type in DEFAULT_PLACEMENTS:
             spec.placement = PlacementSpec.from_json(dict(DEFAULT_PLACEMENTS[spec.service_type]))
@@ -411,9 +483,18 @@ class Services:
               continue_on_error: bool = False) -> List[str]:
         results: List[str] = []
         stored = False
-        specs = list(specs)
+        specs = expand_specs(specs)
+        checked = False
         if not continue_on_error:
+            # a refused apply changes nothing: every document is validated, and every host
+            # document checked for reachability, before the first one is stored
             self._validate_before_storing(specs, no_overwrite)
+            fresh = [h for h in specs if h.service_type == "host"
+                     and not (no_overwrite and self.store.get_host(h.hostname) is not None)]
+            for r in self.hosts.check_hosts(fresh, stop_at_error=True):
+                if isinstance(r, BaseException):
+                    raise r
+            checked = True
         i = 0
         while i < len(specs):
             spec = specs[i]
@@ -429,12 +510,13 @@ class Services:
                                        f"{h.hostname} spec omit --no-overwrite flag")
                     else:
                         run.append(h)
-                added = self.hosts.add_hosts(run, stop_at_error=not continue_on_error)
+                added = self.hosts.add_hosts(run, stop_at_error=not continue_on_error,
+                                             checked=checked)
                 for h, r in zip(run, added):
                     if isinstance(r, BaseException):
                         if not continue_on_error:
                             if stored:
-                                self.core.converge()
+                                self.core.converge_stored()
                             raise r
                         results.append(f"Failed to apply spec for {h}: {r}")
                     else:
@@ -449,12 +531,12 @@ class Services:
             except Exception as e:  # per-spec fan-out: with continue_on_error a failure is a line
                 if not continue_on_error:
                     if stored:
-                        self.core.converge()
+                        self.core.converge_stored()
                     raise
                 results.append(f"Failed to apply spec for {spec}: {e}")
             i += 1
         if stored:
-            self.core.converge()
+            self.core.converge_stored()
         return results
 
     def _validate_before_storing(self, specs: List[Any], no_overwrite: bool) -> None:
@@ -462,6 +544,8 @@ class Services:
         invalid document leaves the store as it was (hosts in the same file count)."""
         hosts = {h.hostname: h for h in self.core.host_specs()}
         hosts.update((s.hostname, s) for s in specs if s.service_type == "host")
+        services = [r.service_name for r in self.store.get_specs()] + \
+            [s.service_name() for s in specs if s.service_type != "host"]
         for spec in specs:
             if spec.service_type == "host":
                 continue
@@ -469,21 +553,21 @@ class Services:
                 row = self.store.get_spec(spec.service_name())
                 if row is not None and not row.deleted:
                     continue
-            self._validate_service_spec(spec, list(hosts.values()))
+            self._validate_service_spec(spec, list(hosts.values()), services)
 
     @handle_orch_error
     def apply_service(self, spec: "ServiceSpec") -> str:
         """Every ``apply_<type>`` of the interface: store the spec, converge."""
         msg = self._store_spec(spec, False)
         if not getattr(spec, "preview_only", False):
-            self.core.converge()
+            self.core.converge_stored()
         return msg
 
     @handle_orch_error
     def apply_drivegroups(self, specs: List["DriveGroupSpec"]) -> List[str]:
         out = [self._store_spec(s, False) for s in specs]
         if any(not getattr(s, "preview_only", False) for s in specs):
-            self.core.converge()
+            self.core.converge_stored()
         return out
 
     # ================================================================ daemons
@@ -588,11 +672,39 @@ class Services:
     # ================================================================ plan / preview
     @handle_orch_error
     def plan(self, spec: Sequence[Any]) -> List[Any]:
-        if any(getattr(s, "service_type", None) == "host" for s in spec):
-            return [{"error": "Found <HostSpec>. Previews that include Host Specifications "
-                              "are not supported, yet."}]
-        from ceph_orch_cli.deployment.service_spec import PlacementSpec
+        """The preview of ``apply --dry-run``; host documents in ``spec`` are checked
+        (reachable, their devices read) and planned as if added, storing nothing."""
+        import dataclasses
+
+        from ceph_orch_cli.deployment.inventory import Device
+        spec = expand_specs(spec)
+        new_hosts = [s for s in spec if getattr(s, "service_type", None) == "host"]
+        spec = [s for s in spec if getattr(s, "service_type", None) != "host"]
+        for r in self.hosts.check_hosts(new_hosts, stop_at_error=True):
+            if isinstance(r, BaseException):
+                raise r
+        self._validate_before_storing(new_hosts + list(spec), no_overwrite=False)
         state = self.core.cluster_state()
+        host_entries: List[Dict[str, Any]] = []
+        if new_hosts:
+            hosts = {h.hostname: h for h in state.hosts}
+            devices = dict(state.devices)
+            for h in new_hosts:
+                host_entries.append({"host": h.hostname, "addr": h.addr, "labels": h.labels,
+                                     "action": "update" if h.hostname in hosts else "add"})
+                hosts[h.hostname] = h
+                if h.hostname not in devices:
+                    try:
+                        devices[h.hostname] = [Device.from_json(d)
+                                               for d in self.driver.inventory(h)]
+                    except HostUnreachable as e:
+                        raise OrchestratorError(f"Cannot read the devices of {h.hostname}: "
+                                                f"{e.reason}")
+            state = dataclasses.replace(state, hosts=list(hosts.values()), devices=devices)
+        return host_entries + self._plan_services(spec, state)
+
+    def _plan_services(self, spec: Sequence[Any], state: "reconcile.ClusterState") -> List[Any]:
+        from ceph_orch_cli.deployment.service_spec import PlacementSpec
         stored = {r.service_name: self.core.spec_from_json(r.spec)
                   for r in self.store.get_specs()}
         wanted = []

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from ceph_orch_cli.cluster import daemon_listing
+from ceph_orch_cli.cluster import daemon_listing, state_dir
 from ceph_orch_cli.cluster.store_names import DB_NAME
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
@@ -87,6 +87,33 @@ _INSERT_DAEMON = ("INSERT OR REPLACE INTO daemons (daemon_name, hostname, servic
 #: an event as ``OrchestratorEvent.to_json()`` prints it, formatted by SQLite
 _EVENT_LINE = ("created || ' ' || kind || ':' || subject || ' [' || level || '] \"' || "
                "message || '\"'")
+
+
+#: the key column of each table, for naming a damaged row
+_KEYS = {"settings": "key", "hosts": "hostname", "specs": "service_name",
+         "devices": "hostname", "facts": "hostname", "osd_removal_queue": "osd_id",
+         "upgrade_state": "id", "tuned_profiles": "profile_name"}
+
+
+class DamagedRow(OrchestratorError):
+    """A cell of the state database that does not parse: names the row and the repair."""
+
+    def __init__(self, path: Path, table: str, key: Any, why: str) -> None:
+        column = _KEYS.get(table, "rowid")
+        shown = str(key) if len(str(key)) <= 64 else str(key)[:64] + "..."
+        super().__init__(
+            f"Cannot use the state database {path}: row {column}={shown!r} of table "
+            f"{table} is damaged ({why}); repair: sqlite3 {path} \"DELETE FROM {table} "
+            f"WHERE {column} = '{shown}'\" and re-apply it, or restore a backup",
+            errno=-errno.EIO)
+
+
+def _cell(path: Path, text: Any, table: str, key: Any) -> Any:
+    """``json.loads`` of one stored cell; a damaged cell names its row."""
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as e:
+        raise DamagedRow(path, table, key, f"not JSON: {str(e)[:80]}") from None
 
 
 def now_str() -> str:
@@ -153,6 +180,8 @@ class Store:
         self.path = self.state_dir / DB_NAME
         self._lock = threading.RLock()
         self._depth = 0
+        self._snapshots = 0
+        self.read_only = False
         self._conn = self._open()
 
     # -- opening -----------------------------------------------------------------------
@@ -160,17 +189,22 @@ class Store:
         return OrchestratorError(f"Cannot use the state database {self.path}: {why}")
 
     def _open(self) -> sqlite3.Connection:
-        if not self.state_dir.exists():
-            try:
-                self.state_dir.mkdir(mode=0o700, parents=True)
-            except OSError as e:
-                raise self._fail(f"cannot create {self.state_dir}: {e.strerror}")
+        try:
+            state_dir.prepare(self.state_dir)
+            state_dir.refuse_link(self.path)
+        except OSError as e:
+            raise self._fail(e.strerror or str(e))
+        self.read_only = not state_dir.writable(self.state_dir)
+        if self.read_only:
+            return self._open_read_only()
         if self.path.exists():
             self._check_file()
+            state_dir.tighten(self.path)
         else:
             try:
                 # created empty with 0600 first, so the database never exists group-readable
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                                 | os.O_NOFOLLOW, 0o600))
             except FileExistsError:
                 pass  # another process created it in the meantime
             except OSError as e:
@@ -199,6 +233,47 @@ class Store:
             conn.close()
             raise
         return conn
+
+    def _read_only_errno(self) -> int:
+        try:
+            return errno.EROFS if os.statvfs(self.state_dir).f_flag & os.ST_RDONLY \
+                else errno.EACCES
+        except OSError:
+            return errno.EACCES
+
+    def _read_only_error(self) -> OrchestratorError:
+        return OrchestratorError(
+            f"the state directory {self.state_dir} is not writable: this command changes the "
+            "state (read commands still work)", errno=-self._read_only_errno())
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """A state directory this process cannot write still serves reads: the database
+        opened read-only (``immutable`` when SQLite cannot create the WAL index)."""
+        if not self.path.exists():
+            raise OrchestratorError(
+                f"the state directory {self.state_dir} is not writable and holds no "
+                f"{DB_NAME} yet", errno=-self._read_only_errno())
+        self._check_file()
+        uri = self.path.resolve().as_uri()
+        last: Optional[sqlite3.Error] = None
+        for query in ("?mode=ro", "?mode=ro&immutable=1"):
+            try:
+                conn = sqlite3.connect(uri + query, uri=True, isolation_level=None,
+                                       check_same_thread=False,
+                                       timeout=BUSY_TIMEOUT_MS / 1000)
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error as e:
+                last = e
+                continue
+            try:
+                self._check_schema(conn)
+                if self._version(conn) != SCHEMA_VERSION:
+                    raise self._read_only_error()
+            except BaseException:
+                conn.close()
+                raise
+            return conn
+        raise self._fail(f"cannot open it read-only ({last})")
 
     def _check_file(self) -> None:
         """Refuse, before SQLite touches it, a file that is not a whole SQLite database.
@@ -294,6 +369,10 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
+            if self.read_only:
+                raise self._read_only_error()
+            if self._snapshots and self._conn.in_transaction:
+                self._conn.execute("COMMIT")  # a write ends the read snapshot
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as e:
@@ -307,10 +386,46 @@ class Store:
                 # SQLite ends the transaction itself on some errors (disk full, I/O)
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
+                if self._snapshots:
+                    self._conn.execute("BEGIN DEFERRED")
                 if isinstance(e, sqlite3.Error):
                     raise self._sql_failure(e) from None
                 raise
             self._depth = 0
+            if self._snapshots:
+                self._conn.execute("BEGIN DEFERRED")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see one state: every SELECT inside is answered from one snapshot
+        (a deferred read transaction; with WAL, writers are not blocked). A write inside
+        ends the snapshot, commits on its own, and a new snapshot starts after it."""
+        with self._lock:
+            if self._depth or self._snapshots:
+                self._snapshots += 1 if self._snapshots else 0
+                nested = True
+            else:
+                nested = False
+                try:
+                    self._conn.execute("BEGIN DEFERRED")
+                except sqlite3.Error as e:
+                    raise self._sql_failure(e) from None
+                self._snapshots = 1
+        if nested:
+            try:
+                yield
+            finally:
+                with self._lock:
+                    if self._snapshots > 1:
+                        self._snapshots -= 1
+            return
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._snapshots = 0
+                if self._conn.in_transaction and not self._depth:
+                    self._conn.execute("COMMIT")
 
     @contextmanager
     def writer(self) -> Iterator[None]:
@@ -351,6 +466,8 @@ class Store:
                 f"Cannot use the state database {self.path}: it is locked by another orch "
                 f"process (gave up after {BUSY_TIMEOUT_MS / 1000:g}s); retry when it is done",
                 errno=-errno.EBUSY)
+        if "readonly" in text or "read-only" in text:
+            return self._read_only_error()
         programming = isinstance(e, (sqlite3.ProgrammingError, sqlite3.InterfaceError,
                                      sqlite3.IntegrityError)) or \
             text.startswith("near ")  # a syntax error; "no such table" is a damaged file
@@ -362,7 +479,7 @@ class Store:
     # -- settings ----------------------------------------------------------------------
     def get_setting(self, key: str, default: Any = None) -> Any:
         rows = self.query("SELECT value FROM settings WHERE key = ?", (key,))
-        return json.loads(rows[0][0]) if rows else default
+        return _cell(self.path, rows[0][0], "settings", key) if rows else default
 
     def set_setting(self, key: str, value: Any) -> None:
         with self.transaction() as c:
@@ -388,9 +505,11 @@ class Store:
             return value
 
     # -- hosts -------------------------------------------------------------------------
-    @staticmethod
-    def _host_row(r: Tuple[Any, ...]) -> HostRow:
-        return HostRow(r[0], json.loads(r[1]), r[2], r[3])
+    def _host_row(self, r: Tuple[Any, ...]) -> HostRow:
+        spec = _cell(self.path, r[1], "hosts", r[0])
+        if not isinstance(spec, dict) or not isinstance(spec.get("hostname"), str):
+            raise DamagedRow(self.path, "hosts", r[0], "not a host spec")
+        return HostRow(r[0], spec, r[2], r[3])
 
     def get_hosts(self) -> List[HostRow]:
         rows = self.query("SELECT hostname, spec, offline_reason, last_check FROM hosts "
@@ -420,7 +539,7 @@ class Store:
             row = c.execute("SELECT spec FROM hosts WHERE hostname = ?", (hostname,)).fetchone()
             if row is None:
                 return None
-            spec = json.loads(row[0])
+            spec = _cell(self.path, row[0], "hosts", hostname)
             new = change(spec)
             if new is None:
                 return spec
@@ -446,10 +565,12 @@ class Store:
                 c.execute(f"DELETE FROM {table} WHERE hostname = ?", (hostname,))
 
     # -- specs -------------------------------------------------------------------------
-    @staticmethod
-    def _spec_row(r: Tuple[Any, ...]) -> SpecRow:
-        return SpecRow(r[0], r[1], json.loads(r[2]), r[3], r[4], bool(r[5]),
-                       json.loads(r[6]) if r[6] else None)
+    def _spec_row(self, r: Tuple[Any, ...]) -> SpecRow:
+        spec = _cell(self.path, r[2], "specs", r[0])
+        if not isinstance(spec, dict):
+            raise DamagedRow(self.path, "specs", r[0], "not a service spec")
+        return SpecRow(r[0], r[1], spec, r[3], r[4], bool(r[5]),
+                       _cell(self.path, r[6], "specs", r[0]) if r[6] else None)
 
     _SPEC_COLS = "service_name, service_type, spec, created, deleted, unmanaged, rank_map"
 

@@ -20,6 +20,9 @@ class TunedProfiles:
     # ================================================================ tuned profiles
     @handle_orch_error
     def apply_tuned_profiles(self, specs: List["TunedProfileSpec"], no_overwrite: bool = False) -> str:
+        from ceph_orch_cli.deployment.tuned_profile import assert_valid_profile_name
+        for spec in specs:  # every name checked before any is saved
+            assert_valid_profile_name(spec.profile_name)
         existing = self.store.get_tuned_profiles()
         out = []
         for spec in specs:

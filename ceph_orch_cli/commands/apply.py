@@ -41,19 +41,35 @@ def apply_specs(ctx: click.Context, specs: Sequence[Any], dry_run: bool, fmt: st
     """Ceph's ``_apply_misc``: apply, then (dry-run) plan and render the preview."""
     from ceph_orch_cli import output
 
+    if fmt != 'plain':
+        # a format that cannot be printed is refused before anything is stored
+        output.to_format([], fmt, many=True)
     orch = orch_of(ctx)
-    kwargs: Dict[str, Any] = {'no_overwrite': no_overwrite}
-    if continue_on_error:
-        kwargs['continue_on_error'] = True
-    with progress(ctx, fmt):
-        result = call(orch.apply(list(specs), **kwargs))
     if dry_run:
+        # Ceph's flow: apply the preview_only specs (the backend validates, stores
+        # nothing), then plan. A file with host documents is planned as a whole instead
+        # (the plan validates every document and stores nothing): a CI job can plan a
+        # whole cluster on an empty state dir
+        if not any(getattr(s, 'service_type', None) == 'host' for s in specs):
+            call(orch.apply(list(specs), no_overwrite=no_overwrite))
         plan = call(orch.plan(list(specs)))
         if fmt == 'plain':
             emit(output.preview_tables(plan))
         else:
             emit(output.to_format(plan, fmt, many=True).rstrip('\n'))
+        failed = [x for x in plan if isinstance(x, dict) and x.get('error')]
+        if failed:
+            from ceph_orch_cli.orchestrator.errors import OrchestratorError
+            first = failed[0]
+            where = first.get('service_name') or first.get('host') or 'a spec'
+            raise OrchestratorError(f"{len(failed)} spec(s) cannot be placed; {where}: "
+                                    f"{first['error']}")
         return
+    kwargs: Dict[str, Any] = {'no_overwrite': no_overwrite}
+    if continue_on_error:
+        kwargs['continue_on_error'] = True
+    with progress(ctx, fmt):
+        result = call(orch.apply(list(specs), **kwargs))
     if fmt == 'plain':
         emit(result_str(result))
     else:
@@ -188,14 +204,15 @@ def apply_mds(ctx: click.Context, fs_name: str, placement: Optional[str],
 @option('--realm', default=None, help='RGW realm')
 @option('--zonegroup', default=None, help='RGW zonegroup')
 @option('--zone', default=None, help='RGW zone')
+@option('--networks', default=None, help='Comma-separated networks (CIDR) to bind to')
 @option('--port', type=int, default=None, help='Frontend port')
 @flag('--ssl', help='Serve over SSL')
 @common_options
 @click.pass_context
 def apply_rgw(ctx: click.Context, svc_id: str, placement: Optional[str],
               placement_opt: Optional[str], realm: Optional[str], zonegroup: Optional[str],
-              zone: Optional[str], port: Optional[int], ssl: bool, dry_run: bool, fmt: str,
-              unmanaged: bool, no_overwrite: bool) -> None:
+              zone: Optional[str], networks: Optional[str], port: Optional[int], ssl: bool,
+              dry_run: bool, fmt: str, unmanaged: bool, no_overwrite: bool) -> None:
     """Update the number of RGW instances for the given zone."""
     from ceph_orch_cli.deployment.service_spec import RGWSpec
     from ceph_orch_cli.orchestrator.errors import OrchestratorValidationError
@@ -205,6 +222,8 @@ def apply_rgw(ctx: click.Context, svc_id: str, placement: Optional[str],
         raise OrchestratorValidationError('Cannot add RGW: Zone specified but no realm specified')
     spec = RGWSpec(service_id=svc_id, rgw_realm=realm, rgw_zonegroup=zonegroup, rgw_zone=zone,
                    rgw_frontend_port=port, ssl=ssl,
+                   networks=[n.strip() for n in networks.split(',') if n.strip()]
+                   if networks else None,
                    placement=_placement(placement, placement_opt), unmanaged=unmanaged,
                    preview_only=dry_run)
     spec.validate()

@@ -1,16 +1,26 @@
-"""`orch cephadm ...`: settings of the host-based (cephadm-like) backend.
+"""`orch cephadm ...`: Ceph's `ceph cephadm` commands, and the daemon runtime.
 
-The daemon runtime: `container` runs what cephadm's ``podman run`` runs; `package`
-runs the distribution's Ceph binaries as supervised processes. The cluster's own state
-(`attach`, `export-state`, `import-state`): see ``backends/ssh/shared_state.py``.
+- the SSH identity (`generate-key`, `get-pub-key`, `set-priv-key`, `set-pub-key`,
+  `clear-key`, `get-user`, `set-user`, `get-ssh-config`, `set-ssh-config`,
+  `clear-ssh-config`): files in the state dir (``backends.ssh.keys``), usable before `orch set
+  backend ssh`; `orch ssh ...` registers these same commands under its older names;
+- hosts (`check-host`, `prepare-host`, `registry-login`, `osd activate`), the extra ceph.conf
+  text and the configuration checker (`config-check ls|status|enable|disable`): the backend's
+  engine (``cluster/cephadm_ops.py``);
+- `set-runtime`/`get-runtime`: how the SSH backend's hosts run daemons (container or package);
+- the cluster's own state (`attach`, `export-state`, `import-state`): see
+  ``backends/ssh/shared_state.py``.
 """
 from __future__ import annotations
 
-from typing import Optional
+import errno
+from typing import Any, Optional, Tuple
 
 import click
 
-from ceph_orch_cli.commands._common import CephCommand, app_of, ceph_commands, emit, orch_of
+from ceph_orch_cli.commands._common import (CephCommand, app_of, call, ceph_commands,
+                                            complete_hosts, emit, format_option, option,
+                                            orch_of, progress, read_inbuf, result_str)
 
 
 def _backend(ctx: click.Context, method: str):
@@ -23,13 +33,33 @@ def _backend(ctx: click.Context, method: str):
     return getattr(orch, method)
 
 
+def _engine(ctx: click.Context, method: str) -> Any:
+    """A `ceph cephadm` method of the backend; a backend without it does not support it."""
+    found = getattr(orch_of(ctx), method, None)
+    if found is None:
+        raise NotImplementedError(method)
+    return found
+
+
+def _files(ctx: click.Context):
+    from ceph_orch_cli.backends.ssh.keys import SSHFiles
+    return SSHFiles(app_of(ctx).state_dir)
+
+
+def _error(message: str, code: int = errno.EINVAL) -> Exception:
+    from ceph_orch_cli.orchestrator.errors import OrchestratorError
+    return OrchestratorError(message, errno=-code)
+
+
 @click.group('cephadm')
 def cephadm() -> None:
-    """Settings of the cephadm-like backend (runtime)."""
+    """The cephadm backend: hosts, SSH identity, registry, config checks."""
 
 
 ceph_commands(cephadm)
 
+
+# --------------------------------------------------------------------------- runtime
 
 @cephadm.command('set-runtime', cls=CephCommand)
 @click.argument('runtime', type=click.Choice(['container', 'package']))
@@ -89,3 +119,239 @@ def import_state(ctx: click.Context, in_file: str) -> None:
     """Replace the orch state with an export-state file."""
     from ceph_orch_cli.commands._common import read_inbuf
     emit(_state_backend(ctx, 'import_state')(read_inbuf(in_file) or ''))
+# --------------------------------------------------------------------------- SSH identity
+
+@cephadm.command('generate-key')
+@click.pass_context
+def generate_key(ctx: click.Context) -> None:
+    """Generate a cluster SSH key (if not present)."""
+    from ceph_orch_cli.backends.ssh import keys
+    files = _files(ctx)
+    if files.missing_keys():
+        keys.generate_key(files)
+
+
+@cephadm.command('get-pub-key')
+@click.pass_context
+def get_pub_key(ctx: click.Context) -> None:
+    """Show SSH public key for connecting to cluster hosts."""
+    from ceph_orch_cli.backends.ssh import keys
+    emit(keys.get_public_key(_files(ctx)))
+
+
+def _key_input(inbuf: str, what: str) -> str:
+    text = read_inbuf(inbuf) or ''
+    if not text.strip():
+        raise _error(f'the {what} file is empty')
+    return text
+
+
+def _set_key(ctx: click.Context, inbuf: str, public: bool) -> None:
+    """`set-priv-key`/`set-pub-key -i FILE`: an unchanged key is said so, an empty file
+    refused; a private key brings its public key, a public key must match the private one."""
+    from ceph_orch_cli.backends.ssh import keys
+    files = _files(ctx)
+    what = 'public key' if public else 'private key'
+    text = _key_input(inbuf, what)
+    path = files.public_key if public else files.private_key
+    if path.exists() and path.read_text().strip() == text.strip():
+        emit('value unchanged')
+        return
+    (keys.set_public_key if public else keys.set_private_key)(files, text)
+    emit(f'Set ssh {what}')
+
+
+@cephadm.command('set-priv-key')
+@click.option('-i', 'inbuf', required=True, help='File with the private key (- for stdin)')
+@click.pass_context
+def set_priv_key(ctx: click.Context, inbuf: str) -> None:
+    """Set cluster SSH private key (the public key is derived from it)."""
+    _set_key(ctx, inbuf, public=False)
+
+
+@cephadm.command('set-pub-key')
+@click.option('-i', 'inbuf', required=True, help='File with the public key (- for stdin)')
+@click.pass_context
+def set_pub_key(ctx: click.Context, inbuf: str) -> None:
+    """Set cluster SSH public key (it must match the private key)."""
+    _set_key(ctx, inbuf, public=True)
+
+
+@cephadm.command('clear-key')
+@click.pass_context
+def clear_key(ctx: click.Context) -> None:
+    """Clear cluster SSH key."""
+    from ceph_orch_cli.backends.ssh import keys
+    keys.clear_key(_files(ctx))
+
+
+@cephadm.command('get-user')
+@click.pass_context
+def get_user(ctx: click.Context) -> None:
+    """Show user for SSHing to cluster hosts."""
+    emit(_files(ctx).user())
+
+
+@cephadm.command('set-user')
+@click.argument('user')
+@click.pass_context
+def set_user(ctx: click.Context, user: str) -> None:
+    """Set user for SSHing to cluster hosts (non-root users run commands with `sudo -n`)."""
+    from ceph_orch_cli.backends.ssh import keys
+    files = _files(ctx)
+    if files.user_file.exists() and files.user() == user:
+        emit('value unchanged')
+        return
+    keys.set_user(files, user)
+    note = '' if user == 'root' else '. sudo will be used'
+    emit(f'ssh user set to {user}{note}')
+
+
+@cephadm.command('get-ssh-config')
+@click.pass_context
+def get_ssh_config(ctx: click.Context) -> None:
+    """Show the ssh client config in use (the defaults when none is set)."""
+    from ceph_orch_cli.backends.ssh import keys
+    files = _files(ctx)
+    text = keys.get_config(files) if files.config_path() else keys.default_config(files)
+    emit(text.rstrip('\n'))
+
+
+@cephadm.command('set-ssh-config')
+@click.option('-i', 'inbuf', required=True, help='OpenSSH-style client config file (- for stdin)')
+@click.pass_context
+def set_ssh_config(ctx: click.Context, inbuf: str) -> None:
+    """Set the ssh_config file (User, Port, IdentityFile, ConnectTimeout, ...)."""
+    from ceph_orch_cli.backends.ssh import keys
+    files = _files(ctx)
+    text = read_inbuf(inbuf) or ''
+    if files.config.exists() and files.config.read_text() == text:
+        emit('value unchanged')
+        return
+    keys.set_config(files, text)
+
+
+@cephadm.command('clear-ssh-config')
+@click.pass_context
+def clear_ssh_config(ctx: click.Context) -> None:
+    """Clear the ssh_config file."""
+    from ceph_orch_cli.backends.ssh import keys
+    keys.clear_config(_files(ctx))
+
+
+# --------------------------------------------------------------------------- hosts
+
+@cephadm.command('check-host')
+@click.argument('host', shell_complete=complete_hosts)
+@click.argument('addr', required=False)
+@click.pass_context
+def check_host(ctx: click.Context, host: str, addr: Optional[str]) -> None:
+    """Check whether we can access and manage a remote host."""
+    emit(result_str(call(_engine(ctx, 'check_host')(host, addr))))
+
+
+@cephadm.command('prepare-host')
+@click.argument('host', shell_complete=complete_hosts)
+@click.argument('addr', required=False)
+@click.pass_context
+def prepare_host(ctx: click.Context, host: str, addr: Optional[str]) -> None:
+    """Prepare a remote host for use with cephadm."""
+    emit(result_str(call(_engine(ctx, 'prepare_host')(host, addr))))
+
+
+@cephadm.command('registry-login')
+@click.argument('url', required=False)
+@click.argument('username', required=False)
+@click.argument('password', required=False)
+@click.option('-i', 'inbuf', default=None, help='JSON file with url, username and password')
+@click.pass_context
+def registry_login(ctx: click.Context, url: Optional[str], username: Optional[str],
+                   password: Optional[str], inbuf: Optional[str]) -> None:
+    """Set custom registry login info (url username password, or -i <json file>)."""
+    text = read_inbuf(inbuf)
+    emit(result_str(call(_engine(ctx, 'registry_login')(url, username, password, text))))
+
+
+@cephadm.group('osd')
+def osd() -> None:
+    """OSDs that exist on the hosts' devices."""
+
+
+ceph_commands(osd)
+
+
+@osd.command('activate')
+@click.argument('host', nargs=-1, required=True, shell_complete=complete_hosts)
+@click.pass_context
+def osd_activate(ctx: click.Context, host: Tuple[str, ...]) -> None:
+    """Start OSD containers for existing OSDs."""
+    with progress(ctx):
+        emit(result_str(call(_engine(ctx, 'osd_activate')(list(host)))))
+
+
+# --------------------------------------------------------------------------- ceph.conf
+
+@cephadm.command('set-extra-ceph-conf')
+@option('--in-file', '-i', 'inbuf', default=None, help='Text to append (- for stdin)')
+@click.pass_context
+def set_extra_ceph_conf(ctx: click.Context, inbuf: Optional[str]) -> None:
+    """Text that is appended to all daemons' ceph.conf (a workaround; use with care)."""
+    emit(result_str(call(_engine(ctx, 'set_extra_ceph_conf')(read_inbuf(inbuf)))))
+
+
+@cephadm.command('get-extra-ceph-conf')
+@click.pass_context
+def get_extra_ceph_conf(ctx: click.Context) -> None:
+    """Get extra ceph conf that is appended."""
+    emit(result_str(call(_engine(ctx, 'get_extra_ceph_conf')())).rstrip('\n'))
+
+
+# --------------------------------------------------------------------------- config checks
+
+@cephadm.group('config-check')
+def config_check() -> None:
+    """cephadm's configuration checks across the hosts."""
+
+
+ceph_commands(config_check)
+
+
+@config_check.command('ls')
+@format_option
+@click.pass_context
+def config_check_ls(ctx: click.Context, fmt: str) -> None:
+    """List the available configuration checks and their current state."""
+    from ceph_orch_cli import output
+    if fmt not in ('plain', 'json', 'json-pretty'):
+        raise _error('Requested format is not supported when listing configuration checks',
+                     errno.EPERM)
+    checks = call(_engine(ctx, 'config_checks')())
+    if fmt != 'plain':
+        emit(output.to_format(checks, fmt, many=True))
+        return
+    table = output.Table(['NAME', 'HEALTHCHECK', 'STATUS', 'DESCRIPTION'])
+    for c in checks:
+        table.add_row((c['name'], c['healthcheck_name'], c['status'], c['description']))
+    emit(table.get_string())
+
+
+@config_check.command('status')
+@click.pass_context
+def config_check_status(ctx: click.Context) -> None:
+    """Show whether the configuration checker feature is enabled/disabled."""
+    emit('Enabled' if call(_engine(ctx, 'config_checks_enabled')()) else 'Disabled')
+
+
+def _set_check(status: str) -> click.Command:
+    @click.command('enable' if status == 'enabled' else 'disable', cls=CephCommand,
+                   help=f"{'Enable' if status == 'enabled' else 'Disable'} a specific "
+                        "configuration check.")
+    @click.argument('check_name')
+    @click.pass_context
+    def command(ctx: click.Context, check_name: str) -> None:
+        emit(result_str(call(_engine(ctx, 'set_config_check')(check_name, status))))
+    return command
+
+
+config_check.add_command(_set_check('enabled'))
+config_check.add_command(_set_check('disabled'))

@@ -9,7 +9,6 @@ Import-light (click and the stdlib): `orch --help` loads it with the root group.
 """
 from __future__ import annotations
 
-import errno
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, List, Optional, Tuple
@@ -127,11 +126,6 @@ class OrchContext:
 
 
 def _ensure_state_dir(path: Path) -> None:
-    """Create the state directory, or say plainly why it cannot be used."""
-    if path.exists() and not path.is_dir():
-        raise OSError(errno.ENOTDIR, 'the state directory is not a directory', str(path))
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OSError(e.errno, f'cannot create the state directory ({e.strerror})',
-                      str(path)) from None
+    """Create the state directory (0700), or say plainly why it cannot be used."""
+    from ceph_orch_cli.cluster.state_dir import prepare
+    prepare(path)

@@ -14,7 +14,8 @@ from ceph_orch_cli.commands.context import DefaultGroup
 #: `orch apply <service_type> [<placement>]`
 DAEMON_ADD_TYPES = ('mon', 'mgr', 'rbd-mirror', 'cephfs-mirror', 'crash', 'alertmanager',
                     'grafana', 'node-exporter', 'ceph-exporter', 'prometheus', 'loki',
-                    'promtail', 'mds', 'rgw', 'nfs', 'iscsi', 'snmp-gateway')
+                    'promtail', 'mds', 'rgw', 'nfs', 'iscsi', 'snmp-gateway', 'elasticsearch',
+                    'jaeger-agent', 'jaeger-collector', 'jaeger-query')
 
 OSD_USAGE = """
 Usage:
@@ -133,8 +134,10 @@ def parse_osd_arg(svc_arg: str) -> Tuple[str, Dict[str, Any]]:
 @add.command('osd')
 @click.argument('svc_arg', required=False)
 @click.argument('method', type=click.Choice(['raw', 'lvm']), required=False)
+@flag('--skip-validation', help='Create the OSDs even on devices the inventory rejects')
 @click.pass_context
-def add_osd(ctx: click.Context, svc_arg: Optional[str], method: Optional[str]) -> None:
+def add_osd(ctx: click.Context, svc_arg: Optional[str], method: Optional[str],
+            skip_validation: bool) -> None:
     """Create OSD daemon(s) on specified host and device(s) (e.g. myhost:/dev/sdb)."""
     from ceph_orch_cli.orchestrator.errors import OrchestratorValidationError
     if not svc_arg:
@@ -155,7 +158,7 @@ def add_osd(ctx: click.Context, svc_arg: Optional[str], method: Optional[str]) -
             f"Invalid 'host:device' spec: '{svc_arg}': {e}" + OSD_USAGE.rstrip('\n'))
     orch = orch_of(ctx)
     with progress(ctx):
-        emit(result_str(call(orch.create_osds(spec))))
+        emit(result_str(call(orch.create_osds(spec, skip_validation=skip_validation))))
 
 
 @add.command('mds')
@@ -235,12 +238,13 @@ def _check_name(name: str) -> None:
 def _daemon_action(action: str) -> click.Command:
     @click.command(action, help=f'{action.capitalize()} a specific daemon.', cls=CephCommand)
     @click.argument('name', shell_complete=complete_daemons)
+    @flag('--force', help='Act even when Ceph says stopping the daemon is not safe')
     @click.pass_context
-    def command(ctx: click.Context, name: str) -> None:
+    def command(ctx: click.Context, name: str, force: bool) -> None:
         _check_name(name)
         orch = orch_of(ctx)
         with progress(ctx):
-            emit(result_str(call(orch.daemon_action(action, name))))
+            emit(result_str(call(orch.daemon_action(action, name, force=force))))
     return command
 
 

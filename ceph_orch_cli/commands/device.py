@@ -30,15 +30,19 @@ ceph_commands(device)
 @format_option
 @flag('--refresh', help='Read the inventory afresh from the hosts')
 @flag('--wide', help='Show transport, rpm, health and lights too')
+@flag('--summary', help='One row per host and device type: counts and capacity')
 @click.pass_context
 def ls(ctx: click.Context, hostname: Tuple[str, ...], fmt: str, refresh: bool,
-       wide: bool) -> None:
+       wide: bool, summary: bool) -> None:
     """List devices on a host."""
     from ceph_orch_cli import output
     from ceph_orch_cli.orchestrator import InventoryFilter
 
     nf = InventoryFilter(hosts=list(hostname)) if hostname else None
     inv_hosts = call(orch_of(ctx).get_inventory(host_filter=nf, refresh=refresh))
+    if summary:
+        _summary(inv_hosts, fmt)
+        return
     if fmt != 'plain':
         emit(output.to_format(inv_hosts, fmt, many=True).rstrip('\n'))
         return
@@ -68,6 +72,37 @@ def ls(ctx: click.Context, hostname: Tuple[str, ...], fmt: str, refresh: bool,
             else:
                 row = [h.name, d.path, d.human_readable_type, d.device_id, size]
             table.add_row(row + common_tail)
+    emit(table.get_string())
+
+
+def _summary(inv_hosts: List[Any], fmt: str) -> None:
+    """`orch device ls --summary`: per host and device type, how many devices, how many are
+    available, and their total and available capacity."""
+    from ceph_orch_cli import output
+    rows: List[Dict[str, Any]] = []
+    for h in output.natsorted(inv_hosts, key=lambda h: h.name):
+        by_type: Dict[str, Dict[str, Any]] = {}
+        for d in h.devices.devices:
+            size = int((d.sys_api or {}).get('size', 0) or 0)
+            row = by_type.setdefault(d.human_readable_type, {
+                'hostname': h.name, 'type': d.human_readable_type, 'devices': 0,
+                'available': 0, 'size': 0, 'available_size': 0})
+            row['devices'] += 1
+            row['size'] += size
+            if d.available:
+                row['available'] += 1
+                row['available_size'] += size
+        rows.extend(by_type[t] for t in sorted(by_type))
+    if fmt != 'plain':
+        emit(output.to_format(rows, fmt, many=True).rstrip('\n'))
+        return
+    table = output.Table(['HOST', 'TYPE', 'DEVICES', 'AVAILABLE', 'SIZE', 'AVAILABLE SIZE'],
+                         align={'DEVICES': 'r', 'AVAILABLE': 'r', 'SIZE': 'r',
+                                'AVAILABLE SIZE': 'r'})
+    for r in rows:
+        table.add_row((r['hostname'], r['type'], str(r['devices']), str(r['available']),
+                       output.format_bytes(r['size'], 5),
+                       output.format_bytes(r['available_size'], 5)))
     emit(table.get_string())
 
 

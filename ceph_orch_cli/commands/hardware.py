@@ -118,14 +118,16 @@ def status(ctx: click.Context, hostname: Optional[str], category: str, fmt: str)
 
 
 @hardware.command('light')
-@click.argument('light_type', type=click.Choice(['chassis', 'device']))
+@click.argument('light_type', type=click.Choice(['chassis', 'drive', 'device']))
 @click.argument('action', type=click.Choice(['on', 'off', 'get']))
 @click.argument('hostname', shell_complete=complete_hosts)
 @click.argument('device', required=False)
 @click.pass_context
 def light(ctx: click.Context, light_type: str, action: str, hostname: str,
           device: Optional[str]) -> None:
-    """Enable or disable (or get) a chassis or device identification LED."""
+    """Enable or disable (or get) a chassis or drive identification LED."""
+    if light_type == 'drive':
+        light_type = 'device'  # `device` is the older word for it, kept as an alias
     if light_type == 'device' and not device:
         from ceph_orch_cli.orchestrator.errors import OrchestratorError
         raise OrchestratorError('you must pass a device ID.', errno=-errno.ENOENT)

@@ -2,7 +2,7 @@
 `orch set-managed` and `orch set-unmanaged`."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import click
 
@@ -70,24 +70,53 @@ def ls(ctx: click.Context, service_type: Optional[str], service_name: Optional[s
     emit(table.get_string())
 
 
+#: the daemon fields `orch ps --sort-by` orders by (DaemonDescription.to_json's names)
+PS_SORT_KEYS = ('name', 'hostname', 'daemon_type', 'daemon_id', 'service_name', 'status',
+                'status_desc', 'version', 'container_image_name', 'container_image_id',
+                'container_id', 'created', 'started', 'last_refresh', 'memory_usage',
+                'memory_request', 'cpu_percentage', 'ports', 'ip')
+
+
+def _ps_sort_key(sort_by: str) -> Any:
+    """How `orch ps --sort-by FIELD` orders the daemons (a missing value sorts first)."""
+    from ceph_orch_cli.orchestrator.errors import OrchestratorValidationError
+    field = sort_by.replace('-', '_')
+    if field not in PS_SORT_KEYS:
+        raise OrchestratorValidationError(
+            f"Invalid sort key {sort_by!r}: choose one of {', '.join(PS_SORT_KEYS)}")
+    if field == 'name':
+        return lambda d: d.name()
+
+    def key(d: Any) -> Any:
+        value = getattr(d, field, None)
+        if field == 'status' and value is not None:
+            value = int(value)
+        return '' if value is None else str(value)
+    return key
+
+
 @click.command('ps', cls=CephCommand)
 @click.argument('hostname', required=False, shell_complete=complete_hosts)
 @option('--service-name', 'service_name', default=None, shell_complete=complete_services,
         help='Only daemons of this service')
 @option('--daemon-type', 'daemon_type', default=None, help='Only daemons of this type')
 @option('--daemon-id', 'daemon_id', default=None, help='Only daemons with this id')
+@option('--sort-by', 'sort_by', default='name', show_default=True,
+        help='Sort the table by a daemon field: ' + ', '.join(PS_SORT_KEYS))
 @format_option
 @flag('--refresh', help='Read the state afresh from the hosts')
 @click.pass_context
 def ps(ctx: click.Context, hostname: Optional[str], service_name: Optional[str],
-       daemon_type: Optional[str], daemon_id: Optional[str], fmt: str, refresh: bool) -> None:
+       daemon_type: Optional[str], daemon_id: Optional[str], sort_by: str, fmt: str,
+       refresh: bool) -> None:
     """List daemons known to orchestrator."""
     from ceph_orch_cli import output
     from ceph_orch_cli.orchestrator import DaemonDescriptionStatus
     from ceph_orch_cli.orchestrator.engine_extras import EngineExtras
 
+    sort_key = _ps_sort_key(sort_by)
     orch = orch_of(ctx)
-    if fmt == 'json' and not refresh and isinstance(orch, EngineExtras):
+    if fmt == 'json' and not refresh and sort_by == 'name' and isinstance(orch, EngineExtras):
         # the engine stores each daemon as the text printed here, in an index in this order:
         # 100,000 daemons without an object or a JSON parse each, a batch at a time
         output.echo_json_texts(orch.daemons_json_text(
@@ -96,6 +125,8 @@ def ps(ctx: click.Context, hostname: Optional[str], service_name: Optional[str],
     daemons = call(orch.list_daemons(service_name, daemon_type, daemon_id=daemon_id,
                                      host=hostname, refresh=refresh))
     daemons.sort(key=lambda d: (_ukn(d.daemon_type), _ukn(d.hostname), _ukn(d.daemon_id)))
+    if sort_by != 'name':
+        daemons = output.natsorted(daemons, key=sort_key)
     if fmt != 'plain':
         emit(output.to_format(daemons, fmt, many=True).rstrip('\n'))
         return
@@ -107,7 +138,7 @@ def ps(ctx: click.Context, hostname: Optional[str], service_name: Optional[str],
     table = output.Table(['NAME', 'HOST', 'PORTS', 'STATUS', 'REFRESHED', 'AGE', 'MEM USE',
                           'MEM LIM', 'VERSION', 'IMAGE ID', 'CONTAINER ID'],
                          align={'REFRESHED': 'r', 'AGE': 'r', 'MEM USE': 'r', 'MEM LIM': 'r'})
-    for d in output.natsorted(daemons, key=lambda d: d.name()):
+    for d in output.natsorted(daemons, key=sort_key):
         status = d.status_desc or DaemonDescriptionStatus.to_str(d.status)
         if d.status == DaemonDescriptionStatus.running and d.started:
             status += ' (%s)' % output.to_pretty_timedelta(now - output.as_utc(d.started))

@@ -1,19 +1,16 @@
-"""`orch ssh ...`: the SSH backend's identity, user, client config and host keys.
+"""`orch ssh ...`: the older names of `orch cephadm`'s SSH identity commands.
 
-Thin: every command calls ``backends.ssh.keys`` (or the known_hosts helper) on the state dir
-and prints the answer. Nothing here needs the backend to be selected, so the key can be set up
-before `orch set backend ssh`.
+The same command objects as `commands/cephadm.py` (one implementation): `generate-key`,
+`get-pub-key`, `set-priv-key`, `set-pub-key`, `clear-key`, `get-user`, `set-user`, and
+`get-config`/`set-config`/`clear-config` for cephadm's `*-ssh-config`. Only `forget-host-key`
+is orch's own (orch checks host keys; cephadm does not).
 """
 from __future__ import annotations
 
 import click
 
-from ceph_orch_cli.commands._common import ceph_commands, app_of, emit, read_inbuf
-
-
-def _files(ctx: click.Context):
-    from ceph_orch_cli.backends.ssh.keys import SSHFiles
-    return SSHFiles(app_of(ctx).state_dir)
+from ceph_orch_cli.commands import cephadm as _cephadm
+from ceph_orch_cli.commands._common import app_of, ceph_commands, emit
 
 
 @click.group('ssh')
@@ -23,69 +20,17 @@ def ssh() -> None:
 
 ceph_commands(ssh)
 
-
-@ssh.command('generate-key')
-@click.pass_context
-def generate_key(ctx: click.Context) -> None:
-    """Generate a cluster SSH key (ed25519)."""
-    from ceph_orch_cli.backends.ssh import keys
-    keys.generate_key(_files(ctx))
-
-
-@ssh.command('get-pub-key')
-@click.pass_context
-def get_pub_key(ctx: click.Context) -> None:
-    """Show the SSH public key to put in authorized_keys on each host."""
-    from ceph_orch_cli.backends.ssh import keys
-    emit(keys.get_public_key(_files(ctx)))
-
-
-@ssh.command('set-priv-key')
-@click.option('-i', 'inbuf', required=True, help='File with the private key (- for stdin)')
-@click.pass_context
-def set_priv_key(ctx: click.Context, inbuf: str) -> None:
-    """Set the SSH private key (the public key is derived from it)."""
-    from ceph_orch_cli.backends.ssh import keys
-    keys.set_private_key(_files(ctx), read_inbuf(inbuf) or '')
-    emit('Set ssh private key')
-
-
-@ssh.command('set-pub-key')
-@click.option('-i', 'inbuf', required=True, help='File with the public key (- for stdin)')
-@click.pass_context
-def set_pub_key(ctx: click.Context, inbuf: str) -> None:
-    """Set the SSH public key (it must match the private key)."""
-    from ceph_orch_cli.backends.ssh import keys
-    keys.set_public_key(_files(ctx), read_inbuf(inbuf) or '')
-    emit('Set ssh public key')
-
-
-@ssh.command('set-user')
-@click.argument('user')
-@click.pass_context
-def set_user(ctx: click.Context, user: str) -> None:
-    """Set the user to connect as (non-root users run commands with `sudo -n`)."""
-    from ceph_orch_cli.backends.ssh import keys
-    keys.set_user(_files(ctx), user)
-    note = '' if user == 'root' else '. sudo will be used'
-    emit(f'ssh user set to {user}{note}')
-
-
-@ssh.command('set-config')
-@click.option('-i', 'inbuf', required=True, help='OpenSSH-style client config file (- for stdin)')
-@click.pass_context
-def set_config(ctx: click.Context, inbuf: str) -> None:
-    """Set the ssh client config (User, Port, IdentityFile, ConnectTimeout, ...)."""
-    from ceph_orch_cli.backends.ssh import keys
-    keys.set_config(_files(ctx), read_inbuf(inbuf) or '')
-
-
-@ssh.command('get-config')
-@click.pass_context
-def get_config(ctx: click.Context) -> None:
-    """Show the ssh client config in use."""
-    from ceph_orch_cli.backends.ssh import keys
-    emit(keys.get_config(_files(ctx)).rstrip('\n'))
+for _name, _command in (('generate-key', _cephadm.generate_key),
+                        ('get-pub-key', _cephadm.get_pub_key),
+                        ('set-priv-key', _cephadm.set_priv_key),
+                        ('set-pub-key', _cephadm.set_pub_key),
+                        ('clear-key', _cephadm.clear_key),
+                        ('get-user', _cephadm.get_user),
+                        ('set-user', _cephadm.set_user),
+                        ('get-config', _cephadm.get_ssh_config),
+                        ('set-config', _cephadm.set_ssh_config),
+                        ('clear-config', _cephadm.clear_ssh_config)):
+    ssh.add_command(_command, name=_name)
 
 
 @ssh.command('forget-host-key')

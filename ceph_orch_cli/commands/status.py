@@ -64,7 +64,8 @@ def set_backend(ctx: click.Context, module_name: str) -> None:
     app = app_of(ctx)
     if module_name and module_name not in KNOWN_BACKENDS:
         raise OrchestratorValidationError(f"Module '{module_name}' not found")
-    app.state_dir.mkdir(parents=True, exist_ok=True)
+    from ceph_orch_cli.cluster.state_dir import prepare
+    prepare(app.state_dir)
     save_backend(app.state_dir, module_name)
 
 
@@ -80,6 +81,20 @@ def pause(ctx: click.Context) -> None:
 def resume(ctx: click.Context) -> None:
     """Resume orchestrator background work (if paused)."""
     call(orch_of(ctx).resume())
+
+
+@click.command('unpause', cls=CephCommand)
+@click.pass_context
+def unpause(ctx: click.Context) -> None:
+    """Alias to orch resume."""
+    call(orch_of(ctx).resume())
+
+
+@click.command('get-security-config', cls=CephCommand)
+@click.pass_context
+def get_security_config(ctx: click.Context) -> None:
+    """Show whether the monitoring stack is secured (TLS and auth, mgmt-gateway, oauth2-proxy)."""
+    emit(json.dumps(call(orch_of(ctx).get_security_config())))
 
 
 @click.command('cancel', cls=CephCommand)

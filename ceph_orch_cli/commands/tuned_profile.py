@@ -115,3 +115,33 @@ def add_setting(ctx: click.Context, profile_name: str, setting: str, value: str)
 def rm_setting(ctx: click.Context, profile_name: str, setting: str) -> None:
     """Remove one setting from a tuned profile."""
     emit(result_str(call(orch_of(ctx).tuned_profile_rm_setting(profile_name, setting))))
+
+
+@tuned_profile.command('add-settings')
+@click.argument('profile_name')
+@click.argument('settings')
+@click.pass_context
+def add_settings(ctx: click.Context, profile_name: str, settings: str) -> None:
+    """Add or change several settings of a tuned profile (option=value,option2=value2)."""
+    from ceph_orch_cli.orchestrator.errors import OrchestratorValidationError
+    pairs = [s for s in settings.split(',') if s.strip()]
+    if not pairs or any('=' not in s for s in pairs):
+        raise OrchestratorValidationError(
+            "settings must be a comma-separated list of option=value pairs, "
+            "e.g. 'vm.swappiness=10,kernel.pid_max=4194304'")
+    parsed = {k.strip(): v.strip() for k, v in (s.split('=', 1) for s in pairs)}
+    emit(result_str(call(orch_of(ctx).tuned_profile_add_settings(profile_name, parsed))))
+
+
+@tuned_profile.command('rm-settings')
+@click.argument('profile_name')
+@click.argument('settings')
+@click.pass_context
+def rm_settings(ctx: click.Context, profile_name: str, settings: str) -> None:
+    """Remove several settings from a tuned profile (option,option2)."""
+    from ceph_orch_cli.orchestrator.errors import OrchestratorValidationError
+    names = [s.strip() for s in settings.split(',') if s.strip()]
+    if not names:
+        raise OrchestratorValidationError(
+            'settings must be a comma-separated list of option names, e.g. vm.swappiness')
+    emit(result_str(call(orch_of(ctx).tuned_profile_rm_settings(profile_name, names))))

@@ -8,6 +8,7 @@ from typing import Any, Callable, Dict, Optional
 
 import click
 
+from ceph_orch_cli.commands.context import FORMAT_CHOICES
 from ceph_orch_cli.commands._common import (CephCommand, ceph_commands, call, emit, flag, option,
                                             orch_of, progress, result_str)
 
@@ -75,10 +76,17 @@ def status_dict(status: Any) -> Dict[str, Any]:
 
 
 @upgrade.command('status')
+@click.option('--format', 'fmt', type=click.Choice(FORMAT_CHOICES), default=None,
+              help='Output format (default: indented JSON)')
 @click.pass_context
-def status(ctx: click.Context) -> None:
+def status(ctx: click.Context, fmt: Optional[str]) -> None:
     """Check the status of any potential ongoing upgrade operation."""
-    emit(json.dumps(status_dict(call(orch_of(ctx).upgrade_status())), indent=4))
+    report = status_dict(call(orch_of(ctx).upgrade_status()))
+    if fmt is None or fmt == 'plain':
+        emit(json.dumps(report, indent=4))
+        return
+    from ceph_orch_cli import output
+    emit(output.to_format(report, fmt, many=False).rstrip('\n'))
 
 
 def wait_for_upgrade(orch: Any, report: Callable[[str, int, int], None]) -> None:

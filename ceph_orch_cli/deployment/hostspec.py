@@ -56,6 +56,45 @@ def assert_valid_host(name: str) -> None:
         raise SpecValidationError(f'{problem}. Got "{name}"')
 
 
+def _shown(text: str, limit: int = 64) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + f'... ({len(text)} chars)')
+
+
+#: longest label accepted (a label is a word in placements and listings)
+LABEL_MAX = 255
+
+
+def assert_valid_label(label: Any) -> None:
+    """A label is one non-empty word: no whitespace or control characters."""
+    if not isinstance(label, str):
+        raise SpecValidationError(f'label must be a string. Got {label!r}'[:120])
+    if not label:
+        raise SpecValidationError('Invalid label: a label must not be empty')
+    if len(label) > LABEL_MAX:
+        raise SpecValidationError(f'Invalid label {_shown(label)}: longer than {LABEL_MAX} '
+                                  'characters')
+    if any(c.isspace() or not c.isprintable() for c in label):
+        raise SpecValidationError(f'Invalid label {_shown(label)}: a label must not contain '
+                                  'spaces or control characters')
+
+
+def assert_valid_addr(addr: Any) -> None:
+    """A host address is an IPv4/IPv6 address or a DNS name."""
+    from ipaddress import ip_address
+    if not isinstance(addr, str) or not addr:
+        raise SpecValidationError(f'Invalid addr {addr!r}: expected an IP address or a DNS '
+                                  'name'[:160])
+    bare = addr[1:-1] if addr.startswith('[') and addr.endswith(']') else addr
+    try:
+        ip_address(bare)
+        return
+    except ValueError:
+        pass
+    if ':' in bare or bare.replace('.', '').isdigit() or _host_problem(bare.rstrip('.')):
+        raise SpecValidationError(f'Invalid addr {_shown(addr)}: expected an IP address or a '
+                                  'DNS name')
+
+
 def assert_valid_oob(oob: Dict[str, str]) -> None:
     """An out-of-band management block needs at least credentials."""
     for field in ('username', 'password'):
@@ -92,6 +131,9 @@ class HostSpec:
 
     def validate(self) -> None:
         assert_valid_host(self.hostname)
+        assert_valid_addr(self.addr)
+        for label in self.labels:
+            assert_valid_label(label)
         if self.oob:
             assert_valid_oob(self.oob)
 

@@ -1,10 +1,26 @@
 """Tuned (sysctl) profiles applied to a set of hosts, as Ceph's ``TunedProfileSpec``."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Optional
 
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
 from ceph_orch_cli.deployment.service_spec import PlacementSpec
+
+
+#: a profile becomes the file /etc/sysctl.d/<name>-cephadm-tuned-profile.conf on its hosts
+_PROFILE_NAME_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$')
+
+
+def assert_valid_profile_name(name: Any) -> None:
+    """A profile name is one word a file name can hold: letters, digits, ``_ . -``."""
+    if not isinstance(name, str) or not name.strip():
+        raise SpecValidationError('Invalid profile_name: Must be a non-empty string.')
+    if not _PROFILE_NAME_RE.match(name):
+        shown = name if len(name) <= 64 else name[:64] + f'... ({len(name)} chars)'
+        raise SpecValidationError(
+            f'Invalid profile_name {shown!r}: use letters, digits, "_", "." and "-" (it names '
+            'a sysctl file on the hosts), at most 200 characters')
 
 
 class TunedProfileSpec:
@@ -24,9 +40,7 @@ class TunedProfileSpec:
         if 'profile_name' not in spec:
             raise SpecValidationError('Tuned profile spec must include "profile_name" field')
         data: Dict[str, Any] = {'profile_name': spec['profile_name']}
-        name = data['profile_name']
-        if not isinstance(name, str) or not name.strip():
-            raise SpecValidationError('Invalid profile_name: Must be a non-empty string.')
+        assert_valid_profile_name(data['profile_name'])
         if 'placement' in spec:
             data['placement'] = PlacementSpec.from_json(spec['placement'])
         if 'settings' in spec:

@@ -32,3 +32,14 @@ class NoOrchestrator(OrchestratorError):
 
 class OrchestratorValidationError(OrchestratorError):
     """The request is invalid for this cluster (as opposed to a malformed spec)."""
+
+
+class ConvergeFailed(OrchestratorError):
+    """The intent was stored, then converging to it failed: the next `orch serve --once`
+    (or a rerun) finishes the work.  Its own errno (EAGAIN), so a script can tell it from
+    a refused command, which changed nothing."""
+
+    def __init__(self, cause: BaseException) -> None:
+        text = str(cause).strip() or type(cause).__name__
+        super().__init__(f"stored; converging failed: {text}", errno=-_errno.EAGAIN)
+        self.cause = cause

@@ -132,11 +132,14 @@ def test_dry_run_changes_nothing_and_previews(orch: Orch) -> None:
     assert plan[1]['add'] == add_to.split()
 
 
-def test_dry_run_of_host_specs_is_refused_like_ceph(orch: Orch) -> None:
-    result = orch('apply', '-i', '-', '--dry-run',
-                  input='service_type: host\nhostname: host1\n')
-    assert json.loads(result.stdout) == [
-        'Found <HostSpec>. Previews that include Host Specifications are not supported, yet.']
+def test_dry_run_of_host_specs_plans_the_hosts(orch: Orch) -> None:
+    """Ceph refuses previews with host specs; orch plans them and stores nothing (issue 16)."""
+    result = orch('apply', '-i', '-', '--dry-run', '--format', 'json',
+                  input='service_type: host\nhostname: host1\naddr: 10.0.0.11\n')
+    assert result.exit_code == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan[0] == {'action': 'add', 'addr': '10.0.0.11', 'host': 'host1', 'labels': []}
+    assert orch('host', 'ls', '--format', 'json').stdout.strip() == '[]'
 
 
 def test_dry_run_osd_preview_lists_devices_per_host(orch: Orch) -> None:
@@ -160,7 +163,8 @@ def test_apply_service_type_takes_only_cephs_service_type_choices(orch: Orch, de
     # ingress needs a spec file (`orch apply -i`); the bare word is not one of Ceph's choices
     result = orch('apply', 'ingress', 'count:2')
     assert_clean_failure(result, 22, 'Error EINVAL: Invalid command: ingress not in mon|mgr|')
-    assert result.stderr.rstrip().endswith('|iscsi|snmp-gateway')
+    assert result.stderr.rstrip().endswith(
+        '|iscsi|snmp-gateway|elasticsearch|jaeger-agent|jaeger-collector|jaeger-query')
 
 
 def test_dry_run_osd_preview_shows_db_devices_per_host(orch: Orch) -> None:

@@ -259,7 +259,11 @@ def test_dry_run_plan_has_cephs_shape_and_changes_nothing(orch):
     assert osd["service_type"] == "osd"
     assert [r["data"] for r in osd["data"]["host1"][0]["data"]] == ["/dev/nvme0n1", "/dev/sdb", "/dev/sdc"]
     assert ok(orch.list_daemons()) == [] and ok(orch.describe_service()) == []
-    assert ok(orch.plan([HostSpec("host1")]))[0]["error"].startswith("Found <HostSpec>")
+    # Ceph refuses previews with host specs; the engine plans the host (issue 16)
+    hosts = ok(orch.get_hosts())
+    assert ok(orch.plan([HostSpec("host1", "10.0.0.11")]))[0] == {
+        "host": "host1", "addr": "10.0.0.11", "labels": [], "action": "update"}
+    assert ok(orch.get_hosts()) == hosts
 
 
 def test_placement_errors_are_raised_before_anything_is_stored(cluster):

@@ -12,6 +12,7 @@ import errno
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from pathlib import Path
@@ -37,6 +38,11 @@ class SSHFiles:
 
     def ensure_dir(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = os.lstat(self.dir)
+        if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
+            # someone else's directory (or a link to one) would get our private key
+            raise OrchestratorError(f"refusing to write into {self.dir}: it is not a directory "
+                                    f"owned by uid {os.geteuid()}; remove it", errno=-errno.EPERM)
         os.chmod(self.dir, 0o700)
 
     def missing_keys(self) -> bool:
@@ -221,3 +227,31 @@ def forget_host_key(state_dir: Path, hostname: str) -> List[str]:
     target = resolve_target(hostname, addr, config, files.user())
     names = {target.known_hosts_name, hostname, target.address}
     return KnownHosts(files.known_hosts).forget(sorted(names))
+
+
+def default_config(files: SSHFiles) -> str:
+    """The client settings in force without a custom config (what `get-ssh-config` shows).
+
+    Unlike cephadm's default, host keys are checked against orch's own known_hosts."""
+    return ("Host *\n"
+            f"  User {files.user()}\n"
+            "  StrictHostKeyChecking yes\n"
+            f"  UserKnownHostsFile {files.known_hosts}\n"
+            "  ConnectTimeout=10\n")
+
+
+def clear_key(files: SSHFiles) -> None:
+    """Forget the cluster key pair (`orch cephadm clear-key`)."""
+    for path in (files.private_key, files.public_key):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def clear_config(files: SSHFiles) -> None:
+    """Forget the custom client config (`orch cephadm clear-ssh-config`)."""
+    try:
+        files.config.unlink()
+    except FileNotFoundError:
+        pass

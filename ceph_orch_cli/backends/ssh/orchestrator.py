@@ -87,6 +87,7 @@ class SSHOrchestrator(ClusterOrchestrator):
         # once bootstrapped, the cluster's config-key store is the home of the state
         store.attach_remote(AgentStateRemote(driver, self._admin_host))
         self._workflow_steps.append(self.client_files_step)
+        self.client_keyrings.files = SSHKeyringFiles(self)
 
     # -- what the driver and the cluster need from the store (called after __init__) --------
     def _stored_fsid(self) -> str:
@@ -332,3 +333,39 @@ class SSHOrchestrator(ClusterOrchestrator):
                 f"not an orch state export (format {EXPORT_FORMAT!r} with records)")
         store.import_records(records)
         return f"Imported {len(records)} records"
+
+class SSHKeyringFiles:
+    """`orch client-keyring` files on real hosts, through the agent's ``client-files``.
+
+    The agent writes /etc/ceph files with a mode but cannot chown them, so a keyring's
+    uid:gid is recorded and shown but the file stays owned by the agent's user. ``ceph.conf``
+    on ``_admin`` hosts belongs to ``client_files_step``, so it is neither written nor removed
+    here. Until a cluster is bootstrapped there is no key to write: the write fails and the
+    next pass tries again."""
+
+    def __init__(self, orch: SSHOrchestrator) -> None:
+        self.orch = orch
+
+    def write(self, host: "HostSpec", files: Dict[str, Any]) -> None:
+        if not self.orch._bootstrapped():
+            raise HostActionError(host.hostname, "client-files",
+                                  "no cluster yet (orch bootstrap) to read the keyring from")
+        admin = "_admin" in (host.labels or [])
+        out: Dict[str, Any] = {}
+        try:
+            for path, meta in files.items():
+                name = os.path.basename(path)
+                if name == "ceph.conf" and admin:
+                    continue
+                if meta is None:
+                    out[name] = None
+                elif meta.get("entity"):
+                    out[name] = {"text": self.orch.cluster.auth_get(meta["entity"]),  # type: ignore[attr-defined]
+                                 "mode": int(meta["mode"])}
+                else:
+                    out[name] = {"text": self.orch.cluster.minimal_conf(),  # type: ignore[attr-defined]
+                                 "mode": int(meta["mode"])}
+            if out:
+                self.orch.driver.write_client_files(host, out)  # type: ignore[attr-defined]
+        except CephCommandError as e:
+            raise HostActionError(host.hostname, "client-files", str(e)) from None

@@ -12,7 +12,8 @@ import re
 from ipaddress import ip_address, ip_network
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Union
 
-from ceph_orch_cli.deployment.hostspec import HostSpec, SpecValidationError, assert_valid_host
+from ceph_orch_cli.deployment.hostspec import (HostSpec, SpecValidationError, assert_valid_host,
+                                              assert_valid_label)
 from ceph_orch_cli.deployment.service_spec.validators import handle_type_error, unwrap_ipv6
 
 
@@ -66,21 +67,38 @@ class HostPlacementSpec(NamedTuple):
         spec = cls(hostname, network, name)
         if not require_network:
             return spec
-        networks = network.split(',') if ',' in network else ([network] if network else [])
-        for net in networks:
-            if net.startswith('v') or net.startswith('[v'):
-                # versioned address: strip the 'v2:' prefix and the ':port' suffix
-                net = net.split(':', 1)[1]
-                net = net.rsplit(':', 1)[0]
-            if '/' in net:
-                ip_network(net)
-            else:
-                ip_address(unwrap_ipv6(net))
         spec.validate()
         return spec
 
     def validate(self) -> None:
+        """The host name, and the network part: an IP, a CIDR or an address vector (Ceph
+        raises ``ValueError``; here it is the spec's error, naming the host)."""
         assert_valid_host(self.hostname)
+        network = self.network
+        networks = network.split(',') if ',' in network else ([network] if network else [])
+        for net in networks:
+            addr = net.strip('[]')
+            if addr.startswith('v'):
+                # versioned address: strip the 'v2:' prefix and the ':port' suffix
+                addr = addr.split(':', 1)[1] if ':' in addr else addr
+                addr = addr.rsplit(':', 1)[0]
+            try:
+                if '/' in addr:
+                    ip_network(addr)
+                else:
+                    ip_address(unwrap_ipv6(addr))
+            except ValueError as e:
+                why = 'has host bits set' if 'host bits' in str(e) else 'not an IP or CIDR'
+                raise SpecValidationError(
+                    f'Invalid network {_quote(net)} for host {_quote(self.hostname)} in the '
+                    f'placement ({why}): expected host[:IP or CIDR][=name]') from None
+
+
+def _quote(text: str, limit: int = 64) -> str:
+    """A user-given word in an error, cut to ``limit`` characters."""
+    if len(text) > limit:
+        text = text[:limit] + f'... ({len(text)} chars)'
+    return repr(text)
 
 
 HostPatternType = Union[str, None, Dict[str, Union[str, bool, None]], 'HostPattern']
@@ -321,8 +339,8 @@ class PlacementSpec:
     def validate(self) -> None:
         if self.hosts and self.label:
             raise SpecValidationError('Host and label are mutually exclusive')
-        if self.label is not None and not isinstance(self.label, str):
-            raise SpecValidationError(f'label must be a string. Got {self.label!r}')
+        if self.label is not None:
+            assert_valid_label(self.label)
         if self.count is not None:
             self._check_int(self.count, 'num/count')
         if self.count_per_host is not None:

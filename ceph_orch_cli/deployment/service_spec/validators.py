@@ -5,6 +5,7 @@ network.
 """
 from __future__ import annotations
 
+import re
 from functools import wraps
 from ipaddress import ip_address
 from typing import Any, Callable, List, Optional, Tuple, TypeVar, cast
@@ -22,8 +23,29 @@ def handle_type_error(method: FuncT) -> FuncT:
         try:
             return method(cls, *args, **kwargs)
         except (TypeError, AttributeError) as e:
-            raise SpecValidationError('{}: {}'.format(cls.__name__, e))
+            raise SpecValidationError(_type_error_text(cls, e)) from None
     return cast(FuncT, inner)
+
+
+#: fields of older releases' specs that later releases spell differently
+RENAMED_FIELDS = {'ssl_certificate': 'ssl_cert', 'ssl_certificate_key': 'ssl_key'}
+
+_UNEXPECTED = re.compile(r"unexpected keyword argument '([^']*)'")
+
+
+def _type_error_text(cls: Any, e: BaseException) -> str:
+    """An unknown field named as the spec's error, not as Python's ``__init__()``."""
+    name = getattr(cls, '__name__', str(cls))
+    m = _UNEXPECTED.search(str(e))
+    if m is None:
+        return '{}: {}'.format(name, e)
+    field = m.group(1)
+    shown = field if len(field) <= 64 else field[:64] + '...'
+    if field in RENAMED_FIELDS:
+        return (f'{name}: field {shown!r} is now spelled {RENAMED_FIELDS[field]!r}: rename it '
+                'in the spec')
+    return f'{name}: unknown field {shown!r}'
+
 
 
 def unwrap_ipv6(address: str) -> str:

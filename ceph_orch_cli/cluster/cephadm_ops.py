@@ -1,0 +1,215 @@
+"""What ``ceph cephadm ...`` does on the engine's side: host checks and preparation, the
+registry login, the extra ceph.conf text, the configuration checker's switches and
+``osd activate``.
+
+Work on a host goes through the ``HostDriver``: ``check_host`` (every driver),
+``prepare_host``, ``registry_login`` and ``activate_osds`` (optional; a driver without them
+refuses with EOPNOTSUPP, which is what the SSH backend's agent answers so far).
+"""
+from __future__ import annotations
+
+import errno
+import json
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+from ceph_orch_cli.cluster.driver import HostActionError, HostUnreachable
+from ceph_orch_cli.cluster.store import now_str
+from ceph_orch_cli.orchestrator import handle_orch_error
+from ceph_orch_cli.orchestrator.errors import OrchestratorError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ceph_orch_cli.cluster.core import EngineCore
+    from ceph_orch_cli.deployment.hostspec import HostSpec
+
+REGISTRY_SETTING = "registry_credentials"
+EXTRA_CONF_SETTING = "extra_ceph_conf"
+CHECKS_SETTING = "config_checks"
+#: cephadm's module option ``config_checks_enabled`` (off unless turned on)
+CHECKS_ENABLED_SETTING = "config_checks_enabled"
+
+#: cephadm's configuration checks: (name, health check, what it compares across hosts)
+CONFIG_CHECKS = (
+    ("kernel_security", "CEPHADM_CHECK_KERNEL_LSM",
+     "checks SELINUX/Apparmor profiles are consistent across cluster hosts"),
+    ("os_subscription", "CEPHADM_CHECK_SUBSCRIPTION",
+     "checks subscription states are consistent for all cluster hosts"),
+    ("public_network", "CEPHADM_CHECK_PUBLIC_MEMBERSHIP",
+     "check that all hosts have a NIC on the Ceph public_network"),
+    ("osd_mtu_size", "CEPHADM_CHECK_MTU", "check that OSD hosts share a common MTU setting"),
+    ("osd_linkspeed", "CEPHADM_CHECK_LINKSPEED",
+     "check that OSD hosts share a common linkspeed"),
+    ("network_missing", "CEPHADM_CHECK_NETWORK_MISSING",
+     "checks that the cluster/public networks defined exist on the Ceph hosts"),
+    ("ceph_release", "CEPHADM_CHECK_CEPH_RELEASE",
+     "check for Ceph version consistency - ceph daemons should be on the same release "
+     "(unless upgrade is active)"),
+    ("kernel_version", "CEPHADM_CHECK_KERNEL_VERSION",
+     "checks that the MAJ.MIN of the kernel on Ceph hosts is consistent"),
+)
+
+REGISTRY_USAGE = ("Invalid arguments. Give <url> <username> <password>, or -i <file> with the "
+                  "login as JSON")
+REGISTRY_JSON_USAGE = ('the registry login JSON needs "url", "username" and "password", e.g.\n'
+                       '{\n "url": "REGISTRY_URL",\n "username": "REGISTRY_USERNAME",\n'
+                       ' "password": "REGISTRY_PASSWORD"\n}')
+
+
+def _unsupported(what: str) -> OrchestratorError:
+    return OrchestratorError(f"This backend's hosts cannot {what} yet", errno=-errno.EOPNOTSUPP)
+
+
+class CephadmOps:
+    """``orch cephadm ...`` over the core (see the module docstring)."""
+
+    def __init__(self, core: "EngineCore") -> None:
+        self.core = core
+        self.store = core.store
+        self.driver = core.driver
+
+    # -- hosts ------------------------------------------------------------------------------
+    def _target(self, host: str, addr: Optional[str]) -> "HostSpec":
+        from ceph_orch_cli.deployment.hostspec import HostSpec
+        known = {h.hostname: h for h in self.core.host_specs()}
+        if addr is None and host not in known:
+            raise OrchestratorError(f"Host '{host}' is not managed; `orch host ls` lists "
+                                    "the managed hosts (or give its address)", errno=-errno.ENOENT)
+        return HostSpec(host, addr=addr or known[host].addr)
+
+    def _host_step(self, host: str, addr: Optional[str], step: str, run: Any) -> str:
+        spec = self._target(host, addr)
+        try:
+            answer = run(spec) or {}
+        except HostUnreachable as e:
+            raise OrchestratorError(f"{step} failed:\nFailed to connect to {host} at address "
+                                    f"({spec.addr}): {e.reason}", errno=-errno.EPERM) from None
+        except HostActionError as e:
+            raise OrchestratorError(f"{step} failed:\n{e.reason}", errno=-errno.EPERM) from None
+        seen = answer.get("hostname") if isinstance(answer, dict) else None
+        if seen and seen != host:
+            raise OrchestratorError(f"{step} failed:\nhost {spec.addr} calls itself {seen!r}, "
+                                    f"not {host!r}", errno=-errno.EPERM)
+        return f"{host} ({addr}) ok"
+
+    @handle_orch_error
+    def check_host(self, host: str, addr: Optional[str] = None) -> str:
+        return self._host_step(host, addr, "check-host", self.driver.check_host)
+
+    @handle_orch_error
+    def prepare_host(self, host: str, addr: Optional[str] = None) -> str:
+        prepare = getattr(self.driver, "prepare_host", None)
+        if prepare is None:
+            raise _unsupported("be prepared (the host agent has no prepare-host)")
+        return self._host_step(host, addr, "prepare-host", prepare)
+
+    @handle_orch_error
+    def registry_login(self, url: Optional[str] = None, username: Optional[str] = None,
+                       password: Optional[str] = None, inbuf: Optional[str] = None) -> str:
+        if url and username and password:
+            login = {"url": url, "username": username, "password": password}
+        elif inbuf:
+            try:
+                login = json.loads(inbuf)
+            except ValueError as e:
+                raise OrchestratorError(f"the registry login is not JSON: {e}",
+                                        errno=-errno.EINVAL) from None
+            if not isinstance(login, dict) or not all(
+                    isinstance(login.get(k), str) and login.get(k)
+                    for k in ("url", "username", "password")):
+                raise OrchestratorError(REGISTRY_JSON_USAGE, errno=-errno.EINVAL)
+        else:
+            raise OrchestratorError(REGISTRY_USAGE, errno=-errno.EINVAL)
+        hosts = self.core.host_specs()
+        if not hosts:
+            raise OrchestratorError("no hosts defined")
+        log_in = getattr(self.driver, "registry_login", None)
+        if log_in is None:
+            raise _unsupported("log in to a registry (the host agent has no registry-login)")
+        others = [h for h in hosts[1:] if (h.status or "").lower() not in ("offline",
+                                                                           "maintenance")]
+        with self.core.converge_lock():
+            try:
+                log_in(hosts[0], login)
+            except (HostUnreachable, HostActionError) as e:
+                raise OrchestratorError(f"registry login failed on {hosts[0].hostname}: {e}",
+                                        errno=-errno.EPERM) from None
+            self.driver.map_hosts(lambda h: log_in(h, login), others)
+            with self.core.record_batch():
+                self.store.set_setting(REGISTRY_SETTING, login)
+        return "registry login scheduled"
+
+    @handle_orch_error
+    def osd_activate(self, hosts: List[str]) -> List[str]:
+        """Deploy daemons for the OSDs that exist on the hosts' devices but do not run."""
+        activate = getattr(self.driver, "activate_osds", None)
+        if activate is None:
+            raise _unsupported("activate existing OSDs (the host agent has no activate)")
+        known = {h.hostname: h for h in self.core.host_specs()}
+        for name in hosts:
+            if name not in known:
+                raise OrchestratorError(f"Host {name} is not managed", errno=-errno.ENOENT)
+        fsid, image = self.core.fsid(), self.core.ceph_image("osd")
+        with self.core.converge_lock():
+            results = self.driver.map_hosts(lambda h: activate(h, fsid, image),
+                                            [known[n] for n in hosts])
+            with self.core.record_batch() as record:
+                for name in hosts:
+                    if not isinstance(results[name], BaseException):
+                        record.host_daemons(name, self.driver.list_daemons(known[name]))
+        out = []
+        for name in hosts:
+            r = results[name]
+            if isinstance(r, BaseException):
+                raise r
+            if r:
+                ids = ",".join(str(x).split(".", 1)[1] for x in r)
+                out.append(f"Created osd(s) {ids} on host '{name}'")
+            else:
+                out.append(f"Created no osd(s) on host {name}; already created?")
+        return out
+
+    # -- extra ceph.conf ----------------------------------------------------------------------
+    @handle_orch_error
+    def set_extra_ceph_conf(self, text: Optional[str]) -> str:
+        if text:
+            from configparser import ConfigParser, Error
+            try:
+                ConfigParser().read_string(text, source="<infile>")
+            except Error as e:
+                raise OrchestratorError(" ".join(str(e).split()), errno=-errno.EINVAL) from None
+        self.store.set_setting(EXTRA_CONF_SETTING, {"conf": text or "",
+                                                    "last_modified": now_str()})
+        return ""
+
+    @handle_orch_error
+    def get_extra_ceph_conf(self) -> str:
+        data = self.store.get_setting(EXTRA_CONF_SETTING, None) or {}
+        return str(data.get("conf") or "")
+
+    # -- the configuration checker ----------------------------------------------------------
+    def _check_states(self) -> Dict[str, str]:
+        states = dict(self.store.get_setting(CHECKS_SETTING, {}) or {})
+        for name, _, _ in CONFIG_CHECKS:
+            states.setdefault(name, "enabled")
+        return states
+
+    @handle_orch_error
+    def config_checks(self) -> List[Dict[str, Any]]:
+        """Every check as cephadm lists it (its ``to_json``)."""
+        states = self._check_states()
+        return [{"name": name, "healthcheck_name": health, "description": desc,
+                 "status": states[name], "valid": True}
+                for name, health, desc in CONFIG_CHECKS]
+
+    @handle_orch_error
+    def config_checks_enabled(self) -> bool:
+        return bool(self.core.get_backend_setting(CHECKS_ENABLED_SETTING, False))
+
+    @handle_orch_error
+    def set_config_check(self, name: str, status: str) -> str:
+        if name not in {n for n, _, _ in CONFIG_CHECKS}:
+            raise OrchestratorError("Invalid check name", errno=-errno.EPERM)
+        with self.store.transaction():
+            states = self._check_states()
+            states[name] = status
+            self.store.set_setting(CHECKS_SETTING, states)
+        return "ok"
