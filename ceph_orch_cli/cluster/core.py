@@ -116,7 +116,8 @@ class EngineCore:
 
     @contextmanager
     def converge_lock(self) -> Iterator[None]:
-        """Serialise converging across processes (flock on ``<state_dir>/converge.lock``)."""
+        """Serialise converging across processes (flock on ``<state_dir>/converge.lock``, then
+        ``store.writer()``)."""
         if self._lock_depth:
             self._lock_depth += 1
             try:
@@ -129,10 +130,13 @@ class EngineCore:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             self._lock_depth = 1
-            for hook in self.reload_hooks:
-                hook()
             try:
-                yield
+                # then the store's writer lock (the cluster's, when the cluster is the home
+                # of the state: one converge at a time across admin hosts)
+                with self.store.writer():
+                    for hook in self.reload_hooks:
+                        hook()
+                    yield
             finally:
                 self._lock_depth = 0
                 fcntl.flock(fd, fcntl.LOCK_UN)

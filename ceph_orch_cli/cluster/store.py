@@ -427,6 +427,13 @@ class Store:
                 if self._conn.in_transaction and not self._depth:
                     self._conn.execute("COMMIT")
 
+    @contextmanager
+    def writer(self) -> Iterator[None]:
+        """Hold the right to change durable state. SQLite's own locking is enough here; a
+        store whose home is elsewhere (``backends/ssh/shared_state.py``) takes that home's
+        writer lock."""
+        yield
+
     def ensure_tables(self, ddl: Iterable[str]) -> None:
         """Let a backend keep its own tables here (``CREATE ... IF NOT EXISTS`` statements).
 

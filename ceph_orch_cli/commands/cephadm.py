@@ -7,7 +7,9 @@
 - hosts (`check-host`, `prepare-host`, `registry-login`, `osd activate`), the extra ceph.conf
   text and the configuration checker (`config-check ls|status|enable|disable`): the backend's
   engine (``cluster/cephadm_ops.py``);
-- `set-runtime`/`get-runtime`: how the SSH backend's hosts run daemons (container or package).
+- `set-runtime`/`get-runtime`: how the SSH backend's hosts run daemons (container or package);
+- the cluster's own state (`attach`, `export-state`, `import-state`): see
+  ``backends/ssh/shared_state.py``.
 """
 from __future__ import annotations
 
@@ -74,6 +76,49 @@ def get_runtime(ctx: click.Context) -> None:
     emit(_backend(ctx, 'runtime')())
 
 
+# -- the cluster's own state: attach, export-state, import-state --------------------------------
+def _state_backend(ctx: click.Context, method: str):
+    orch = orch_of(ctx)
+    if not hasattr(orch, method):
+        from ceph_orch_cli.orchestrator.errors import OrchestratorError
+        raise OrchestratorError(
+            f"the {app_of(ctx).backend_name()} backend keeps its state in its state dir, not in "
+            "a cluster (use --backend ssh)", errno=-95)
+    return getattr(orch, method)
+
+
+@cephadm.command('attach', cls=CephCommand)
+@click.argument('hostname')
+@click.argument('addr', required=False)
+@click.pass_context
+def attach(ctx: click.Context, hostname: str, addr: Optional[str]) -> None:
+    """Cache the state of the cluster reached through HOST (an _admin host) in this state dir."""
+    emit(_state_backend(ctx, 'attach_cluster')(hostname, addr))
+
+
+@cephadm.command('export-state', cls=CephCommand)
+@click.option('-o', '--output', 'output', default=None, help='Write to FILE (mode 0600)')
+@click.pass_context
+def export_state(ctx: click.Context, output: Optional[str]) -> None:
+    """Print (or write) the whole orch state of the cluster as JSON, for backup."""
+    import os
+    text = _state_backend(ctx, 'export_state')()
+    if output is None:
+        emit(text)
+        return
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as f:
+        f.write(text + '\n')
+    emit(f"Wrote the state to {output}")
+
+
+@cephadm.command('import-state', cls=CephCommand)
+@click.option('-i', '--in-file', 'in_file', required=True, help='An export-state file (- for stdin)')
+@click.pass_context
+def import_state(ctx: click.Context, in_file: str) -> None:
+    """Replace the orch state with an export-state file."""
+    from ceph_orch_cli.commands._common import read_inbuf
+    emit(_state_backend(ctx, 'import_state')(read_inbuf(in_file) or ''))
 # --------------------------------------------------------------------------- SSH identity
 
 @cephadm.command('generate-key')

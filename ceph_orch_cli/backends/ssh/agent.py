@@ -2518,6 +2518,205 @@ def cmd_refresh(request):
     return result
 
 
+# -- the cluster's own orch state: config-key records and the writer lock ---------------------
+# The SSH backend keeps its durable state in the mons' config-key store under ``mgr/orch/``
+# (``backends/ssh/shared_state.py``) and serialises writers across admin hosts with a RADOS
+# advisory lock that has a lease. Both go through a rados session of their own, kept for the
+# agent's session (the lock belongs to that client instance: renewing and unlocking work only
+# from it), with op timeouts so an inactive pool answers instead of hanging.
+_state = {}
+STATE_LOCK_NAME = "orch"
+STATE_KEY_RE = re.compile(r"^mgr/orch/[\x21-\x7e]{1,400}$")
+STATE_POOL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+STATE_MGR_TIMEOUT = 20
+
+
+def _state_rados():
+    if _state.get("handle") is not None:
+        return _state["handle"]
+    if not (os.path.exists(admin_conf()) and os.path.exists(admin_keyring())):
+        raise AgentError("no admin keyring on this host (%s)" % admin_keyring())
+    if DIST_PACKAGES not in sys.path and os.path.isdir(DIST_PACKAGES):
+        sys.path.append(DIST_PACKAGES)
+    try:
+        import rados
+    except ImportError:
+        raise AgentError("python3-rados is not installed on this host")
+    handle = rados.Rados(conffile=admin_conf(), name="client.admin",
+                         conf={"keyring": admin_keyring(), "rados_osd_op_timeout": "20",
+                               "rados_mon_op_timeout": "20"})
+    try:
+        handle.connect(timeout=15)
+    except Exception as exc:
+        raise AgentError("cannot reach the cluster's monitors: %s" % exc)
+    _state["handle"] = handle
+    _state["module"] = rados
+    return handle
+
+
+def _state_forget():
+    handle = _state.pop("handle", None)
+    _state.pop("ioctx", None)
+    _state.pop("ready", None)
+    if handle is not None:
+        try:
+            handle.shutdown()
+        except Exception:
+            pass
+
+
+def _state_mon(cmd, inbuf=b""):
+    handle = _state_rados()
+    try:
+        ret, out, err = handle.mon_command(json.dumps(cmd), inbuf, timeout=20)
+    except Exception as exc:
+        _state_forget()
+        raise AgentError("`%s`: %s: %s" % (cmd.get("prefix"), type(exc).__name__, exc))
+    return abs(ret), out or b"", err or ""
+
+
+def _state_key(value):
+    if not isinstance(value, str) or not STATE_KEY_RE.match(value):
+        raise AgentError("invalid state key: %r" % (value,))
+    return value
+
+
+def cmd_state_keys(request):
+    """The config-key records under ``mgr/orch/``, in one round trip:
+    ``{"op": "dump"}`` -> ``{"keys": {key: value}}``; ``{"op": "get", "key"}`` ->
+    ``{"value": str or None}``; ``{"op": "write", "version_key", "pending", "version",
+    "set": {key: value}, "rm": [key]}`` writes ``pending`` to the version key, then the
+    records, then ``version`` (a reader that saw any of it re-reads)."""
+    op = request.get("op")
+    if op == "dump":
+        rc, out, err = _state_mon({"prefix": "config-key dump", "key": "mgr/orch/",
+                                   "format": "json"})
+        if rc:
+            raise AgentError("config-key dump failed (%d): %s" % (rc, err))
+        keys = json.loads(out.decode() or "{}")
+        return {"keys": {k: v for k, v in keys.items() if k.startswith("mgr/orch/")}}
+    if op == "get":
+        rc, out, err = _state_mon({"prefix": "config-key get", "key": _state_key(request.get("key"))})
+        if rc == errno.ENOENT:
+            return {"value": None}
+        if rc:
+            raise AgentError("config-key get failed (%d): %s" % (rc, err))
+        return {"value": out.decode()}
+    if op != "write":
+        raise AgentError("invalid state-keys op: %r" % (op,))
+    sets, rms = request.get("set") or {}, request.get("rm") or []
+    if not isinstance(sets, dict) or not isinstance(rms, list):
+        raise AgentError("invalid state-keys write")
+    version_key = _state_key(request.get("version_key"))
+    steps = [(version_key, request.get("pending"))] + sorted(sets.items()) + \
+        [(k, None) for k in rms] + [(version_key, request.get("version"))]
+    for key, value in steps:
+        key = _state_key(key)
+        if value is None:
+            rc, _, err = _state_mon({"prefix": "config-key rm", "key": key})
+            if rc == errno.ENOENT:
+                rc = 0
+        else:
+            if not isinstance(value, str):
+                raise AgentError("invalid value of %s" % key)
+            rc, _, err = _state_mon({"prefix": "config-key set", "key": key, "val": value})
+        if rc:
+            raise AgentError("config-key %s %s failed (%d): %s" % (
+                "rm" if value is None else "set", key, rc, err.strip()[-300:]))
+    return {"written": len(steps)}
+
+
+def _state_ready(pool):
+    """Is the lock pool usable? Made (one PG) once enough OSDs are up for a pool of the
+    default size; usable once that PG is active. Returns None, or why not."""
+    if _state.get("ready") == pool:
+        return None
+    handle = _state_rados()
+    if not handle.pool_exists(pool):
+        rc, out, err = _state_mon({"prefix": "osd stat", "format": "json"})
+        if rc:
+            return "osd stat failed: %s" % err
+        up = int(json.loads(out.decode() or "{}").get("num_up_osds") or 0)
+        try:
+            size = max(1, int(handle.conf_get("osd_pool_default_size") or 3))
+        except Exception:
+            size = 3
+        if up < size:
+            return "only %d OSDs up (the lock pool needs %d)" % (up, size)
+        rc, _, err = _state_mon({"prefix": "osd pool create", "pool": pool, "pg_num": 1,
+                                 "pgp_num": 1})
+        if rc and rc != errno.EEXIST:
+            return "cannot create the lock pool %s: %s" % (pool, err)
+        _state_mon({"prefix": "osd pool application enable", "pool": pool, "app": "orch",
+                    "yes_i_really_mean_it": True})
+    try:
+        ret, out, err = handle.mgr_command(json.dumps({"prefix": "pg ls-by-pool", "poolstr": pool,
+                                                       "format": "json"}), b"",
+                                           timeout=STATE_MGR_TIMEOUT)
+    except Exception as exc:
+        return "pg ls-by-pool %s: %s" % (pool, exc)
+    if ret:
+        return "pg ls-by-pool %s failed (%d): %s" % (pool, ret, err)
+    got = json.loads(out.decode() or "{}")
+    stats = got.get("pg_stats", []) if isinstance(got, dict) else got
+    if not stats or not all("active" in str(s.get("state", "")).split("+") for s in stats):
+        return "the lock pool's placement group is not active yet"
+    _state["ready"] = pool
+    return None
+
+
+def cmd_state_lock(request):
+    """The writer lock: ``{"op": "lock"|"renew"|"unlock", "pool", "object", "cookie",
+    "duration", "holder": {...}}`` -> ``{"locked": true}``, ``{"busy": true, "holder": {...}}``
+    (who holds it, as they described themselves), ``{"unlocked": true}`` or
+    ``{"unavailable": why}`` (no usable pool yet: the caller goes on without)."""
+    op, pool = request.get("op"), request.get("pool")
+    obj, cookie = request.get("object"), request.get("cookie")
+    if not isinstance(pool, str) or not STATE_POOL_RE.match(pool):
+        raise AgentError("invalid lock pool: %r" % (pool,))
+    for value in (obj, cookie):
+        if not isinstance(value, str) or not STATE_POOL_RE.match(value):
+            raise AgentError("invalid lock object or cookie: %r" % (value,))
+    why = _state_ready(pool)
+    if why:
+        return {"unavailable": why}
+    rados = _state["module"]
+    if _state.get("ioctx") is None:
+        _state["ioctx"] = _state_rados().open_ioctx(pool)
+    ioctx = _state["ioctx"]
+    try:
+        if op == "unlock":
+            try:
+                ioctx.unlock(obj, STATE_LOCK_NAME, cookie)
+            except rados.ObjectNotFound:
+                pass
+            return {"unlocked": True}
+        if op not in ("lock", "renew"):
+            raise AgentError("invalid state-lock op: %r" % (op,))
+        duration = int(request.get("duration") or 30)
+        holder = json.dumps(request.get("holder") or {}, sort_keys=True)
+        try:
+            ioctx.lock_exclusive(obj, STATE_LOCK_NAME, cookie, desc=holder[:200],
+                                 duration=duration, flags=1 if op == "renew" else 0)
+        except (rados.ObjectBusy, rados.ObjectExists):
+            if op == "renew":
+                return {"busy": True, "lost": True, "holder": _state_holder(ioctx, obj)}
+            return {"busy": True, "holder": _state_holder(ioctx, obj)}
+        if op == "lock":
+            ioctx.set_xattr(obj, "orch.holder", holder.encode())
+        return {"locked": True}
+    except rados.Error as exc:
+        _state_forget()
+        raise AgentError("rados lock on %s/%s: %s" % (pool, obj, exc))
+
+
+def _state_holder(ioctx, obj):
+    try:
+        return json.loads(ioctx.get_xattr(obj, "orch.holder").decode() or "{}")
+    except Exception:
+        return {}
+
+
 COMMANDS = {
     "check-host": cmd_check_host, "gather-facts": cmd_gather_facts,
     "list-networks": cmd_list_networks, "inventory": cmd_inventory, "ls": cmd_ls,
@@ -2525,6 +2724,7 @@ COMMANDS = {
     "zap": cmd_zap, "light": cmd_light, "refresh": cmd_refresh,
     "ceph": cmd_ceph, "bootstrap": cmd_bootstrap, "client-files": cmd_client_files,
     "binary-roots": cmd_binary_roots,
+    "state-keys": cmd_state_keys, "state-lock": cmd_state_lock,
 }
 ACTION_COMMANDS = {"unit": cmd_unit, "maintenance": cmd_maintenance}
 

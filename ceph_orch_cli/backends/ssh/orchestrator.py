@@ -2,12 +2,16 @@
 
 Wiring only: the store in the state dir, a ``ConnectionPool`` with the backend's key,
 known_hosts and ssh config (``keys.SSHFiles``), the ``SSHHostDriver`` and the
-``CephCLICluster`` sharing that pool. ``host add`` is the one place that trusts an unknown
-host key; everything else requires the recorded one.
+``CephCLICluster`` sharing that pool. ``host add`` (and ``orch cephadm attach``) are the places
+that trust an unknown host key; everything else requires the recorded one. The store is a
+``ClusterStore``: once a cluster is bootstrapped, its state lives in the cluster
+(``shared_state.py``) and the state dir caches it.
 """
 from __future__ import annotations
 
+import errno
 import ipaddress
+import json
 import os
 import random
 import string
@@ -21,6 +25,8 @@ from ceph_orch_cli.backends.ssh.driver import SSHHostDriver
 from ceph_orch_cli.backends.ssh import keys
 from ceph_orch_cli.backends.ssh.keys import SSHFiles
 from ceph_orch_cli.backends.ssh.pool import DEFAULT_WORKERS, ConnectionPool
+from ceph_orch_cli.backends.ssh.shared_state import (EXPORT_FORMAT, VERSION_KEY, AgentStateRemote,
+                                                     ClusterStore)
 from ceph_orch_cli.backends.ssh.transport import KnownHosts
 from ceph_orch_cli.cluster import reconcile
 from ceph_orch_cli.cluster.driver import HostActionError, HostUnreachable
@@ -69,7 +75,7 @@ class SSHOrchestrator(ClusterOrchestrator):
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = Path(state_dir)
         self.ssh_files = SSHFiles(self.state_dir)
-        store = Store(self.state_dir)
+        store = ClusterStore(self.state_dir)
         self.pool = ConnectionPool(self.ssh_files.private_key, KnownHosts(self.ssh_files.known_hosts),
                                    self.ssh_files.config_path(), _workers(store), self.ssh_files.user())
         driver = SSHHostDriver(self.pool, fsid=self._stored_fsid, image=self._image,
@@ -78,6 +84,8 @@ class SSHOrchestrator(ClusterOrchestrator):
                                  known_osd_ids=self._known_osd_ids, driver=driver)
         driver.cluster_files = ClusterFiles(cluster, self._bootstrapped)
         super().__init__(store, driver, cluster)
+        # once bootstrapped, the cluster's config-key store is the home of the state
+        store.attach_remote(AgentStateRemote(driver, self._admin_host))
         self._workflow_steps.append(self.client_files_step)
         self.client_keyrings.files = SSHKeyringFiles(self)
 
@@ -262,6 +270,69 @@ class SSHOrchestrator(ClusterOrchestrator):
             self.store.set_setting(CLIENT_FILES_SETTING, sorted(now_had))
         return changed or None
 
+    # -- the cluster's own state (shared_state.py): attach, export, import ----------------------
+    def attach_cluster(self, hostname: str, addr: Optional[str] = None) -> str:
+        """`orch cephadm attach HOST [ADDR]`: make this state dir an admin host's cache of a
+        cluster that keeps its state (HOST has the admin keyring and ceph.conf in /etc/ceph):
+        pull the state, learn the hosts' keys (trust on first use, as ``host add``), and
+        read their daemons."""
+        from ceph_orch_cli.deployment.hostspec import HostSpec
+        store: ClusterStore = self.store  # type: ignore[assignment]
+        spec = HostSpec(hostname, addr=addr or "")
+        if self.ssh_files.missing_keys() and not self._identity_configured(hostname, addr):
+            raise OrchestratorError(KEYS_MISSING)
+        self.driver.learn_host_key(spec)
+        remote: AgentStateRemote = store.remote  # type: ignore[assignment]
+        remote.pinned = (hostname, addr)
+        try:
+            records = remote.dump()
+            if VERSION_KEY not in records:
+                raise OrchestratorError(
+                    f"the cluster reached through {hostname} holds no orch state (no "
+                    f"{VERSION_KEY}); a write by the orch that manages it stores it there",
+                    errno=-errno.ENOENT)
+            had = store.get_setting(FSID_SETTING, None) if self._bootstrapped() else None
+            theirs = json.loads(records.get(f"mgr/orch/setting/{FSID_SETTING}", "null"))
+            if had and theirs and had != theirs:
+                raise OrchestratorError(f"this state dir caches the cluster {had}, not {theirs}",
+                                        errno=-errno.EEXIST)
+            store.pull(records)
+        finally:
+            remote.pinned = None
+        hosts = self.core.host_specs()
+        for host in hosts:
+            try:
+                self.driver.learn_host_key(host)
+            except (HostUnreachable, HostActionError):
+                pass  # the refresh marks it offline
+        self.core.refresh(hosts, force=True)
+        services = len(store.get_specs())
+        return (f"Attached to the cluster {self._stored_fsid()} through {hostname}: "
+                f"{len(hosts)} hosts, {services} services")
+
+    def export_state(self) -> str:
+        """`orch cephadm export-state`: the whole durable state as one JSON document."""
+        store: ClusterStore = self.store  # type: ignore[assignment]
+        records = store.export_records()
+        return json.dumps({"format": EXPORT_FORMAT, "version": 1,
+                           "fsid": store.get_setting(FSID_SETTING, None),
+                           "records": records}, indent=1, sort_keys=True)
+
+    def import_state(self, text: str) -> str:
+        """`orch cephadm import-state -i FILE`: replace the durable state with an export."""
+        store: ClusterStore = self.store  # type: ignore[assignment]
+        try:
+            doc = json.loads(text)
+        except ValueError as e:
+            raise OrchestratorValidationError(f"not an orch state export: {e}") from None
+        records = doc.get("records") if isinstance(doc, dict) else None
+        if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT or \
+                not isinstance(records, dict) or \
+                not all(isinstance(k, str) and isinstance(v, str) for k, v in records.items()):
+            raise OrchestratorValidationError(
+                f"not an orch state export (format {EXPORT_FORMAT!r} with records)")
+        store.import_records(records)
+        return f"Imported {len(records)} records"
 
 class SSHKeyringFiles:
     """`orch client-keyring` files on real hosts, through the agent's ``client-files``.
