@@ -70,6 +70,7 @@ class Row:
     target_s: Optional[float] = None
     target_mib: Optional[float] = None
     target_ratio: Optional[float] = None
+    target_min_ratio: Optional[float] = None   # rows that must be this many times faster
     note: str = ""
     runs_shown: Optional[int] = None     # when the figure is a median computed elsewhere
 
@@ -78,6 +79,10 @@ class Row:
             return "-"
         if self.target_ratio is not None:
             return "ok" if self.ratio is not None and self.ratio <= self.target_ratio else "OVER"
+        if self.target_min_ratio is not None:
+            if self.ratio is None:
+                return "-"
+            return "ok" if self.ratio >= self.target_min_ratio else "SLOWER"
         fig = self.figure
         if fig is None or self.target_s is None:
             return "-"
@@ -353,6 +358,47 @@ def bench_drive_selection(ctx: Context) -> Row:
     return row
 
 
+# -- side by side with Ceph's own code -------------------------------------------------------
+
+def bench_ceph(ctx: Context) -> List[Row]:
+    """Issue 13's four rows: the same cases through orch and through a copy of Ceph's
+    python-common and cephadm's scheduler (``ORCH_BENCH_CEPH``), alternating in one process;
+    the figure is Ceph's median time over orch's. Without the copy: orch's times alone."""
+    import statistics
+
+    import ceph_side  # benchmarks/ceph_side.py
+
+    n = ctx.scale.sched_hosts
+    impls = [ceph_side.orch_impl()]
+    path = ceph_side.ceph_dir()
+    missing = "" if path else f"set {ceph_side.ENV} for Ceph's side"
+    if path:
+        try:
+            impls.append(ceph_side.ceph_impl(path))
+        except (RuntimeError, ImportError) as e:
+            missing = f"Ceph's copy unusable: {e}"
+    rows = []
+    for case in ceph_side.cases(n, n):
+        row = Row(case.key, case.what, case.size, "Ceph / orch >= 2x", target_min_ratio=2.0)
+        try:
+            times = ceph_side.measure(case, impls, ctx.fast_runs)
+        except AssertionError as e:
+            row.error = str(e).splitlines()[0]
+            rows.append(row)
+            continue
+        row.figure = Figure(seconds=times["orch"], memory_kind="n/a")
+        orch_s = statistics.median(times["orch"])
+        if "ceph" in times:
+            ceph_s = statistics.median(times["ceph"])
+            row.ratio = ceph_s / orch_s
+            row.note = (f"orch {orch_s * 1000:.1f} ms, Ceph {ceph_s * 1000:.1f} ms (medians, "
+                        f"same answers; {len(times['orch'])} alternating runs each)")
+        else:
+            row.note = f"orch {orch_s * 1000:.1f} ms alone ({missing})"
+        rows.append(row)
+    return rows
+
+
 # -- SSH ---------------------------------------------------------------------------------
 
 def bench_ssh(ctx: Context) -> List[Row]:
@@ -390,7 +436,8 @@ def bench_ssh(ctx: Context) -> List[Row]:
     return rows
 
 
-BENCHMARKS = ("baseline", "help", "listing", "ps", "apply", "place", "drive-selection", "ssh")
+BENCHMARKS = ("baseline", "help", "listing", "ps", "apply", "place", "drive-selection", "ceph",
+              "ssh")
 
 
 def run_all(ctx: Context, only: Optional[List[str]] = None,
@@ -415,6 +462,8 @@ def run_all(ctx: Context, only: Optional[List[str]] = None,
             rows.append(bench_place(ctx, "count"))
         elif name == "drive-selection":
             rows.append(bench_drive_selection(ctx))
+        elif name == "ceph":
+            rows.extend(bench_ceph(ctx))
         elif name == "ssh":
             rows.extend(bench_ssh(ctx))
         ctx.log(f"  {name} done in {time.perf_counter() - t0:.1f} s")
