@@ -38,6 +38,7 @@ class Scale:
     ds_hosts: int
     ds_devices: int
     ssh_hosts: int           # 0: the SSH row is skipped
+    ssh_latency_hosts: int = 0   # the SSH rows behind the latency proxy (issue 13)
 
     @property
     def ps_daemons(self) -> int:
@@ -46,9 +47,9 @@ class Scale:
 
 SCALES: Dict[str, Scale] = {
     # the sizes of issue #7
-    "full": Scale("full", 1000, 1000, 5000, 18, 5000, 24, 4, 10_000, 5000, 1000, 1000, 24, 16),
+    "full": Scale("full", 1000, 1000, 5000, 18, 5000, 24, 4, 10_000, 5000, 1000, 1000, 24, 16, 32),
     # a tenth: minutes instead of tens of minutes, same shapes
-    "small": Scale("small", 100, 100, 500, 18, 500, 24, 4, 1000, 500, 100, 100, 24, 4),
+    "small": Scale("small", 100, 100, 500, 18, 500, 24, 4, 1000, 500, 100, 100, 24, 4, 8),
     # for the smoke test: proves every row works, says nothing about speed
     "tiny": Scale("tiny", 6, 5, 5, 3, 5, 4, 1, 50, 20, 5, 5, 24, 0),
 }
@@ -70,6 +71,7 @@ class Row:
     target_s: Optional[float] = None
     target_mib: Optional[float] = None
     target_ratio: Optional[float] = None
+    target_min_ratio: Optional[float] = None   # rows that must be this many times faster
     note: str = ""
     runs_shown: Optional[int] = None     # when the figure is a median computed elsewhere
 
@@ -78,6 +80,10 @@ class Row:
             return "-"
         if self.target_ratio is not None:
             return "ok" if self.ratio is not None and self.ratio <= self.target_ratio else "OVER"
+        if self.target_min_ratio is not None:
+            if self.ratio is None:
+                return "-"
+            return "ok" if self.ratio >= self.target_min_ratio else "SLOWER"
         fig = self.figure
         if fig is None or self.target_s is None:
             return "-"
@@ -353,16 +359,67 @@ def bench_drive_selection(ctx: Context) -> Row:
     return row
 
 
+# -- side by side with Ceph's own code -------------------------------------------------------
+
+def bench_ceph(ctx: Context) -> List[Row]:
+    """Issue 13's four rows: the same cases through orch and through a copy of Ceph's
+    python-common and cephadm's scheduler (``ORCH_BENCH_CEPH``), alternating in one process;
+    the figure is Ceph's median time over orch's. Without the copy: orch's times alone."""
+    import statistics
+
+    import ceph_side  # benchmarks/ceph_side.py
+
+    n = ctx.scale.sched_hosts
+    impls = [ceph_side.orch_impl()]
+    path = ceph_side.ceph_dir()
+    missing = "" if path else f"set {ceph_side.ENV} for Ceph's side"
+    if path:
+        try:
+            impls.append(ceph_side.ceph_impl(path))
+        except (RuntimeError, ImportError) as e:
+            missing = f"Ceph's copy unusable: {e}"
+    rows = []
+    for case in ceph_side.cases(n, n):
+        row = Row(case.key, case.what, case.size, "Ceph / orch >= 2x", target_min_ratio=2.0)
+        try:
+            times = ceph_side.measure(case, impls, ctx.fast_runs)
+        except AssertionError as e:
+            row.error = str(e).splitlines()[0]
+            rows.append(row)
+            continue
+        row.figure = Figure(seconds=times["orch"], memory_kind="n/a")
+        orch_s = statistics.median(times["orch"])
+        if "ceph" in times:
+            ceph_s = statistics.median(times["ceph"])
+            row.ratio = ceph_s / orch_s
+            row.note = (f"orch {orch_s * 1000:.1f} ms, Ceph {ceph_s * 1000:.1f} ms (medians, "
+                        f"same answers; {len(times['orch'])} alternating runs each)")
+        else:
+            row.note = f"orch {orch_s * 1000:.1f} ms alone ({missing})"
+        rows.append(row)
+    return rows
+
+
 # -- SSH ---------------------------------------------------------------------------------
 
-def bench_ssh(ctx: Context) -> List[Row]:
+#: the latency the proxy adds each way in the latency rows (issue 13)
+SSH_DELAY = 0.05
+
+
+def bench_ssh(ctx: Context, delay: float = 0.0) -> List[Row]:
     """Two rows: the refresh an operator waits for (`orch ps --refresh`, a new process) and the
-    steady state of `orch serve` (connections pooled, agents running)."""
-    n = ctx.scale.ssh_hosts
-    rows = [Row("ssh", f"SSH refresh, `orch ps --refresh` end to end: {n or 'N'} test hosts vs 1",
-                f"{n} hosts", "at most 2x", target_ratio=2.0),
-            Row("ssh-warm", f"SSH refresh, pooled (`orch serve`): {n or 'N'} test hosts vs 1",
-                f"{n} hosts", "at most 2x", target_ratio=2.0)]
+    steady state of `orch serve` (connections pooled, agents running). With ``delay``, every
+    host sits behind the latency proxy (``delay`` seconds each way) and the target is 1.5x."""
+    n = ctx.scale.ssh_latency_hosts if delay else ctx.scale.ssh_hosts
+    target, limit = ("at most 1.5x", 1.5) if delay else ("at most 2x", 2.0)
+    behind = f", {delay * 1000:.0f} ms each way" if delay else ""
+    suffix = "-latency" if delay else ""
+    rows = [Row("ssh" + suffix,
+                f"SSH refresh, `orch ps --refresh` end to end{behind}: {n or 'N'} test hosts vs 1",
+                f"{n} hosts", target, target_ratio=limit),
+            Row("ssh-warm" + suffix,
+                f"SSH refresh, pooled (`orch serve`){behind}: {n or 'N'} test hosts vs 1",
+                f"{n} hosts", target, target_ratio=limit)]
     skipped = None
     if n == 0:
         skipped = f"skipped (not run at scale {ctx.scale.name})"
@@ -378,8 +435,8 @@ def bench_ssh(ctx: Context) -> List[Row]:
 
     for row, mode in zip(rows, ("cli", "warm")):
         try:
-            one = ssh_refresh.measure(1, runs=ctx.runs, mode=mode)
-            many = ssh_refresh.measure(n, runs=ctx.runs, mode=mode)
+            one = ssh_refresh.measure(1, runs=ctx.runs, mode=mode, delay=delay)
+            many = ssh_refresh.measure(n, runs=ctx.runs, mode=mode, delay=delay)
         except (OSError, RuntimeError, ValueError, subprocess.CalledProcessError) as e:
             row.error = f"{type(e).__name__}: {e}"
             continue
@@ -390,7 +447,8 @@ def bench_ssh(ctx: Context) -> List[Row]:
     return rows
 
 
-BENCHMARKS = ("baseline", "help", "listing", "ps", "apply", "place", "drive-selection", "ssh")
+BENCHMARKS = ("baseline", "help", "listing", "ps", "apply", "place", "drive-selection", "ceph",
+              "ssh", "ssh-latency")
 
 
 def run_all(ctx: Context, only: Optional[List[str]] = None,
@@ -415,7 +473,11 @@ def run_all(ctx: Context, only: Optional[List[str]] = None,
             rows.append(bench_place(ctx, "count"))
         elif name == "drive-selection":
             rows.append(bench_drive_selection(ctx))
+        elif name == "ceph":
+            rows.extend(bench_ceph(ctx))
         elif name == "ssh":
             rows.extend(bench_ssh(ctx))
+        elif name == "ssh-latency":
+            rows.extend(bench_ssh(ctx, delay=SSH_DELAY))
         ctx.log(f"  {name} done in {time.perf_counter() - t0:.1f} s")
     return rows

@@ -39,13 +39,16 @@ class RefreshFigures:
     machine_cpu_s: float  # every process on the machine: orch, sshd, agents, lsblk, ...
 
 
-def measure(n_hosts: int, runs: int = 5, mode: str = "cli") -> RefreshFigures:
+def measure(n_hosts: int, runs: int = 5, mode: str = "cli", delay: float = 0.0) -> RefreshFigures:
     """Refresh ``n_hosts`` SSH test hosts ``runs`` times.
 
     ``mode="cli"``: what an operator waits for: ``orch ps --refresh --format json`` end to end
     (a new process, new connections, the agent session started, the engine's refresh).
     ``mode="warm"``: the steady state of ``orch serve``: connections pooled and agents
     running, one agent round trip per host (``SSHHostDriver.refresh_host``).
+
+    ``delay`` > 0 puts ``latency_proxy.LatencyProxy`` between orch and every host: that many
+    seconds each way, as a network would add (the hosts all run on this machine).
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
@@ -54,10 +57,20 @@ def measure(n_hosts: int, runs: int = 5, mode: str = "cli") -> RefreshFigures:
     with tempfile.TemporaryDirectory(prefix="orch-ssh-bench-") as tmp:
         with SSHTestHosts(Path(tmp) / "hosts", n_hosts) as hosts:
             state = Path(tmp) / "state"
-            if mode == "warm":
-                samples = _measure_warm(hosts, state, runs)
-            else:
-                samples = _measure_cli(hosts, state, runs)
+            route = _Direct(hosts)
+            proxy = None
+            if delay > 0:
+                from latency_proxy import LatencyProxy  # benchmarks/latency_proxy.py
+                proxy = LatencyProxy([(h.addr, h.port) for h in hosts], delay=delay).start()
+                route = _Proxied(hosts, proxy)
+            try:
+                if mode == "warm":
+                    samples = _measure_warm(hosts, state, runs, route)
+                else:
+                    samples = _measure_cli(hosts, state, runs, route)
+            finally:
+                if proxy is not None:
+                    proxy.stop()
     return RefreshFigures(
         hosts=n_hosts, wall_s=statistics.median(s[0] for s in samples),
         orch_cpu_s=sum(s[1] for s in samples) / len(samples),
@@ -86,24 +99,55 @@ def _timed(runs: int, refresh: Callable[[], None],
     return samples
 
 
-def _state(hosts, state: Path):
+class _Direct:
+    """orch reaches each test host at its own address."""
+
+    def __init__(self, hosts) -> None:
+        self.hosts = hosts
+
+    def addr(self, host) -> str:
+        return host.addr
+
+    def ssh_config(self) -> str:
+        return self.hosts.ssh_config()
+
+
+class _Proxied(_Direct):
+    """orch reaches each test host through the latency proxy's address for it."""
+
+    def __init__(self, hosts, proxy) -> None:
+        super().__init__(hosts)
+        self.proxy = proxy
+        self.by_addr = proxy.mapping()
+
+    def addr(self, host) -> str:
+        return self.by_addr[host.addr]
+
+    def ssh_config(self) -> str:
+        return "".join(f"Host {h.name}\n    HostName {self.addr(h)}\n    Port {self.proxy.port}\n"
+                       f"    User root\n" for h in self.hosts)
+
+
+def _state(hosts, state: Path, route: _Direct):
     from ceph_orch_cli.backends.ssh import keys
 
     files = keys.SSHFiles(state)
     keys.set_private_key(files, hosts.client_key.read_text())
-    keys.set_config(files, hosts.ssh_config())
+    keys.set_config(files, route.ssh_config())
     return files
 
 
-def _measure_warm(hosts, state: Path, runs: int) -> List[Tuple[float, float, float]]:
+def _measure_warm(hosts, state: Path, runs: int, route: _Direct) -> List[Tuple[float, float, float]]:
     from ceph_orch_cli.backends.ssh.driver import SSHHostDriver
     from ceph_orch_cli.backends.ssh.pool import ConnectionPool
     from ceph_orch_cli.backends.ssh.transport import KnownHosts
 
-    files = _state(hosts, state)
+    from ceph_orch_cli.deployment.hostspec import HostSpec
+
+    files = _state(hosts, state, route)
     pool = ConnectionPool(files.private_key, KnownHosts(files.known_hosts), files.config_path())
     driver = SSHHostDriver(pool, fsid=lambda: FSID)
-    specs = [h.spec() for h in hosts]
+    specs = [HostSpec(h.name, addr=route.addr(h)) for h in hosts]
     try:
         _fail_on_errors(driver.map_hosts(driver.learn_host_key, specs))
         _fail_on_errors(driver.map_hosts(driver.refresh_host, specs))  # agents started
@@ -113,10 +157,11 @@ def _measure_warm(hosts, state: Path, runs: int) -> List[Tuple[float, float, flo
         driver.close()
 
 
-def _measure_cli(hosts, state: Path, runs: int) -> List[Tuple[float, float, float]]:
-    _state(hosts, state)
+def _measure_cli(hosts, state: Path, runs: int, route: _Direct) -> List[Tuple[float, float, float]]:
+    _state(hosts, state, route)
     hosts.write_ceph_cluster(hosts.hosts[0], {"fsid": FSID, "osds": {}})
-    docs = "".join(f"---\nservice_type: host\nhostname: {h.name}\naddr: {h.addr}\n" for h in hosts)
+    docs = "".join(f"---\nservice_type: host\nhostname: {h.name}\naddr: {route.addr(h)}\n"
+                   for h in hosts)
     base = [sys.executable, "-m", "ceph_orch_cli", "--backend", "ssh", "--state-dir", str(state)]
     subprocess.run(base + ["apply", "-i", "-"], input=docs, text=True, check=True, capture_output=True)
     ps = base + ["ps", "--refresh", "--format", "json"]
@@ -134,8 +179,12 @@ def describe(one: RefreshFigures, many: RefreshFigures) -> str:
     hosts_cpu = [(f.machine_cpu_s - f.orch_cpu_s) / f.hosts for f in (one, many)]
     return (f"1 host {one.wall_s * 1000:.0f} ms, {many.hosts} hosts {many.wall_s * 1000:.0f} ms "
             f"(medians); orch's own CPU {one.orch_cpu_s * 1000:.0f} -> "
-            f"{many.orch_cpu_s * 1000:.0f} ms ({many.orch_cpu_s / one.orch_cpu_s:.2f}x); "
-            f"each test host's sshd, agent and tools {hosts_cpu[1] * 1000:.0f} ms of CPU, all "
+            f"{many.orch_cpu_s * 1000:.0f} ms ({many.orch_cpu_s / one.orch_cpu_s:.2f}x; "
+            f"{many.orch_cpu_s / many.hosts * 1000:.1f} ms per host, "
+            f"{(many.orch_cpu_s - one.orch_cpu_s) / max(1, many.hosts - 1) * 1000:.1f} ms per "
+            f"added host); "
+            f"the machine's CPU less orch's, per host (sshd, agent, tools and whatever else "
+            f"ran meanwhile) {hosts_cpu[1] * 1000:.0f} ms, all "
             f"on this machine's {os.cpu_count()} CPUs")
 
 

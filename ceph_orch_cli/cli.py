@@ -16,7 +16,6 @@ import importlib.util
 import os
 import re
 import sys
-import traceback
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -281,7 +280,7 @@ def run(args: List[str], debug_requested: bool) -> int:
         return 130
     except NotImplementedError:
         if debug_requested:
-            traceback.print_exc()
+            _print_traceback()
         return _report(f'This Orchestrator does not support `{_command_words(args)}`',
                        -errno.EOPNOTSUPP)
     except BrokenPipeError:
@@ -291,35 +290,42 @@ def run(args: List[str], debug_requested: bool) -> int:
     except UnicodeDecodeError as e:
         # an input file (`-i`, a stored config) that is not text
         if debug_requested:
-            traceback.print_exc()
+            _print_traceback()
         return _report(f'input is not UTF-8 text (byte {e.start}: {e.reason})', -errno.EINVAL)
     except MemoryError:
         # the last guard for input too big to process; the store is untouched (the
         # transaction that was open rolled back)
         if debug_requested:
-            traceback.print_exc()
+            _print_traceback()
         return _report('out of memory: the input is too large', -errno.ENOMEM)
     except RecursionError:
         if debug_requested:
-            traceback.print_exc()
+            _print_traceback()
         return _report('the input is nested too deeply', -errno.EINVAL)
     except OSError as e:
         # e.g. a state dir that cannot be created: the errno is the answer
         if debug_requested:
-            traceback.print_exc()
+            _print_traceback()
         where = f': {e.filename}' if e.filename else ''
         return _report(f'{e.strerror or e}{where}', -(e.errno or errno.EIO))
     except Exception as e:  # noqa: BLE001 - the one boundary: no traceback ever reaches a user
         if _is_orchestrator_error(e) or _is_spec_error(e):
             if debug_requested:
-                traceback.print_exc()
+                _print_traceback()
             return _report(str(e), getattr(e, 'errno', -errno.EINVAL) or -errno.EINVAL)
         if _is_format_error(e):
             return _report(str(e), -errno.EINVAL)
         if debug_requested:
-            traceback.print_exc()
+            _print_traceback()
         first = str(e).splitlines()[0] if str(e) else ''
         return _report(f'{type(e).__name__}: {first}', -errno.EIO)
+
+
+def _print_traceback() -> None:
+    """``--debug``/``ORCH_DEBUG``: the traceback (``traceback`` is imported only here: with
+    linecache and tokenize it is ~2 ms of every command's start-up)."""
+    import traceback
+    traceback.print_exc()
 
 
 def _silence_stdout() -> None:

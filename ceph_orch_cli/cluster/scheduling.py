@@ -261,11 +261,50 @@ class HostAssignment:
 
     # -- candidates --------------------------------------------------------------------
 
+    def _shuffled_hostnames(self) -> Optional[List[str]]:
+        """The candidates' hostnames in ``get_candidates`` order, when the candidates differ
+        in nothing but their host (no named hosts, no IPs to find, no host selector); else
+        None.
+
+        Slots that differ only by hostname sort as their hostnames do, and a shuffle's
+        permutation depends only on the length, so this is ``get_candidates()`` without a
+        slot object per host: ``place`` builds slots only for the hosts that get one.
+        """
+        placement = self.spec.placement
+        if (placement.hosts or self.host_selector or self.spec.networks
+                or getattr(self.spec, 'ip_addrs', None)):
+            return None
+        if placement.label:
+            label = placement.label
+            names = [h.hostname for h in self.hosts if label in h.labels]
+            if placement.host_pattern:
+                matching = set(self._matching_pattern_hosts())
+                names = [n for n in names if n in matching]
+        elif placement.host_pattern:
+            names = list(self._matching_pattern_hosts())
+        elif placement.count is not None or placement.count_per_host is not None:
+            names = [h.hostname for h in self.hosts]
+        else:
+            raise OrchestratorValidationError(
+                'placement spec is empty: no hosts, no label, no pattern, no count')
+        if self.filter_new_host:
+            before = len(names)
+            names = [n for n in names if self.filter_new_host(n, self.spec)]
+            if len(names) < before:
+                logger.debug('filter_new_host dropped %d of %d candidates for %s',
+                             before - len(names), before, self.service_name)
+        names.sort()
+        random.Random(shuffle_seed(self.service_name)).shuffle(names)
+        return names
+
     def get_candidates(self) -> List[DaemonPlacement]:
         """Every slot the placement allows, in the service's deterministic shuffled order."""
         placement = self.spec.placement
         dtype = self.primary_daemon_type
         ports = self.ports_start
+        names = self._shuffled_hostnames()
+        if names is not None:
+            return [DaemonPlacement(dtype, name, ports=ports) for name in names]
         if placement.hosts:
             draining = {h.hostname for h in self.draining_hosts}
             ls = [DaemonPlacement(daemon_type=dtype, hostname=h.hostname, network=h.network,
@@ -358,13 +397,18 @@ class HostAssignment:
     def remove_non_maintenance_unreachable_candidates(
             self, candidates: List[DaemonPlacement]) -> List[DaemonPlacement]:
         """Drop offline hosts so their daemons get replaced; a maintenance host is coming back."""
+        gone = self._offline_not_in_maintenance()
+        if not gone:
+            return candidates
+        return [c for c in candidates if c.hostname not in gone]
+
+    def _offline_not_in_maintenance(self) -> Set[str]:
         unreachable = {h.hostname for h in self.unreachable_hosts}
         if not unreachable:
-            return candidates
+            return unreachable
         in_maintenance = {h.hostname for h in self.hosts
                           if (h.status or '').lower() == 'maintenance'}
-        return [c for c in candidates
-                if c.hostname not in unreachable or c.hostname in in_maintenance]
+        return unreachable - in_maintenance
 
     # -- placing -----------------------------------------------------------------------
 
@@ -373,18 +417,35 @@ class HostAssignment:
         """Return ``(all_slots, slots_to_add, daemons_to_remove)``."""
         self.validate()
         count = self.spec.placement.count
+        reschedule = self.primary_daemon_type in RESCHEDULE_FROM_OFFLINE_HOSTS_TYPES
 
-        candidates = self.get_candidates()
-        if self.primary_daemon_type in RESCHEDULE_FROM_OFFLINE_HOSTS_TYPES:
-            candidates = self.remove_non_maintenance_unreachable_candidates(candidates)
+        names = self._shuffled_hostnames()
+        if names is not None and reschedule:
+            gone = self._offline_not_in_maintenance()
+            if gone:
+                names = [n for n in names if n not in gone]
+        if (names is not None and count is not None and not self.related_service_daemons
+                and not (self.allow_colo and count > len(names))):
+            # one slot per host, and only the first `count` or so are ever needed: slots
+            # are made for the hosts kept or added (1,000 of 10,000), not for every host
+            existing_active, existing_standby, existing_slots, others, to_remove, ranks = \
+                self._keep_existing_by_name(names)
+        else:
+            if names is not None:
+                dtype, ports = self.primary_daemon_type, self.ports_start
+                candidates = [DaemonPlacement(dtype, name, ports=ports) for name in names]
+            else:
+                candidates = self.get_candidates()
+                if reschedule:
+                    candidates = self.remove_non_maintenance_unreachable_candidates(candidates)
 
-        if count is None:
-            candidates = _expand(candidates, self.spec.placement.count_per_host or 1)
-        elif self.allow_colo and candidates:
-            candidates = _expand(candidates, 1 + (count - 1) // len(candidates))
+            if count is None:
+                candidates = _expand(candidates, self.spec.placement.count_per_host or 1)
+            elif self.allow_colo and candidates:
+                candidates = _expand(candidates, 1 + (count - 1) // len(candidates))
 
-        existing_active, existing_standby, existing_slots, others, to_remove, ranks = \
-            self._keep_existing(candidates)
+            existing_active, existing_standby, existing_slots, others, to_remove, ranks = \
+                self._keep_existing(candidates)
         existing = existing_active + existing_standby
 
         unreachable = {h.hostname for h in self.unreachable_hosts}
@@ -418,7 +479,7 @@ class HostAssignment:
         return self._place_per_host_daemons(existing_slots + to_add, to_add, to_remove,
                                             unreachable)
 
-    def _fill(self, others: List[DaemonPlacement], need: int, unreachable: Set[str],
+    def _fill(self, others: Iterable[DaemonPlacement], need: int, unreachable: Set[str],
               blocking: Set[str]) -> List[DaemonPlacement]:
         """Up to ``need`` new slots from ``others``, on hosts that are reachable and not
         blocked."""
@@ -444,6 +505,31 @@ class HostAssignment:
                 need -= 1
         return to_add
 
+    def _keep_existing_by_name(self, names: List[str]) -> Tuple[
+            List['DaemonDescription'], List['DaemonDescription'], List[DaemonPlacement],
+            Iterable[DaemonPlacement], List['DaemonDescription'], List[int]]:
+        """``_keep_existing`` over one slot per name in ``names`` (the shuffled order),
+        making a slot only for a host that an existing daemon is on or that is reached when
+        the unused slots are taken in order (``others`` is lazy)."""
+        dtype, ports = self.primary_daemon_type, self.ports_start
+        daemons = self._existing_in_order()
+        by_host: Dict[str, List[int]] = {}
+        if daemons:
+            position = dict(zip(names, range(len(names))))
+            if len(position) == len(names):
+                wanted = {dd.hostname for dd in daemons}
+                by_host = {h: [position[h]] for h in wanted if h in position}
+            else:  # a hostname listed twice: every one of its positions
+                for i, name in enumerate(names):
+                    by_host.setdefault(name, []).append(i)
+        kept = self._match_existing(
+            daemons, len(names), lambda dd: by_host.get(dd.hostname, ()),
+            lambda i: DaemonPlacement(dtype, names[i], ports=ports))
+        used = kept[4]
+        others = (DaemonPlacement(dtype, name, ports=ports)
+                  for i, name in enumerate(names) if i not in used)
+        return kept[0], kept[1], kept[2], others, kept[3], kept[5]
+
     def _keep_existing(self, candidates: List[DaemonPlacement]) -> Tuple[
             List['DaemonDescription'], List['DaemonDescription'], List[DaemonPlacement],
             List[DaemonPlacement], List['DaemonDescription'], List[int]]:
@@ -452,34 +538,51 @@ class HostAssignment:
         Slots are indexed by (type, host), so each daemon only looks at its own host's slots,
         in the shuffled order; the first fit is the one cephadm's linear scan would find.
         """
+        daemons = self._existing_in_order()
         by_host: Dict[Tuple[str, str], List[int]] = {}
-        for i, dp in enumerate(candidates):
-            by_host.setdefault((dp.daemon_type, dp.hostname), []).append(i)
-        used = [False] * len(candidates)
+        if daemons:
+            for i, dp in enumerate(candidates):
+                by_host.setdefault((dp.daemon_type, dp.hostname), []).append(i)
+        kept = self._match_existing(
+            daemons, len(candidates), lambda dd: by_host.get((dd.daemon_type, dd.hostname), ()),
+            candidates.__getitem__)
+        used = kept[4]
+        others = [dp for i, dp in enumerate(candidates) if i not in used]
+        return kept[0], kept[1], kept[2], others, kept[3], kept[5]
 
-        daemons = sorted((dd for dd in self.daemons if dd.daemon_type == self.primary_daemon_type),
-                         key=_daemon_order_key)
+    def _existing_in_order(self) -> List['DaemonDescription']:
+        return sorted((dd for dd in self.daemons if dd.daemon_type == self.primary_daemon_type),
+                      key=_daemon_order_key)
+
+    def _match_existing(self, daemons: List['DaemonDescription'], n_slots: int,
+                        slots_of: Callable[['DaemonDescription'], Iterable[int]],
+                        slot_at: Callable[[int], DaemonPlacement],
+                        ) -> Tuple[List['DaemonDescription'], List['DaemonDescription'],
+                                   List[DaemonPlacement], List['DaemonDescription'], Set[int],
+                                   List[int]]:
+        """Each daemon (best first) takes the first free slot of its host it fits, as
+        cephadm's scan of every slot would: (active, standby, their slots, daemons to remove,
+        the slot indexes taken, the ranks left free)."""
         # Only ranked services need the free-rank set; a set keeps each lookup O(1).
-        free_ranks: Set[int] = set(range(len(candidates))) if self.rank_map is not None else set()
+        free_ranks: Set[int] = set(range(n_slots)) if self.rank_map is not None else set()
         existing_active: List['DaemonDescription'] = []
         existing_standby: List['DaemonDescription'] = []
         existing_slots: List[DaemonPlacement] = []
         to_remove: List['DaemonDescription'] = []
+        used: Set[int] = set()
         rank_map = self.rank_map
         upgrading = self.upgrade_in_progress
-
         for dd in daemons:
-            slot_ids = by_host.get((dd.daemon_type, dd.hostname), ())
             found = False
-            for i in slot_ids:
-                if used[i]:
+            for i in slots_of(dd):
+                if i in used:
                     continue
-                dp = candidates[i]
+                dp = slot_at(i)
                 if not dp.matches_daemon(dd, upgrading):
                     continue
                 if not dp.matches_rank_map(dd, rank_map, free_ranks):
                     continue
-                used[i] = True
+                used.add(i)
                 (existing_active if dd.is_active else existing_standby).append(dd)
                 if dd.rank is not None:
                     dp = dp.assign_rank(dd.rank, dd.rank_generation)
@@ -489,9 +592,7 @@ class HostAssignment:
                 break
             if not found:
                 to_remove.append(dd)
-
-        others = [dp for i, dp in enumerate(candidates) if not used[i]]
-        return (existing_active, existing_standby, existing_slots, others, to_remove,
+        return (existing_active, existing_standby, existing_slots, to_remove, used,
                 sorted(free_ranks))
 
     def _place_per_host_daemons(self, slots: List[DaemonPlacement], to_add: List[DaemonPlacement],

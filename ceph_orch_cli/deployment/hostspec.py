@@ -6,6 +6,7 @@ the host spec, raises it; the CLI maps it to ``Error EINVAL`` like a validation 
 from __future__ import annotations
 
 import errno as _errno
+import functools
 import re
 from enum import Enum
 from typing import Any, Dict, List, Optional
@@ -34,7 +35,10 @@ class SpecialHostLabels(str, Enum):
         return self.value
 
 
+@functools.lru_cache(maxsize=16384)
 def _host_problem(name: str) -> Optional[str]:
+    """What is wrong with a host name, or None (a pure function of the name: cached, as a
+    placement's hosts are checked each time a spec is built and again when it validates)."""
     if len(name) > 250:
         return 'name is too long (max 250 chars)'
     for part in name.split('.'):

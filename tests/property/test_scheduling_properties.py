@@ -162,3 +162,25 @@ def test_applying_the_plan_reaches_a_fixed_point(cluster: Cluster):
     _, again_add, again_remove = assign(cluster, daemons=daemons, rank_map=rank_map)
     assert again_add == []
     assert again_remove == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(clusters())
+def test_slots_by_hostname_answer_as_slot_objects_do(cluster: Cluster):
+    """``place`` keeps slots as hostnames while they differ in nothing else and makes slot
+    objects only for the hosts that get one; the answer is the one the general path (a slot
+    object per candidate, as cephadm) gives, to the daemon objects removed and their order."""
+    from unittest import mock
+    rank_map = fresh_rank_map(cluster)
+    fast = assign(cluster, rank_map=rank_map)
+    with mock.patch.object(HostAssignment, '_shuffled_hostnames', lambda self: None):
+        general = assign(cluster, rank_map=fresh_rank_map(cluster))
+        candidates = HostAssignment(
+            spec=cluster.spec(), hosts=cluster.hosts, unreachable_hosts=cluster.unreachable,
+            draining_hosts=cluster.draining, daemons=[]).get_candidates()
+    assert fast[0] == general[0]
+    assert fast[1] == general[1]
+    assert [id(d) for d in fast[2]] == [id(d) for d in general[2]]
+    assert HostAssignment(
+        spec=cluster.spec(), hosts=cluster.hosts, unreachable_hosts=cluster.unreachable,
+        draining_hosts=cluster.draining, daemons=[]).get_candidates() == candidates

@@ -7,18 +7,21 @@ module is loaded: the types import this module, so it cannot import them.
 """
 from __future__ import annotations
 
+import copy
 import enum
+import functools
 import re
 from collections import OrderedDict
 from contextlib import contextmanager
 from ipaddress import ip_network
-from typing import Any, Dict, Iterator, List, Optional, Type, TypeVar, cast
+from itertools import compress
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Type, TypeVar, cast
 
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
 from ceph_orch_cli.deployment.service_spec.arguments import (ArgumentList, ArgumentSpec,
                                                              CustomConfig, GeneralArgList)
 from ceph_orch_cli.deployment.service_spec.placement import PlacementSpec
-from ceph_orch_cli.deployment.service_spec.validators import handle_type_error
 
 ServiceSpecT = TypeVar('ServiceSpecT', bound='ServiceSpec')
 
@@ -46,6 +49,10 @@ class CertificateSource(enum.Enum):
     REFERENCE = 'reference'
     CEPHADM_SIGNED = 'cephadm-signed'
 
+
+_CERTIFICATE_SOURCES = frozenset(e.value for e in CertificateSource)
+_INLINE = CertificateSource.INLINE.value
+_CEPHADM_SIGNED = CertificateSource.CEPHADM_SIGNED.value
 
 #: Services with a TLS block (ssl, certificate_source, ssl_cert, ...), as in Ceph.
 REQUIRES_CERTIFICATES: Dict[str, Dict[str, Any]] = {
@@ -78,6 +85,25 @@ def allow_colo(service_type: str) -> bool:
     return service_type in _ALLOW_COLO
 
 
+class _ArgumentListField:
+    """The check on assigning ``extra_container_args``/``extra_entrypoint_args``: every item
+    an ``ArgumentSpec`` (Ceph does it in ``ServiceSpec.__setattr__``, which every other
+    attribute would pay for). Only ``__set__``: a data descriptor without ``__get__`` leaves
+    reading to the instance dict, where the value is kept (``vars()``, ``__eq__`` and
+    ``to_json`` see it as before)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        if value is not None:
+            for v in value:
+                if not isinstance(v, ArgumentSpec):
+                    raise TypeError(f'{self.name} is not all ArgumentSpec values: '
+                                    f'{v!r}(is {type(v)} in {value!r}')
+        obj.__dict__[self.name] = value
+
+
 class ServiceSpec:
     """What the operator asks for: a service (a set of daemons) and where it runs.
 
@@ -105,7 +131,7 @@ class ServiceSpec:
         ret = _SPEC_CLASSES.get(service_type, cls) if isinstance(service_type, str) else cls
         if ret is ServiceSpec and not service_type:
             raise SpecValidationError('Spec needs a "service_type" key.')
-        return cast(Type[ServiceSpecT], ret)
+        return ret  # type: ignore[return-value]  # (cast() would subscript Type[...] per call)
 
     def __new__(cls: Type[ServiceSpecT], *args: Any, **kwargs: Any) -> ServiceSpecT:
         if cls is not ServiceSpec:
@@ -140,7 +166,7 @@ class ServiceSpec:
         self.placement: PlacementSpec = PlacementSpec() if placement is None else placement
         if not isinstance(self.placement, PlacementSpec):
             raise SpecValidationError(f'placement must be a PlacementSpec. Got {placement!r}')
-        if service_type not in ServiceSpec.KNOWN_SERVICE_TYPES:
+        if service_type not in _KNOWN_TYPES:
             # Ceph asserts here; an unknown type is a spec error for the user.
             raise SpecValidationError(f'Unknown service type: {service_type}')
         self.service_type = service_type
@@ -154,7 +180,7 @@ class ServiceSpec:
             self.ssl_key = ssl_key
             self.ssl_ca_cert = ssl_ca_cert
             self.custom_sans = custom_sans
-        if self.service_type in self.REQUIRES_SERVICE_ID or self.service_type == 'osd':
+        if self.service_type in _ID_TYPES:
             self.service_id = service_id
         #: deploy or remove nothing for this service while true
         self.unmanaged = unmanaged
@@ -167,8 +193,8 @@ class ServiceSpec:
             if not isinstance(config, dict):
                 raise SpecValidationError(f'config must be a mapping. Got {config!r}')
             self.config = {str(k).replace(' ', '_'): v for k, v in config.items()}
-        self.extra_container_args: Optional[ArgumentList] = None
-        self.extra_entrypoint_args: Optional[ArgumentList] = None
+        self.extra_container_args = None
+        self.extra_entrypoint_args = None
         if extra_container_args:
             self.extra_container_args = ArgumentSpec.from_general_args(extra_container_args)
         if extra_entrypoint_args:
@@ -182,37 +208,101 @@ class ServiceSpec:
         #: {hostname: ip} the daemons bind to, per host
         self.ip_addrs = ip_addrs
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if value is not None and name in ('extra_container_args', 'extra_entrypoint_args'):
-            for v in value:
-                if not isinstance(v, ArgumentSpec):
-                    raise TypeError(f'{name} is not all ArgumentSpec values: '
-                                    f'{v!r}(is {type(v)} in {value!r}')
-        super().__setattr__(name, value)
+    def _init_base(self, service_type: str, service_id: Optional[str],
+                   placement: Optional[PlacementSpec], base: Dict[str, Any],
+                   defaults: Optional[Dict[str, Any]] = None) -> None:
+        """``ServiceSpec.__init__(self, service_type, service_id=service_id,
+        placement=placement, **base)``, then the attributes ``defaults`` (a type's own
+        fields, each mutable one a fresh copy), from a template when it can be.
+
+        Given only the placement, the service id, the networks/targets lists and flags of
+        immutable value, ``__init__`` sets the same attributes for every spec of one class
+        and type: the placement, the id (kept for the types that have one), the lists
+        (``x or []``) and a copy of everything else. The first spec of each such kind runs
+        ``__init__`` itself, which records the template (and raises for a bad type).
+        """
+        key: Optional[tuple] = None
+        if placement is None or placement.__class__ is PlacementSpec:
+            if not base:
+                key = (self.__class__, service_type, ())
+            elif _TEMPLATE_BASE.issuperset(base):
+                flags = base if _LIST_BASE_SET.isdisjoint(base) else \
+                    {k: v for k, v in base.items() if k not in _LIST_BASE_SET}
+                if _IMMUTABLE.issuperset(map(type, flags.values())):
+                    # the types too: True == 1, but a template keeps the value it saw
+                    key = (self.__class__, service_type, tuple(flags.items()),
+                           tuple(map(type, flags.values())))
+            template = _TEMPLATES.get(key) if key is not None else None
+            if template is not None:
+                values, mutable = template
+                fields = self.__dict__
+                fields.update(values)
+                for name, default in mutable:
+                    fields[name] = copy.deepcopy(default) if default else type(default)()
+                fields['placement'] = PlacementSpec() if placement is None else placement
+                if service_id is not None and service_type in _ID_TYPES:
+                    fields['service_id'] = service_id
+                if base:
+                    for name in _LIST_BASE:
+                        if name in base:
+                            fields[name] = base[name] or []
+                return
+        ServiceSpec.__init__(self, service_type, service_id=service_id, placement=placement,
+                             **base)
+        if defaults:
+            fields = self.__dict__
+            fields.update(defaults)
+            for name, default in defaults.items():
+                if isinstance(default, (list, dict, set)):
+                    fields[name] = copy.deepcopy(default) if default else type(default)()
+        if key is not None and len(_TEMPLATES) < 512:
+            values = dict(self.__dict__)
+            values['service_id'] = None
+            for name in _LIST_BASE:
+                values[name] = []
+            mutable = tuple((n, copy.deepcopy(v)) for n, v in values.items()
+                            if isinstance(v, (list, dict, set)))
+            values.update(mutable)  # the template's own copies, whatever this spec does
+            _TEMPLATES[key] = (values, mutable)
+
+    if TYPE_CHECKING:  # the values, as read from the instance
+        extra_container_args: Optional[ArgumentList]
+        extra_entrypoint_args: Optional[ArgumentList]
+    else:
+        extra_container_args = _ArgumentListField('extra_container_args')
+        extra_entrypoint_args = _ArgumentListField('extra_entrypoint_args')
 
     @classmethod
-    @handle_type_error
     def from_json(cls: Type[ServiceSpecT], json_spec: Dict) -> ServiceSpecT:
         """Build a spec from a JSON/YAML document, in the old style (special fields at
         the top level) or the new style (special fields under ``spec:``), and validate it
         unless ``service_spec_allow_invalid_from_json`` is active."""
-        if not isinstance(json_spec, dict):
-            raise SpecValidationError(
-                f'Service Spec is not an (JSON or YAML) object. got "{str(json_spec)}"')
-        json_spec = cls.normalize_json(dict(json_spec))
-        c = json_spec.copy()
-        # `service_name` is accepted so that ServiceDescription.to_json() round-trips
-        if c.get('service_name', ''):
-            service_type_id = str(c['service_name']).split('.', 1)
-            if not c.get('service_type', ''):
-                c['service_type'] = service_type_id[0]
-            if not c.get('service_id', '') and len(service_type_id) > 1:
-                c['service_id'] = service_type_id[1]
-        c.pop('service_name', None)
-        service_type = c.get('service_type', '')
-        _cls = cls._cls(service_type)
-        c.pop('status', None)  # compatibility with ServiceDescription.to_json()
-        return _cls._from_json_impl(c)
+        # handle_type_error, inline (one call less per spec)
+        try:
+            if not isinstance(json_spec, dict):
+                raise SpecValidationError(
+                    f'Service Spec is not an (JSON or YAML) object. got "{str(json_spec)}"')
+            c = dict(json_spec)
+            networks = c.get('networks')
+            if (networks is not None and networks.__class__ is not list) or \
+                    cls.normalize_json is not _NORMALIZE_JSON:
+                c = cls.normalize_json(c)
+            # `service_name` is accepted so that ServiceDescription.to_json() round-trips
+            if 'service_name' in c:
+                if c['service_name']:
+                    service_type_id = str(c['service_name']).split('.', 1)
+                    if not c.get('service_type', ''):
+                        c['service_type'] = service_type_id[0]
+                    if not c.get('service_id', '') and len(service_type_id) > 1:
+                        c['service_id'] = service_type_id[1]
+                del c['service_name']
+            service_type = c.get('service_type', '')
+            _cls = cls._cls(service_type)
+            if 'status' in c:
+                del c['status']  # compatibility with ServiceDescription.to_json()
+            return _cls._from_json_impl(c)
+        except (TypeError, AttributeError) as e:
+            raise SpecValidationError('{}: {}'.format(cls.__name__, e))
 
     @staticmethod
     def normalize_json(json_spec: dict) -> dict:
@@ -230,13 +320,21 @@ class ServiceSpec:
         for k, v in json_spec.items():
             if k == 'placement':
                 v = PlacementSpec.from_json(v)
-            if k == 'custom_configs':
+            elif k == 'custom_configs':
                 v = [CustomConfig.from_json(c) for c in v]
-            if k == 'spec':
+            elif k == 'spec':
                 args.update(v)
                 continue
-            args.update({k: v})
-        spec = cls(**args)
+            args[k] = v
+        service_type = args.get('service_type')
+        if (cls is ServiceSpec and service_type.__class__ is str and _PLAIN_ARGS.issuperset(args)
+                and service_type not in _SPEC_CLASSES and service_type != 'osd'):
+            # what ServiceSpec(**args) builds (see _init_base), without binding 20 arguments
+            spec = object.__new__(cls)
+            spec._init_base(service_type, args.get('service_id'), args.get('placement'),
+                            {k: v for k, v in args.items() if k not in _NOT_BASE})
+        else:
+            spec = cls(**args)
         if _service_spec_from_json_validate:
             spec.validate()
         return spec
@@ -280,13 +378,19 @@ class ServiceSpec:
             ret['custom_configs'] = [c.to_json() for c in self.custom_configs]
 
         c: Dict[str, Any] = {}
-        for key, val in sorted(self.__dict__.items(), key=lambda tpl: tpl[0]):
-            if key in ret or key.startswith('_'):
-                continue
-            if hasattr(val, 'to_json'):
-                val = val.to_json()
-            if val:
+        fields = self.__dict__
+        keys, values_of = _spec_keys(tuple(fields))
+        values = values_of(fields)
+        if _PLAIN.issuperset(map(type, values)):
+            # no value converts (no to_json): only the set ones matter, picked in C
+            for key, val in zip(compress(keys, values), compress(values, values)):
                 c[key] = val
+        else:
+            for key, val in zip(keys, values):
+                if val.__class__ not in _PLAIN and hasattr(val, 'to_json'):
+                    val = val.to_json()
+                if val:
+                    c[key] = val
         if getattr(self, 'termination_grace_period_seconds', None) is not None:
             c['termination_grace_period_seconds'] = self.termination_grace_period_seconds
         if self.service_type in self.REQUIRES_CERTIFICATES:
@@ -295,7 +399,7 @@ class ServiceSpec:
                 tls['ssl'] = self.ssl
             if self.certificate_source:
                 tls['certificate_source'] = self.certificate_source
-            inline = self.certificate_source == CertificateSource.INLINE.value
+            inline = self.certificate_source == _INLINE
             if self.ssl_cert and inline:
                 tls['ssl_cert'] = self.ssl_cert
             if self.ssl_key and inline:
@@ -310,7 +414,7 @@ class ServiceSpec:
     def _normalize_and_validate_tls(self) -> None:
         if not self.ssl:
             return
-        valid_sources = {e.value for e in CertificateSource}
+        valid_sources = _CERTIFICATE_SOURCES
         if self.certificate_source and self.certificate_source not in valid_sources:
             raise SpecValidationError(
                 f"Invalid certificate_source: '{self.certificate_source}'. "
@@ -325,20 +429,20 @@ class ServiceSpec:
         if not self.certificate_source:
             # older specs meant "inline" when they embedded a cert and key
             if has_cert and has_key:
-                self.certificate_source = CertificateSource.INLINE.value
+                self.certificate_source = _INLINE
             else:
-                self.certificate_source = CertificateSource.CEPHADM_SIGNED.value
-        if self.certificate_source == CertificateSource.INLINE.value:
+                self.certificate_source = _CEPHADM_SIGNED
+        if self.certificate_source == _INLINE:
             if not (has_cert and has_key):
                 raise SpecValidationError(
-                    f"When using '{CertificateSource.INLINE.value}' certificate_source, "
+                    f"When using '{_INLINE}' certificate_source, "
                     'both an embedded certificate (ssl_cert) and private key'
                     '(ssl_key) must be provided.')
             if (self.REQUIRES_CERTIFICATES[self.service_type].get('requires_ca_cert', False)
                     and not has_ca_cert):
                 raise SpecValidationError(
                     f'CA certificate required for {self.service_type} service')
-        if (self.certificate_source == CertificateSource.CEPHADM_SIGNED.value
+        if (self.certificate_source == _CEPHADM_SIGNED
                 and (has_cert or has_key)):
             raise SpecValidationError(
                 f"When using certificate_source '{self.certificate_source}', custom "
@@ -350,9 +454,10 @@ class ServiceSpec:
         if self.service_type in self.REQUIRES_CERTIFICATES:
             self._normalize_and_validate_tls()
         if self.service_type != 'osd':
-            if self.service_type in self.REQUIRES_SERVICE_ID and not self.service_id:
+            needs_id = self.service_type in _REQUIRES_ID
+            if needs_id and not self.service_id:
                 raise SpecValidationError('Cannot add Service: id required')
-            if self.service_type not in self.REQUIRES_SERVICE_ID and self.service_id:
+            if not needs_id and self.service_id:
                 raise SpecValidationError(
                     f"Service of type '{self.service_type}' should not contain a service id")
         if self.service_id:
@@ -371,6 +476,11 @@ class ServiceSpec:
             raise SpecValidationError(
                 f'Networks ({self.networks}) must be a string or list of strings')
         for network in self.networks:
+            if type(network) is str:
+                problem = _network_problem(network)
+                if problem is not None:
+                    raise SpecValidationError(f'Cannot parse network {network}: {problem}')
+                continue
             try:
                 ip_network(network)
             except (ValueError, TypeError) as e:
@@ -383,16 +493,17 @@ class ServiceSpec:
         types no service checks (``port: [0]``), which would otherwise pass validation, be
         stored, and break the scheduler that collects the ports.
         """
-        for name, value in vars(self).items():
+        fields = self.__dict__
+        for name, is_port in _typed_fields(tuple(fields)):
+            value = fields[name]
             if value is None:
                 continue
-            if (name == 'port' or name.endswith('_port')) and \
-                    (isinstance(value, bool) or not isinstance(value, int)):
-                raise SpecValidationError(
-                    f'Invalid {name}: {value!r}. Must be an integer between 1 and 65535.')
+            if is_port:
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise SpecValidationError(
+                        f'Invalid {name}: {value!r}. Must be an integer between 1 and 65535.')
             # names of other services and addresses are looked up, split and compared
-            if (name.endswith('_service') or name == 'virtual_ip') and \
-                    not isinstance(value, str):
+            elif not isinstance(value, str):
                 raise SpecValidationError(f'Invalid {name}: {value!r}. Must be a string.')
 
     def __repr__(self) -> str:
@@ -410,5 +521,77 @@ class ServiceSpec:
 
 
 _SERVICE_ID_RE = re.compile(r'^[a-zA-Z0-9_.-]+$')
+
+# set lookups for the checks every spec runs (the public lists stay lists, as in Ceph)
+_KNOWN_TYPES = frozenset(ServiceSpec.KNOWN_SERVICE_TYPES)
+_REQUIRES_ID = frozenset(ServiceSpec.REQUIRES_SERVICE_ID)
+_ID_TYPES = _REQUIRES_ID | {'osd'}
+
+@functools.lru_cache(maxsize=4096)
+def _network_problem(network: str) -> Optional[str]:
+    """Why ``ip_network`` rejects a network, or None (pure: cached; a cluster has few)."""
+    try:
+        ip_network(network)
+    except (ValueError, TypeError) as e:
+        return str(e)
+    return None
+
+
+_NORMALIZE_JSON = ServiceSpec.normalize_json
+
+#: ``_init_base``: the arguments a template covers; the lists among them; the value types
+#: of the others; the templates ((class, type, flags) -> attributes, their mutable ones)
+_LIST_BASE = ('networks', 'targets')
+_LIST_BASE_SET = frozenset(_LIST_BASE)
+_TEMPLATE_BASE = frozenset({'unmanaged', 'preview_only', 'ssl', 'certificate_source'}
+                           | set(_LIST_BASE))
+_IMMUTABLE = frozenset({type(None), bool, int, str})
+_TEMPLATES: Dict[tuple, tuple] = {}
+_NOT_BASE = frozenset({'service_type', 'service_id', 'placement'})
+_PLAIN_ARGS = _TEMPLATE_BASE | _NOT_BASE
+
+
+#: the attributes ``to_json`` writes at the top level (when set) rather than under ``spec``
+_TOP_LEVEL = frozenset({'service_type', 'service_id', 'placement', 'unmanaged', 'networks',
+                        'extra_container_args', 'extra_entrypoint_args', 'custom_configs'})
+#: types of values that have no ``to_json``
+_PLAIN = frozenset({type(None), bool, int, float, str, list, dict})
+#: attribute names of a spec -> the ones under ``spec``, sorted (see ``_typed_fields``)
+_SPEC_KEYS: Dict[tuple, tuple] = {}
+
+
+def _spec_keys(names: tuple) -> tuple:
+    """The attributes ``to_json`` puts under ``spec`` when set, in sorted order (all but the
+    top-level ones, each of those is either written at the top or empty, and private ones),
+    and a function of the attribute dict giving their values as a tuple."""
+    found = _SPEC_KEYS.get(names)
+    if found is None:
+        keys = tuple(sorted(n for n in names if n not in _TOP_LEVEL and not n.startswith('_')))
+        if len(keys) > 1:
+            values_of: Any = itemgetter(*keys)
+        elif keys:
+            values_of = lambda fields, _k=keys[0]: (fields[_k],)  # noqa: E731
+        else:
+            values_of = lambda fields: ()  # noqa: E731
+        found = (keys, values_of)
+        if len(_SPEC_KEYS) < 512:
+            _SPEC_KEYS[names] = found
+    return found
+
+#: attribute names of a spec -> its (name, is_port) fields whose types are checked; an
+#: instance's attribute names depend only on its class and type, so this stays small
+_TYPED_FIELDS: Dict[tuple, tuple] = {}
+
+
+def _typed_fields(names: tuple) -> tuple:
+    """The ``port``/``*_port`` (True) and ``*_service``/``virtual_ip`` (False) names, in
+    attribute order."""
+    found = _TYPED_FIELDS.get(names)
+    if found is None:
+        found = tuple((n, n == 'port' or n.endswith('_port')) for n in names
+                      if n == 'port' or n.endswith(('_port', '_service')) or n == 'virtual_ip')
+        if len(_TYPED_FIELDS) < 512:
+            _TYPED_FIELDS[names] = found
+    return found
 
 _SPEC_CLASSES: Dict[str, Type[ServiceSpec]] = {}

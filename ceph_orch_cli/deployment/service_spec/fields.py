@@ -89,20 +89,12 @@ class _FieldSpec(ServiceSpec):
                 raise TypeError(f'{type(self).__name__}.__init__() got an unexpected keyword '
                                 f"argument '{k}'")
         service_id = self._derive_service_id(service_id, own)
-        super().__init__(service_type, service_id=service_id, placement=placement, **base)
-        # Type fields are plain attributes (ServiceSpec.__setattr__ only guards the container
-        # argument lists, which are base fields), so they go straight into the instance dict:
-        # listing 1,000 stored specs builds 27,000 of them.
-        # The defaults go in with one update (None, numbers, strings are immutable; each
-        # key keeps its _FIELDS position when overwritten below), then a fresh copy of
-        # every mutable default (never shared; an empty one needs no deep copy), then
-        # the given values.
+        # The type's fields are plain attributes (only the container argument lists, base
+        # fields, check what is assigned): _init_base puts every default in (each mutable
+        # one a fresh copy, never shared), from a template of the whole attribute dict
+        # after the first spec of a kind; then the given values.
+        self._init_base(service_type, service_id, placement, base, self._FIELDS)
         fields = self.__dict__
-        fields.update(self._FIELDS)
-        for name in self._MUTABLE:
-            if name not in own:
-                default = fields[name]
-                fields[name] = copy.deepcopy(default) if default else type(default)()
         fields.update(own)
         self._post_init(base)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import fnmatch
+import functools
 import re
 from ipaddress import ip_address, ip_network
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Union
@@ -17,6 +18,10 @@ from ceph_orch_cli.deployment.hostspec import (HostSpec, SpecValidationError, as
 from ceph_orch_cli.deployment.service_spec.validators import handle_type_error, unwrap_ipv6
 
 
+#: the keys a placement document can have for ``from_json``'s direct path
+_SIMPLE_PLACEMENT = frozenset({'label', 'count', 'count_per_host', 'host_pattern'})
+#: a placement word with none of these is a host name, not a pattern
+_PATTERN_CHARS = frozenset('[]?*:=')
 _HOST_RE = re.compile(r'^(.*?)(:|=|$)')
 _IP_RE = re.compile(r':(.*?)(=|$)')
 _NAME_RE = re.compile(r'=(.*?)$')
@@ -54,6 +59,14 @@ class HostPlacementSpec(NamedTuple):
         With ``require_network`` the network part is checked (``ValueError`` if it is
         not an address or network, as in Ceph) and the hostname validated.
         """
+        if cls is HostPlacementSpec and type(host) is str:
+            # a pure function of the string, and the result is immutable: cached (a
+            # failure raises again every time; lru_cache keeps only results)
+            return _parse_host(host, require_network)
+        return cls._parse(host, require_network)
+
+    @classmethod
+    def _parse(cls, host: str, require_network: bool = True) -> 'HostPlacementSpec':
         hostname = network = name = ''
         m = _HOST_RE.search(host)
         if m:
@@ -101,6 +114,30 @@ def _quote(text: str, limit: int = 64) -> str:
     return repr(text)
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled_fnmatch(pattern: str) -> 're.Pattern[str]':
+    """``fnmatch.translate`` is pure Python (~4 us); a cluster has a handful of patterns."""
+    return re.compile(fnmatch.translate(pattern))
+
+
+@functools.lru_cache(maxsize=16384)
+def _parse_host(host: str, require_network: bool) -> HostPlacementSpec:
+    return HostPlacementSpec._parse(host, require_network)
+
+
+def _pop_prefixed_int(words: List[str], prefix: str) -> Optional[int]:
+    """The number of the first ``<prefix><int>`` word, taken out of ``words``; None if none."""
+    for word in words:
+        if word.startswith(prefix):
+            try:
+                value = int(word[len(prefix):])
+            except ValueError:
+                continue
+            words.remove(word)
+            return value
+    return None
+
+
 HostPatternType = Union[str, None, Dict[str, Union[str, bool, None]], 'HostPattern']
 
 
@@ -125,7 +162,7 @@ class HostPattern:
                 except re.error as e:
                     raise SpecValidationError(f'Invalid regex host pattern {self.pattern!r}: {e}')
             else:
-                self.compiled_regex = re.compile(fnmatch.translate(self.pattern))
+                self.compiled_regex = _compiled_fnmatch(self.pattern)
 
     def filter_hosts(self, hosts: Iterable[str]) -> List[str]:
         if not self.pattern or self.compiled_regex is None:
@@ -219,7 +256,8 @@ class PlacementSpec:
         self.count = count
         self.count_per_host = count_per_host
         #: fnmatch patterns to select hosts. Can also be a single host.
-        self.host_pattern: HostPattern = HostPattern.to_host_pattern(host_pattern)
+        self.host_pattern: HostPattern = (HostPattern() if host_pattern is None
+                                          else HostPattern.to_host_pattern(host_pattern))
         self.validate()
 
     def is_empty(self) -> bool:
@@ -296,18 +334,32 @@ class PlacementSpec:
         return 'PlacementSpec(%s)' % ', '.join(kv)
 
     @classmethod
-    @handle_type_error
     def from_json(cls, data: dict) -> 'PlacementSpec':
-        c = data.copy()
-        hosts = c.get('hosts', [])
-        if isinstance(hosts, str):
-            # Ceph would split the string into one "host" per character
-            raise SpecValidationError(f'hosts must be a list of host names. Got "{hosts}"')
-        if hosts:
-            c['hosts'] = [HostPlacementSpec.from_json(h) for h in hosts]
-        ps = cls(**c)
-        ps.validate()
-        return ps
+        # handle_type_error, inline (one call less per spec)
+        try:
+            if cls is PlacementSpec and data.__class__ is dict and \
+                    _SIMPLE_PLACEMENT.issuperset(data):
+                # what cls(**data) does, without binding keyword arguments
+                ps = object.__new__(cls)
+                ps.label = data.get('label')
+                ps.hosts = []
+                ps.count = data.get('count')
+                ps.count_per_host = data.get('count_per_host')
+                pattern = data.get('host_pattern')
+                ps.host_pattern = (HostPattern() if pattern is None
+                                   else HostPattern.to_host_pattern(pattern))
+                ps.validate()
+                return ps
+            c = data.copy()
+            hosts = c.get('hosts', [])
+            if isinstance(hosts, str):
+                # Ceph would split the string into one "host" per character
+                raise SpecValidationError(f'hosts must be a list of host names. Got "{hosts}"')
+            if hosts:
+                c['hosts'] = [HostPlacementSpec.from_json(h) for h in hosts]
+            return cls(**c)  # __init__ validates
+        except (TypeError, AttributeError) as e:
+            raise SpecValidationError('{}: {}'.format(cls.__name__, e))
 
     def to_json(self) -> dict:
         r: Dict[str, Any] = {}
@@ -424,30 +476,22 @@ pattern_type=PatternType.fnmatch))
         count = None
         count_per_host = None
         if strings:
-            try:
-                count = int(strings[0])
-                strings = strings[1:]
-            except ValueError:
-                pass
-        for s in strings:
-            if s.startswith('count:'):
+            first = strings[0].strip()
+            # int() fails (slowly, raising) on anything not starting with a sign or a digit
+            if first and (first[0] in '+-' or first[0].isdigit()):
                 try:
-                    count = int(s[len('count:'):])
-                    strings.remove(s)
-                    break
+                    count = int(strings[0])
+                    strings = strings[1:]
                 except ValueError:
                     pass
-        for s in strings:
-            if s.startswith('count-per-host:'):
-                try:
-                    count_per_host = int(s[len('count-per-host:'):])
-                    strings.remove(s)
-                    break
-                except ValueError:
-                    pass
+        if strings and 'count' in arg:  # type: ignore[operator]
+            value = _pop_prefixed_int(strings, 'count:')
+            if value is not None:
+                count = value
+            count_per_host = _pop_prefixed_int(strings, 'count-per-host:')
 
         advanced_hostspecs = [h for h in strings
-                              if (':' in h or '=' in h or not any(c in '[]?*:=' for c in h))
+                              if (':' in h or '=' in h or _PATTERN_CHARS.isdisjoint(h))
                               and 'label:' not in h and 'regex:' not in h]
         for a_h in advanced_hostspecs:
             strings.remove(a_h)
