@@ -22,6 +22,7 @@ from ceph_orch_cli.deployment.hostspec import SpecValidationError
 from ceph_orch_cli.deployment.service_spec.arguments import (ArgumentList, ArgumentSpec,
                                                              CustomConfig, GeneralArgList)
 from ceph_orch_cli.deployment.service_spec.placement import PlacementSpec
+from ceph_orch_cli.deployment.service_spec.validators import type_error_text
 
 ServiceSpecT = TypeVar('ServiceSpecT', bound='ServiceSpec')
 
@@ -302,7 +303,7 @@ class ServiceSpec:
                 del c['status']  # compatibility with ServiceDescription.to_json()
             return _cls._from_json_impl(c)
         except (TypeError, AttributeError) as e:
-            raise SpecValidationError('{}: {}'.format(cls.__name__, e))
+            raise SpecValidationError(type_error_text(cls, e)) from None
 
     @staticmethod
     def normalize_json(json_spec: dict) -> dict:

@@ -14,7 +14,6 @@ of thousands of fields).
 """
 from __future__ import annotations
 
-import copy
 from typing import Any, ClassVar, Dict, FrozenSet, Optional, Tuple
 
 from ceph_orch_cli.deployment.hostspec import SpecValidationError

@@ -15,7 +15,8 @@ from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Un
 
 from ceph_orch_cli.deployment.hostspec import (HostSpec, SpecValidationError, assert_valid_host,
                                               assert_valid_label)
-from ceph_orch_cli.deployment.service_spec.validators import handle_type_error, unwrap_ipv6
+from ceph_orch_cli.deployment.service_spec.validators import (handle_type_error, type_error_text,
+                                                          unwrap_ipv6)
 
 
 #: the keys a placement document can have for ``from_json``'s direct path
@@ -359,7 +360,7 @@ class PlacementSpec:
                 c['hosts'] = [HostPlacementSpec.from_json(h) for h in hosts]
             return cls(**c)  # __init__ validates
         except (TypeError, AttributeError) as e:
-            raise SpecValidationError('{}: {}'.format(cls.__name__, e))
+            raise SpecValidationError(type_error_text(cls, e)) from None
 
     def to_json(self) -> dict:
         r: Dict[str, Any] = {}

@@ -23,7 +23,7 @@ def handle_type_error(method: FuncT) -> FuncT:
         try:
             return method(cls, *args, **kwargs)
         except (TypeError, AttributeError) as e:
-            raise SpecValidationError(_type_error_text(cls, e)) from None
+            raise SpecValidationError(type_error_text(cls, e)) from None
     return cast(FuncT, inner)
 
 
@@ -33,7 +33,7 @@ RENAMED_FIELDS = {'ssl_certificate': 'ssl_cert', 'ssl_certificate_key': 'ssl_key
 _UNEXPECTED = re.compile(r"unexpected keyword argument '([^']*)'")
 
 
-def _type_error_text(cls: Any, e: BaseException) -> str:
+def type_error_text(cls: Any, e: BaseException) -> str:
     """An unknown field named as the spec's error, not as Python's ``__init__()``."""
     name = getattr(cls, '__name__', str(cls))
     m = _UNEXPECTED.search(str(e))
