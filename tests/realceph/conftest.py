@@ -152,8 +152,21 @@ class RealCluster:
     def health(self) -> str:
         return self.ceph_json("health")["status"]
 
+    def pgs_clean(self) -> bool:
+        """Every placement group active+clean (HEALTH_OK alone allows backfill of misplaced
+        objects, while ok-to-stop still refuses)."""
+        stat = self.ceph_json("pg", "stat")
+        summary = stat.get("pg_summary", stat)
+        states = summary.get("num_pg_by_state") or []
+        total = summary.get("num_pgs", 0)
+        clean = sum(s.get("num", 0) for s in states if s.get("name") == "active+clean")
+        return total > 0 and clean == total
+
     def wait_healthy(self, timeout: float = 240) -> None:
-        wait_until("HEALTH_OK", lambda: self.health() == "HEALTH_OK", timeout, every=2)
+        """HEALTH_OK with every PG active+clean (what an operator waits for before the next
+        disruptive step)."""
+        wait_until("HEALTH_OK and all PGs active+clean",
+                   lambda: self.health() == "HEALTH_OK" and self.pgs_clean(), timeout, every=2)
 
     def osd_stat(self) -> Dict[str, int]:
         return self.ceph_json("osd", "stat")
