@@ -107,6 +107,10 @@ def _device_of(cluster, host, osd_id):
 
 
 def test_maintenance_stops_the_hosts_daemons_under_noout_and_exit_starts_them(cluster):
+    # as an operator does: wait until Ceph says the host's OSDs may stop (a PG still peering
+    # or a pool just created makes `osd ok-to-stop` refuse for a while), then enter
+    wait_until("host3 ok to stop", lambda: cluster.orch(
+        "host", "ok-to-stop", "host3", check=False).returncode == 0, 180, every=2)
     cluster.orch("host", "maintenance", "enter", "host3")
     detail = cluster.ceph("health", "detail")
     assert "host host3 has flags noout" in detail
