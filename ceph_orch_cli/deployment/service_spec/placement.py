@@ -250,6 +250,11 @@ class PlacementSpec:
                  count_per_host: Optional[int] = None,
                  host_pattern: HostPatternType = None,
                  ) -> None:
+        self._set(label, hosts, count, count_per_host, host_pattern)
+
+    def _set(self, label: Optional[str], hosts: Union[List[str], List[HostPlacementSpec], None],
+             count: Optional[int], count_per_host: Optional[int],
+             host_pattern: HostPatternType) -> None:
         self.label = label
         self.hosts: List[HostPlacementSpec] = []
         if hosts:
@@ -260,6 +265,16 @@ class PlacementSpec:
         self.host_pattern: HostPattern = (HostPattern() if host_pattern is None
                                           else HostPattern.to_host_pattern(host_pattern))
         self.validate()
+
+    @classmethod
+    def _new(cls, label: Optional[str], hosts: Union[List[str], List[HostPlacementSpec], None],
+             count: Optional[int], count_per_host: Optional[int],
+             host_pattern: HostPatternType) -> 'PlacementSpec':
+        """``PlacementSpec(label, hosts, count, count_per_host, host_pattern)`` without
+        binding keyword arguments (the parsers build thousands)."""
+        ps = object.__new__(cls)
+        ps._set(label, hosts, count, count_per_host, host_pattern)
+        return ps
 
     def is_empty(self) -> bool:
         return (self.label is None and not self.hosts and not self.host_pattern
@@ -341,16 +356,8 @@ class PlacementSpec:
             if cls is PlacementSpec and data.__class__ is dict and \
                     _SIMPLE_PLACEMENT.issuperset(data):
                 # what cls(**data) does, without binding keyword arguments
-                ps = object.__new__(cls)
-                ps.label = data.get('label')
-                ps.hosts = []
-                ps.count = data.get('count')
-                ps.count_per_host = data.get('count_per_host')
-                pattern = data.get('host_pattern')
-                ps.host_pattern = (HostPattern() if pattern is None
-                                   else HostPattern.to_host_pattern(pattern))
-                ps.validate()
-                return ps
+                return cls._new(data.get('label'), None, data.get('count'),
+                                data.get('count_per_host'), data.get('host_pattern'))
             c = data.copy()
             hosts = c.get('hosts', [])
             if isinstance(hosts, str):
@@ -512,8 +519,4 @@ pattern_type=PatternType.fnmatch))
         if host_patterns:
             host_pattern = HostPattern.from_pretty_str(host_patterns[0])
 
-        return PlacementSpec(count=count,
-                             count_per_host=count_per_host,
-                             hosts=advanced_hostspecs,
-                             label=label,
-                             host_pattern=host_pattern)
+        return PlacementSpec._new(label, advanced_hostspecs, count, count_per_host, host_pattern)
