@@ -23,13 +23,14 @@ from ceph_orch_cli.commands._common import (CephCommand, app_of, call, ceph_comm
                                             orch_of, progress, read_inbuf, result_str)
 
 
-def _backend(ctx: click.Context, method: str):
+def _backend(ctx: click.Context, method: str, lacks: str = 'has no daemon runtime to set'):
+    """The SSH backend's ``method``; another backend is refused (EOPNOTSUPP) saying what
+    it ``lacks``."""
     orch = orch_of(ctx)
     if not hasattr(orch, method):
         from ceph_orch_cli.orchestrator.errors import OrchestratorError
         raise OrchestratorError(
-            f"the {app_of(ctx).backend_name()} backend has no daemon runtime to set "
-            "(use --backend ssh)", errno=-95)
+            f"the {app_of(ctx).backend_name()} backend {lacks} (use --backend ssh)", errno=-95)
     return getattr(orch, method)
 
 
@@ -78,13 +79,7 @@ def get_runtime(ctx: click.Context) -> None:
 
 # -- the cluster's own state: attach, export-state, import-state --------------------------------
 def _state_backend(ctx: click.Context, method: str):
-    orch = orch_of(ctx)
-    if not hasattr(orch, method):
-        from ceph_orch_cli.orchestrator.errors import OrchestratorError
-        raise OrchestratorError(
-            f"the {app_of(ctx).backend_name()} backend keeps its state in its state dir, not in "
-            "a cluster (use --backend ssh)", errno=-95)
-    return getattr(orch, method)
+    return _backend(ctx, method, 'keeps its state in its state dir, not in a cluster')
 
 
 @cephadm.command('attach', cls=CephCommand)

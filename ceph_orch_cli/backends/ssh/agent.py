@@ -2048,7 +2048,7 @@ def _forget_rados():
     if handle is not None:
         try:
             handle.shutdown()
-        except Exception:
+        except Exception:  # rados' own error types (not importable here): the handle is dropped anyway
             pass
 
 
