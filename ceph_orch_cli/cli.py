@@ -17,7 +17,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import click
 
@@ -246,6 +246,9 @@ def _report(message: str, code: int) -> int:
     return abs(code) or errno.EIO
 
 
+_INTERRUPTED = 'Interrupted: the intent is stored; `orch serve --once` finishes the work'
+
+
 def run(args: List[str], debug_requested: bool) -> int:
     """Run the root group without Click's own exit handling and map every failure."""
     _ARGV[:] = [a for a in args if isinstance(a, str)]
@@ -254,71 +257,65 @@ def run(args: List[str], debug_requested: bool) -> int:
         return 0
     except click.exceptions.Exit as e:
         return e.exit_code
-    except click.exceptions.Abort:
-        click.echo('Interrupted: the intent is stored; `orch serve --once` finishes the work',
-                   err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo(_INTERRUPTED, err=True)
         return 130
     except click.UsageError as e:
-        no_args = getattr(click.exceptions, 'NoArgsIsHelpError', None)
-        if no_args is not None and isinstance(e, no_args):
-            # a bare group (`orch`, `orch host`): its help, then why it is not a command
-            click.echo(e.format_message(), err=True)
-            return _report('missing command', -errno.EINVAL)
-        if e.ctx is not None:
-            path = _visible_path(e.ctx)
-            formatter = e.ctx.make_formatter()
-            formatter.write_usage(path, ' '.join(e.ctx.command.collect_usage_pieces(e.ctx)))
-            click.echo(formatter.getvalue().rstrip('\n'), err=True)
-            click.echo(f"Try '{path} --help' for help.", err=True)
-        # Click lists a Choice's values one per line; the error itself stays one line
-        return _report(' '.join(e.format_message().split()), -errno.EINVAL)
+        return _usage_failure(e)
     except click.ClickException as e:
         return _report(e.format_message(), -errno.EINVAL)
-    except KeyboardInterrupt:
-        click.echo('Interrupted: the intent is stored; `orch serve --once` finishes the work',
-                   err=True)
-        return 130
-    except NotImplementedError:
-        if debug_requested:
-            _print_traceback()
-        return _report(f'This Orchestrator does not support `{_command_words(args)}`',
-                       -errno.EOPNOTSUPP)
     except BrokenPipeError:
         # the reader went away (`orch ps | head`); nothing left to tell anyone
         _silence_stdout()
         return 0
-    except UnicodeDecodeError as e:
-        # an input file (`-i`, a stored config) that is not text
-        if debug_requested:
+    except Exception as e:  # noqa: BLE001 - the one boundary: no traceback ever reaches a user
+        message, code, traceback_helps = _describe_failure(e, args)
+        if debug_requested and traceback_helps:
             _print_traceback()
-        return _report(f'input is not UTF-8 text (byte {e.start}: {e.reason})', -errno.EINVAL)
-    except MemoryError:
+        return _report(message, code)
+
+
+def _usage_failure(e: click.UsageError) -> int:
+    no_args = getattr(click.exceptions, 'NoArgsIsHelpError', None)
+    if no_args is not None and isinstance(e, no_args):
+        # a bare group (`orch`, `orch host`): its help, then why it is not a command
+        click.echo(e.format_message(), err=True)
+        return _report('missing command', -errno.EINVAL)
+    if e.ctx is not None:
+        path = _visible_path(e.ctx)
+        formatter = e.ctx.make_formatter()
+        formatter.write_usage(path, ' '.join(e.ctx.command.collect_usage_pieces(e.ctx)))
+        click.echo(formatter.getvalue().rstrip('\n'), err=True)
+        click.echo(f"Try '{path} --help' for help.", err=True)
+    # Click lists a Choice's values one per line; the error itself stays one line
+    return _report(' '.join(e.format_message().split()), -errno.EINVAL)
+
+
+def _describe_failure(e: Exception, args: List[str]) -> Tuple[str, int, bool]:
+    """The one-line message, the negative errno, and whether ``--debug`` should add the
+    traceback (not for an unknown output format: that is the user's choice, not a bug)."""
+    if isinstance(e, NotImplementedError):
+        return (f'This Orchestrator does not support `{_command_words(args)}`',
+                -errno.EOPNOTSUPP, True)
+    if isinstance(e, UnicodeDecodeError):
+        # an input file (`-i`, a stored config) that is not text
+        return f'input is not UTF-8 text (byte {e.start}: {e.reason})', -errno.EINVAL, True
+    if isinstance(e, MemoryError):
         # the last guard for input too big to process; the store is untouched (the
         # transaction that was open rolled back)
-        if debug_requested:
-            _print_traceback()
-        return _report('out of memory: the input is too large', -errno.ENOMEM)
-    except RecursionError:
-        if debug_requested:
-            _print_traceback()
-        return _report('the input is nested too deeply', -errno.EINVAL)
-    except OSError as e:
+        return 'out of memory: the input is too large', -errno.ENOMEM, True
+    if isinstance(e, RecursionError):
+        return 'the input is nested too deeply', -errno.EINVAL, True
+    if isinstance(e, OSError):
         # e.g. a state dir that cannot be created: the errno is the answer
-        if debug_requested:
-            _print_traceback()
         where = f': {e.filename}' if e.filename else ''
-        return _report(f'{e.strerror or e}{where}', -(e.errno or errno.EIO))
-    except Exception as e:  # noqa: BLE001 - the one boundary: no traceback ever reaches a user
-        if _is_orchestrator_error(e) or _is_spec_error(e):
-            if debug_requested:
-                _print_traceback()
-            return _report(str(e), getattr(e, 'errno', -errno.EINVAL) or -errno.EINVAL)
-        if _is_format_error(e):
-            return _report(str(e), -errno.EINVAL)
-        if debug_requested:
-            _print_traceback()
-        first = str(e).splitlines()[0] if str(e) else ''
-        return _report(f'{type(e).__name__}: {first}', -errno.EIO)
+        return f'{e.strerror or e}{where}', -(e.errno or errno.EIO), True
+    if _is_orchestrator_error(e) or _is_spec_error(e):
+        return str(e), getattr(e, 'errno', -errno.EINVAL) or -errno.EINVAL, True
+    if _is_format_error(e):
+        return str(e), -errno.EINVAL, False
+    first = str(e).splitlines()[0] if str(e) else ''
+    return f'{type(e).__name__}: {first}', -errno.EIO, True
 
 
 def _print_traceback() -> None:
@@ -360,7 +357,7 @@ def _is_format_error(e: Exception) -> bool:
 class OrchRootGroup(LazyGroup):
     """The root group; `main` is the single error boundary (CliRunner goes through it too)."""
 
-    def main(self, args: Optional[List[str]] = None, prog_name: Optional[str] = None,
+    def main(self, args: Optional[Sequence[str]] = None, prog_name: Optional[str] = None,
              complete_var: Optional[str] = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
         if not standalone_mode:

@@ -47,6 +47,7 @@ def ls_entry_to_cache(hostname: str, entry: Dict[str, Any], refreshed: str) -> D
     name = entry["name"]
     daemon_type, daemon_id = name.split(".", 1)
     affinity = get("osdspec_affinity")
+    service_name: Optional[str]
     if daemon_type == "osd":
         service_name = f"osd.{affinity}" if affinity and affinity != "None" else "osd"
     else:

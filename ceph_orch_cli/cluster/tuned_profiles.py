@@ -46,7 +46,7 @@ class TunedProfiles:
         return [TunedProfileSpec.from_json(s) for s in self.store.get_tuned_profiles().values()]
 
     def _edit_profile(self, profile_name: str, verb: str,
-                      change: Callable[[Dict[str, str]], None]) -> None:
+                      change: Callable[[Dict[str, str]], object]) -> None:
         with self.store.transaction():
             spec = self.store.get_tuned_profiles().get(profile_name)
             if spec is None:

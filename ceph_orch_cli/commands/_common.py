@@ -147,12 +147,14 @@ def format_option(func: F) -> F:
 def orch_of(ctx: click.Context) -> 'Orchestrator':
     """The backend, built on first use. Its non-Ceph methods (the reconcile loop, progress,
     stored listing text) are reached through ``orchestrator.engine_extras``."""
-    obj: OrchContext = ctx.find_object(OrchContext)
-    return obj.orch
+    return app_of(ctx).orch
 
 
 def app_of(ctx: click.Context) -> OrchContext:
-    return ctx.find_object(OrchContext)
+    obj = ctx.find_object(OrchContext)
+    if obj is None:  # a command invoked without the root group: a programming error
+        raise RuntimeError('orch command invoked outside the orch root group')
+    return obj
 
 
 def call(result: Any) -> Any:

@@ -140,8 +140,10 @@ def ps(ctx: click.Context, hostname: Optional[str], service_name: Optional[str],
                          align={'REFRESHED': 'r', 'AGE': 'r', 'MEM USE': 'r', 'MEM LIM': 'r'})
     for d in output.natsorted(daemons, key=sort_key):
         status = d.status_desc or DaemonDescriptionStatus.to_str(d.status)
-        if d.status == DaemonDescriptionStatus.running and d.started:
-            status += ' (%s)' % output.to_pretty_timedelta(now - output.as_utc(d.started))
+        running = d.status == DaemonDescriptionStatus.running
+        started = output.as_utc(d.started) if running and d.started else None
+        if started:
+            status += ' (%s)' % output.to_pretty_timedelta(now - started)
         table.add_row((d.name(), _ukn(d.hostname), d.get_port_summary(), status,
                        output.nice_delta(now, d.last_refresh, ' ago'),
                        output.nice_delta(now, d.created), output.nice_bytes(d.memory_usage),

@@ -73,21 +73,21 @@ def set_backend(ctx: click.Context, module_name: str) -> None:
 @click.pass_context
 def pause(ctx: click.Context) -> None:
     """Pause orchestrator background work."""
-    call(orch_of(ctx).pause())
+    orch_of(ctx).pause()
 
 
 @click.command('resume', cls=CephCommand)
 @click.pass_context
 def resume(ctx: click.Context) -> None:
     """Resume orchestrator background work (if paused)."""
-    call(orch_of(ctx).resume())
+    orch_of(ctx).resume()
 
 
 @click.command('unpause', cls=CephCommand)
 @click.pass_context
 def unpause(ctx: click.Context) -> None:
     """Alias to orch resume."""
-    call(orch_of(ctx).resume())
+    orch_of(ctx).resume()
 
 
 @click.command('get-security-config', cls=CephCommand)
@@ -101,7 +101,7 @@ def get_security_config(ctx: click.Context) -> None:
 @click.pass_context
 def cancel(ctx: click.Context) -> None:
     """Cancel ongoing background operations."""
-    call(orch_of(ctx).cancel_completions())
+    orch_of(ctx).cancel_completions()
 
 
 def _print_pass(summary: Optional[Dict[str, Any]]) -> None:

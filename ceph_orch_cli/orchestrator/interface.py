@@ -430,7 +430,7 @@ class Orchestrator:
         raise NotImplementedError()
 
     def preview_osdspecs(self, osdspec_name: Optional[str] = 'osd',
-                         osdspecs: Optional[List['DriveGroupSpec']] = None) -> OrchResult[str]:
+                         osdspecs: Optional[List['DriveGroupSpec']] = None) -> OrchResult[List[Any]]:
         """What creating these OSD specs would do, per host and device."""
         raise NotImplementedError()
 

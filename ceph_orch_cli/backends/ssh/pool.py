@@ -11,13 +11,17 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Dict, Iterable, Optional, Sequence, Tuple, TypeVar, Union
+from typing import (TYPE_CHECKING, Callable, Dict, Iterable, Optional, Sequence, Tuple, TypeVar,
+                    Union)
 
 from ceph_orch_cli.backends.ssh.transport import (
     DEFAULT_COMMAND_TIMEOUT, Connection, ConnectionLost, KnownHosts, Target, connect,
     load_private_key, read_ssh_config, resolve_target,
 )
 from ceph_orch_cli.cluster.driver import HostUnreachable
+
+if TYPE_CHECKING:  # pragma: no cover
+    import paramiko
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -43,8 +47,8 @@ class ConnectionPool:
         # their own lock: a fan-out's threads must not queue behind them for their host
         # locks or pooled connections (py-spy: 32 threads waited ~0.2 s each on _lock).
         self._setup_lock = threading.Lock()
-        self._key = None
-        self._config = None
+        self._key: Optional["paramiko.PKey"] = None
+        self._config: Optional["paramiko.SSHConfig"] = None
 
     # -- configuration ---------------------------------------------------------------------
     def target(self, hostname: str, addr: Optional[str]) -> Target:

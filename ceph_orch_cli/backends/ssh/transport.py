@@ -376,7 +376,7 @@ class _AgentChannel:
 
 
 def _read_all(recv) -> bytes:
-    chunks = []
+    chunks: List[bytes] = []
     while True:
         chunk = recv(65536)
         if not chunk:
