@@ -379,12 +379,17 @@ class OrchRootGroup(LazyGroup):
         sys.exit(code)
 
 
+def _complete_backend(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> List[str]:
+    from ceph_orch_cli.backends import KNOWN_BACKENDS
+    return [b for b in KNOWN_BACKENDS if b.startswith(incomplete)]
+
+
 @click.group(cls=OrchRootGroup, lazy_commands=ROOT_COMMANDS, lazy_help=ROOT_HELP,
              context_settings={'help_option_names': ['-h', '--help']})
 @click.option(*dual('--state-dir'), 'state_dir', type=click.Path(file_okay=False),
               default=None, help='State directory (default: $ORCH_STATE_DIR, else '
                                  '$XDG_STATE_HOME/ceph-orch)')
-@click.option('--backend', default=None,
+@click.option('--backend', default=None, shell_complete=_complete_backend,
               help='Backend (default: $ORCH_BACKEND, else `orch set backend`, else local)')
 @click.option('--debug', is_flag=True, help='Show tracebacks for errors')
 @click.option('--version', is_flag=True, expose_value=False, is_eager=True,

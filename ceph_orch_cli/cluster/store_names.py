@@ -1,4 +1,5 @@
-"""Names in the state database for shell completion: hosts, services, daemons, OSD ids.
+"""Names in the state database for shell completion: hosts, labels, services, daemons, OSD
+ids, device paths, tuned profiles.
 
 The store's schema stays in `cluster/` (the CLI never writes SQL), but a TAB press must
 not pay for opening a `Store`: that imports the engine's interface types (some 30 ms),
@@ -20,9 +21,15 @@ _HOSTS = "SELECT hostname FROM hosts"
 _SERVICES = "SELECT service_name FROM specs WHERE deleted IS NULL"
 _DAEMONS = "SELECT daemon_name FROM daemons"
 _OSD_IDS = "SELECT daemon_id FROM daemons WHERE daemon_type = 'osd'"
+_LABELS = ("SELECT DISTINCT l.value FROM hosts, json_each(hosts.spec, '$.labels') AS l"
+           " WHERE json_valid(hosts.spec)")
+_DEVICE_PATHS = ("SELECT DISTINCT json_extract(d.value, '$.path') FROM devices,"
+                 " json_each(devices.inventory) AS d"
+                 " WHERE json_valid(devices.inventory) AND (?1 = '' OR devices.hostname = ?1)")
+_TUNED_PROFILES = "SELECT profile_name FROM tuned_profiles"
 
 
-def _names(state_dir: Path, sql: str) -> List[str]:
+def _names(state_dir: Path, sql: str, *params: str) -> List[str]:
     """The sorted distinct values of the first column of ``sql``; [] on any failure."""
     path = Path(state_dir) / DB_NAME
     if not path.exists():
@@ -30,13 +37,13 @@ def _names(state_dir: Path, sql: str) -> List[str]:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.5)
         try:
-            rows = conn.execute(sql).fetchall()
+            rows = conn.execute(sql, params).fetchall()
         finally:
             conn.close()
     except sqlite3.Error:
         # a locked database or a missing table offers nothing
         return []
-    return sorted({str(r[0]) for r in rows})
+    return sorted({str(r[0]) for r in rows if r[0] is not None})
 
 
 def hostnames(state_dir: Path) -> List[str]:
@@ -57,3 +64,18 @@ def daemon_names(state_dir: Path) -> List[str]:
 def osd_ids(state_dir: Path) -> List[str]:
     """The ids of the cached OSD daemons."""
     return _names(state_dir, _OSD_IDS)
+
+
+def labels(state_dir: Path) -> List[str]:
+    """Every label on some host (`orch host label rm`, `label:` placements)."""
+    return _names(state_dir, _LABELS)
+
+
+def device_paths(state_dir: Path, hostname: str = "") -> List[str]:
+    """The device paths of the last inventory: of ``hostname``, or of every host."""
+    return _names(state_dir, _DEVICE_PATHS, hostname)
+
+
+def tuned_profiles(state_dir: Path) -> List[str]:
+    """Every tuned profile (`orch tuned-profile ls`)."""
+    return _names(state_dir, _TUNED_PROFILES)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union
 
 import click
 
@@ -212,6 +212,55 @@ def progress(ctx: click.Context, fmt: str = 'plain') -> Any:
     return output.progress(orch_of(ctx), fmt)
 
 
+# --------------------------------------------------------------------------- help sections
+
+#: one section of ``--help``: a title and either a paragraph or (term, meaning) rows
+HelpSection = Tuple[str, Union[str, Sequence[Tuple[str, str]]]]
+C = TypeVar('C', bound=click.Command)
+
+PLACEMENT_SYNTAX: Sequence[Tuple[str, str]] = (
+    ('3', 'three daemons; the scheduler picks the hosts'),
+    ("'host1 host2'", 'one daemon on each of these hosts'),
+    ("'2 host1 host2 host3'", 'two daemons, on two of these hosts'),
+    ('label:mon', 'one daemon on every host labelled mon'),
+    ("'3 label:mon'", 'three daemons on hosts labelled mon'),
+    ("'*'", 'every host (also an fnmatch pattern: host[1-3])'),
+    ("'regex:data[0-9]+'", 'hosts whose name matches the regex'),
+    ("'count-per-host:2 label:rgw'", 'two daemons on each host labelled rgw'),
+    ("'host1:10.0.0.0/24=a'", 'a host with the network (or IP) and name of its daemon'),
+)
+
+
+def help_sections(sections: Callable[[], Sequence[HelpSection]]) -> Callable[[C], C]:
+    """Add sections after a command's options in ``--help``. They are computed when help is
+    shown, so listing every known type costs nothing to a command that runs."""
+
+    def decorate(command: C) -> C:
+        plain_epilog = command.format_epilog
+
+        def format_epilog(ctx: click.Context, formatter: click.HelpFormatter) -> None:
+            for title, body in sections():
+                with formatter.section(title):
+                    if isinstance(body, str):
+                        _write_unbroken(formatter, body)
+                    else:
+                        formatter.write_dl(list(body))
+            plain_epilog(ctx, formatter)
+
+        command.format_epilog = format_epilog  # type: ignore[method-assign]
+        return command
+
+    return decorate
+
+
+def _write_unbroken(formatter: click.HelpFormatter, text: str) -> None:
+    """A paragraph wrapped at spaces only: type names like node-exporter stay whole."""
+    import textwrap
+    width = max(formatter.width - formatter.current_indent, 20)
+    for line in textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False):
+        formatter.write(f"{'':>{formatter.current_indent}}{line}\n")
+
+
 # --------------------------------------------------------------------------- completion
 
 def _state_dir_for_completion(ctx: click.Context) -> Path:
@@ -232,6 +281,75 @@ def _complete_from(lookup: Callable[[Path], List[str]]
 
 
 complete_hosts = _complete_from(store_names.hostnames)
+complete_labels = _complete_from(store_names.labels)
 complete_services = _complete_from(store_names.service_names)
 complete_daemons = _complete_from(store_names.daemon_names)
 complete_osd_ids = _complete_from(store_names.osd_ids)
+complete_tuned_profiles = _complete_from(store_names.tuned_profiles)
+
+
+def _complete_words(words: Callable[[], List[str]]
+                    ) -> Callable[[click.Context, click.Parameter, str], List[Any]]:
+    """Completion from a fixed vocabulary (type names), computed only when TAB asks."""
+
+    def complete(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> List[Any]:
+        return [w for w in words() if w.startswith(incomplete)]
+
+    return complete
+
+
+def service_type_names() -> List[str]:
+    """Every service type a spec may name (`orch ls <type>`, `apply -i`)."""
+    from ceph_orch_cli.deployment.service_spec import ServiceSpec
+    return sorted(ServiceSpec.KNOWN_SERVICE_TYPES)
+
+
+def daemon_type_names() -> List[str]:
+    """Every daemon type (`orch ps --daemon-type`, `upgrade start --daemon-types`)."""
+    from ceph_orch_cli.orchestrator.daemon_types import known_daemon_types
+    return sorted(set(known_daemon_types()))
+
+
+def _apply_type_names() -> List[str]:
+    from ceph_orch_cli.commands.daemon import DAEMON_ADD_TYPES
+    return sorted(DAEMON_ADD_TYPES)
+
+
+def backend_names() -> List[str]:
+    """The backends `orch set backend` and ``--backend`` take."""
+    from ceph_orch_cli.backends import KNOWN_BACKENDS
+    return list(KNOWN_BACKENDS)
+
+
+def complete_daemon_type_list(_ctx: click.Context, _param: click.Parameter,
+                              incomplete: str) -> List[Any]:
+    """A comma-separated list of daemon types (`orch upgrade start --daemon-types`)."""
+    done, _, last = incomplete.rpartition(',')
+    head = f'{done},' if done else ''
+    return [head + t for t in daemon_type_names() if t.startswith(last)]
+
+
+complete_backends = _complete_words(backend_names)
+complete_service_types = _complete_words(service_type_names)
+complete_daemon_types = _complete_words(daemon_type_names)
+complete_apply_types = _complete_words(_apply_type_names)
+
+
+def complete_device_paths(ctx: click.Context, _param: click.Parameter,
+                          incomplete: str) -> List[Any]:
+    """Device paths of the host named earlier on the line (`orch device zap HOST <TAB>`)."""
+    host = str(ctx.params.get('hostname') or '')
+    return [p for p in store_names.device_paths(_state_dir_for_completion(ctx), host)
+            if p.startswith(incomplete)]
+
+
+def complete_host_devices(ctx: click.Context, _param: click.Parameter,
+                          incomplete: str) -> List[Any]:
+    """``HOST:DEVICE`` (`orch daemon add osd`): hosts first, then that host's device paths."""
+    state_dir = _state_dir_for_completion(ctx)
+    if ':' not in incomplete:
+        return [f'{h}:' for h in store_names.hostnames(state_dir) if h.startswith(incomplete)]
+    host, _, rest = incomplete.partition(':')
+    done, _, last = rest.rpartition(',')
+    head = f'{host}:{done},' if done else f'{host}:'
+    return [head + p for p in store_names.device_paths(state_dir, host) if p.startswith(last)]

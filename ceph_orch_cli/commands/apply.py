@@ -6,13 +6,14 @@ nvmeof) are subcommands, as in Ceph.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Sequence, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar
 
 import click
 
 from ceph_orch_cli.commands._common import (ceph_commands, call, refuse_inbuf, emit, flag,
                                             format_option, option, orch_of, progress, read_inbuf,
                                             result_str)
+from ceph_orch_cli.commands._common import PLACEMENT_SYNTAX, HelpSection, complete_apply_types, help_sections
 from ceph_orch_cli.commands.context import DefaultGroup
 
 F = TypeVar('F', bound=Callable[..., Any])
@@ -78,6 +79,24 @@ def apply_specs(ctx: click.Context, specs: Sequence[Any], dry_run: bool, fmt: st
         emit(output.to_format([str(m) for m in messages], fmt, many=True).rstrip('\n'))
 
 
+def _apply_help() -> List[HelpSection]:
+    from ceph_orch_cli.commands._common import service_type_names
+    from ceph_orch_cli.commands.daemon import DAEMON_ADD_TYPES
+    return [
+        ('Service types', f"SERVICE_TYPE [PLACEMENT]: {', '.join(DAEMON_ADD_TYPES)}. The "
+                          f"commands above take the arguments of osd, mds, rgw, nfs, iscsi, "
+                          f"nvmeof and snmp-gateway. A spec file (-i) may hold: "
+                          f"{', '.join(service_type_names())}, and host."),
+        ('Placement (PLACEMENT or --placement)', PLACEMENT_SYNTAX),
+        ('Examples', (('orch apply mon 3', 'three monitors'),
+                      ("orch apply mgr 'host1 host2'", 'a mgr on host1 and one on host2'),
+                      ("orch apply crash '*'", 'a crash collector on every host'),
+                      ('orch apply rgw foo --placement label:rgw', 'an RGW service'),
+                      ('orch apply -i cluster.yaml --dry-run', 'preview a spec file'))),
+    ]
+
+
+@help_sections(_apply_help)
 @click.group('apply', cls=DefaultGroup, default_command='spec')
 def apply() -> None:
     """Update the size or placement for a service or apply a large yaml spec."""
@@ -87,7 +106,7 @@ ceph_commands(apply)
 
 
 @apply.command('spec', hidden=True)
-@click.argument('service_type', required=False)
+@click.argument('service_type', required=False, shell_complete=complete_apply_types)
 @click.argument('placement', required=False)
 @option('--placement', 'placement_opt', default=None, help='Placement string')
 @option('--in-file', '-i', 'in_file', default=None,

@@ -8,6 +8,7 @@ import click
 from ceph_orch_cli.commands._common import (CephCommand, ceph_commands, call, refuse_inbuf,
                                             complete_daemons, emit, flag, option, orch_of, progress,
                                             read_inbuf, result_str)
+from ceph_orch_cli.commands._common import complete_apply_types, complete_host_devices
 from ceph_orch_cli.commands.context import DefaultGroup
 
 #: Ceph's ServiceType choices for `orch daemon add <daemon_type> <placement>` and
@@ -51,7 +52,7 @@ ceph_commands(add)
 
 
 @add.command('spec', hidden=True)
-@click.argument('daemon_type', required=False)
+@click.argument('daemon_type', required=False, shell_complete=complete_apply_types)
 @click.argument('placement', required=False)
 @option('--placement', 'placement_opt', default=None, help='Placement string')
 @option('--in-file', '-i', 'in_file', default=None, help='Service spec (JSON or YAML)')
@@ -132,7 +133,7 @@ def parse_osd_arg(svc_arg: str) -> Tuple[str, Dict[str, Any]]:
 
 
 @add.command('osd')
-@click.argument('svc_arg', required=False)
+@click.argument('svc_arg', required=False, shell_complete=complete_host_devices)
 @click.argument('method', type=click.Choice(['raw', 'lvm']), required=False)
 @flag('--skip-validation', help='Create the OSDs even on devices the inventory rejects')
 @click.pass_context

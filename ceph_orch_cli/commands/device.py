@@ -9,6 +9,7 @@ import click
 
 from ceph_orch_cli.commands._common import (ceph_commands, call, complete_hosts, emit, flag,
                                             format_option, orch_of, progress, result_str)
+from ceph_orch_cli.commands._common import complete_device_paths
 
 #: where the lit lights are remembered (Ceph keeps them in the module store under this key)
 LIGHTS_SETTING = 'active_devices'
@@ -108,7 +109,7 @@ def _summary(inv_hosts: List[Any], fmt: str) -> None:
 
 @device.command('zap')
 @click.argument('hostname', shell_complete=complete_hosts)
-@click.argument('path')
+@click.argument('path', shell_complete=complete_device_paths)
 @flag('--force', help='Really erase the device')
 @click.pass_context
 def zap(ctx: click.Context, hostname: str, path: str, force: bool) -> None:
@@ -193,7 +194,7 @@ def ls_lights(ctx: click.Context) -> None:
 
 @device.command('replace')
 @click.argument('hostname', shell_complete=complete_hosts)
-@click.argument('device_path', metavar='DEVICE')
+@click.argument('device_path', metavar='DEVICE', shell_complete=complete_device_paths)
 @flag('--clear', help='Clear the "being replaced" mark once the new disk is in')
 @flag('--yes-i-really-mean-it', help='Replace a device shared by several OSDs')
 @click.pass_context

@@ -14,6 +14,7 @@ import click
 
 from ceph_orch_cli.commands._common import (call, ceph_commands, complete_hosts, emit, flag,
                                             format_option, option, orch_of, result_str)
+from ceph_orch_cli.commands._common import complete_device_paths
 
 CATEGORIES = ('summary', 'fullreport', 'firmwares', 'criticals', 'memory', 'storage',
               'processors', 'network', 'power', 'fans')
@@ -121,7 +122,7 @@ def status(ctx: click.Context, hostname: Optional[str], category: str, fmt: str)
 @click.argument('light_type', type=click.Choice(['chassis', 'drive', 'device']))
 @click.argument('action', type=click.Choice(['on', 'off', 'get']))
 @click.argument('hostname', shell_complete=complete_hosts)
-@click.argument('device', required=False)
+@click.argument('device', required=False, shell_complete=complete_device_paths)
 @click.pass_context
 def light(ctx: click.Context, light_type: str, action: str, hostname: str,
           device: Optional[str]) -> None:

@@ -8,6 +8,7 @@ import click
 
 from ceph_orch_cli.commands._common import (ceph_commands, call, complete_hosts, emit, flag,
                                             format_option, option, orch_of, progress, result_str)
+from ceph_orch_cli.commands._common import complete_labels
 from ceph_orch_cli.commands.context import DefaultGroup
 
 
@@ -28,7 +29,7 @@ def _unwrap_ipv6(addr: str) -> str:
 @host.command('add')
 @click.argument('hostname', shell_complete=complete_hosts)
 @click.argument('addr', required=False)
-@click.argument('labels', nargs=-1)
+@click.argument('labels', nargs=-1, shell_complete=complete_labels)
 @option('--labels', 'labels_opt', multiple=True, help='Labels, comma separated')
 @flag('--maintenance', help='Add the host in maintenance mode')
 @click.pass_context
@@ -224,7 +225,7 @@ ceph_commands(label)
 
 @label.command('add')
 @click.argument('hostname', shell_complete=complete_hosts)
-@click.argument('label')
+@click.argument('label', shell_complete=complete_labels)
 @click.pass_context
 def label_add(ctx: click.Context, hostname: str, label: str) -> None:
     """Add a host label."""
@@ -233,7 +234,7 @@ def label_add(ctx: click.Context, hostname: str, label: str) -> None:
 
 @label.command('rm')
 @click.argument('hostname', shell_complete=complete_hosts)
-@click.argument('label')
+@click.argument('label', shell_complete=complete_labels)
 @flag('--force', help="Remove even the last host's _admin label")
 @click.pass_context
 def label_rm(ctx: click.Context, hostname: str, label: str, force: bool) -> None:

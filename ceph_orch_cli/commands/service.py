@@ -2,13 +2,15 @@
 `orch set-managed` and `orch set-unmanaged`."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 import click
 
 from ceph_orch_cli.commands._common import (CephCommand, call, complete_hosts, complete_services,
                                             emit, flag, format_option, option, orch_of, progress,
                                             result_str)
+from ceph_orch_cli.commands._common import (HelpSection, complete_daemon_types, complete_service_types,
+                                            help_sections)
 
 
 def _ukn(s: Optional[str]) -> str:
@@ -16,7 +18,7 @@ def _ukn(s: Optional[str]) -> str:
 
 
 @click.command('ls', cls=CephCommand)
-@click.argument('service_type', required=False)
+@click.argument('service_type', required=False, shell_complete=complete_service_types)
 @click.argument('service_name', required=False, shell_complete=complete_services)
 @flag('--export', help='Print the specs as YAML that `orch apply -i` takes back')
 @format_option
@@ -95,11 +97,24 @@ def _ps_sort_key(sort_by: str) -> Any:
     return key
 
 
+def _ps_help() -> List[HelpSection]:
+    from ceph_orch_cli.commands._common import daemon_type_names
+    return [
+        ('Daemon types (--daemon-type)', ', '.join(daemon_type_names())),
+        ('Examples', (('orch ps', 'every daemon, from the cache'),
+                      ('orch ps host1 --refresh', "host1's daemons, asked afresh"),
+                      ('orch ps --daemon-type osd --sort-by status', 'OSDs, failed ones together'),
+                      ('orch ps --service-name rgw.foo --format json', 'one service, for scripts'))),
+    ]
+
+
+@help_sections(_ps_help)
 @click.command('ps', cls=CephCommand)
 @click.argument('hostname', required=False, shell_complete=complete_hosts)
 @option('--service-name', 'service_name', default=None, shell_complete=complete_services,
         help='Only daemons of this service')
-@option('--daemon-type', 'daemon_type', default=None, help='Only daemons of this type')
+@option('--daemon-type', 'daemon_type', default=None, shell_complete=complete_daemon_types,
+        help='Only daemons of this type')
 @option('--daemon-id', 'daemon_id', default=None, help='Only daemons with this id')
 @option('--sort-by', 'sort_by', default='name', show_default=True,
         help='Sort the table by a daemon field: ' + ', '.join(PS_SORT_KEYS))

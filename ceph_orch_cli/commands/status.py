@@ -11,6 +11,7 @@ import click
 
 from ceph_orch_cli.commands._common import (CephCommand, ceph_commands, app_of, call, emit, flag,
                                             format_option, orch_of)
+from ceph_orch_cli.commands._common import complete_backends
 
 
 @click.command('status', cls=CephCommand)
@@ -55,7 +56,7 @@ ceph_commands(set_group)
 
 
 @set_group.command('backend')
-@click.argument('module_name', required=False, default='')
+@click.argument('module_name', required=False, default='', shell_complete=complete_backends)
 @click.pass_context
 def set_backend(ctx: click.Context, module_name: str) -> None:
     """Select orchestrator module backend ('' unsets it)."""

@@ -7,6 +7,7 @@ import click
 
 from ceph_orch_cli.commands._common import (ceph_commands, call, emit, flag, format_option, option,
                                             orch_of, read_inbuf, result_str)
+from ceph_orch_cli.commands._common import complete_tuned_profiles
 
 USAGE = ('Usage:\n'
          '  orch tuned-profile apply -i <yaml spec>\n'
@@ -35,7 +36,7 @@ def parse_settings(settings: str) -> Dict[str, str]:
 
 
 @tuned_profile.command('apply')
-@click.argument('profile_name', required=False)
+@click.argument('profile_name', required=False, shell_complete=complete_tuned_profiles)
 @click.argument('placement', required=False)
 @click.argument('settings', required=False)
 @option('--placement', 'placement_opt', default=None, help='Placement string (default *)')
@@ -70,7 +71,7 @@ def apply(ctx: click.Context, profile_name: Optional[str], placement: Optional[s
 
 
 @tuned_profile.command('rm')
-@click.argument('profile_name')
+@click.argument('profile_name', shell_complete=complete_tuned_profiles)
 @click.pass_context
 def rm(ctx: click.Context, profile_name: str) -> None:
     """Remove a tuned profile."""
@@ -99,7 +100,7 @@ def ls(ctx: click.Context, fmt: str) -> None:
 
 
 @tuned_profile.command('add-setting')
-@click.argument('profile_name')
+@click.argument('profile_name', shell_complete=complete_tuned_profiles)
 @click.argument('setting')
 @click.argument('value')
 @click.pass_context
@@ -109,7 +110,7 @@ def add_setting(ctx: click.Context, profile_name: str, setting: str, value: str)
 
 
 @tuned_profile.command('rm-setting')
-@click.argument('profile_name')
+@click.argument('profile_name', shell_complete=complete_tuned_profiles)
 @click.argument('setting')
 @click.pass_context
 def rm_setting(ctx: click.Context, profile_name: str, setting: str) -> None:
@@ -118,7 +119,7 @@ def rm_setting(ctx: click.Context, profile_name: str, setting: str) -> None:
 
 
 @tuned_profile.command('add-settings')
-@click.argument('profile_name')
+@click.argument('profile_name', shell_complete=complete_tuned_profiles)
 @click.argument('settings')
 @click.pass_context
 def add_settings(ctx: click.Context, profile_name: str, settings: str) -> None:
@@ -134,7 +135,7 @@ def add_settings(ctx: click.Context, profile_name: str, settings: str) -> None:
 
 
 @tuned_profile.command('rm-settings')
-@click.argument('profile_name')
+@click.argument('profile_name', shell_complete=complete_tuned_profiles)
 @click.argument('settings')
 @click.pass_context
 def rm_settings(ctx: click.Context, profile_name: str, settings: str) -> None:

@@ -5,6 +5,7 @@ import click
 
 from ceph_orch_cli.commands._common import (ceph_commands, call, emit, orch_of, progress,
                                             result_str)
+from ceph_orch_cli.commands._common import complete_apply_types
 
 
 @click.group('update')
@@ -16,7 +17,7 @@ ceph_commands(update)
 
 
 @update.command('service')
-@click.argument('service_type')
+@click.argument('service_type', shell_complete=complete_apply_types)
 @click.argument('image')
 @click.pass_context
 def service(ctx: click.Context, service_type: str, image: str) -> None:

@@ -11,6 +11,7 @@ import click
 from ceph_orch_cli.commands.context import FORMAT_CHOICES
 from ceph_orch_cli.commands._common import (CephCommand, ceph_commands, call, emit, flag, option,
                                             orch_of, progress, result_str)
+from ceph_orch_cli.commands._common import complete_daemon_type_list
 
 #: seconds between reconcile passes while `--wait` follows an upgrade
 WAIT_INTERVAL = 0.2
@@ -105,7 +106,8 @@ def wait_for_upgrade(orch: Any, report: Callable[[str, int, int], None]) -> None
 
 @upgrade.command('start')
 @click.argument('image', required=False)
-@option('--daemon-types', 'daemon_types', default=None, help='Comma separated daemon types')
+@option('--daemon-types', 'daemon_types', default=None, shell_complete=complete_daemon_type_list,
+        help='Comma separated daemon types')
 @option('--hosts', default=None, help='Placement string of the hosts to upgrade')
 @option('--services', default=None, help='Comma separated service names')
 @option('--limit', type=int, default=None, help='Upgrade at most this many daemons')

@@ -67,6 +67,51 @@ def test_shell_completion_script_and_host_names(state_dir: Path) -> None:
     assert complete('orch osd rm 1') == ['1', '10', '11']
 
 
+def test_completion_of_labels_types_devices_backends_and_profiles(state_dir: Path) -> None:
+    assert run_subprocess(['apply', '-i', str(DEMO_CLUSTER)], state_dir).returncode == 0
+    added = run_subprocess(['tuned-profile', 'apply', 'low-latency', 'host1',
+                            'vm.swappiness=10'], state_dir)
+    assert added.returncode == 0, added.stderr
+
+    def complete(words: str) -> list:
+        cword = len(words.split()) - (0 if words.endswith(' ') else 1)
+        out = run_subprocess([], state_dir, env={'_ORCH_COMPLETE': 'bash_complete',
+                                                 'COMP_WORDS': words, 'COMP_CWORD': str(cword)})
+        assert out.returncode == 0 and out.stderr == '', out.stderr
+        return [line.split(',', 1)[1] for line in out.stdout.splitlines()]
+
+    assert complete('orch host label rm host1 m') == ['mds', 'mgr', 'mon', 'monitoring']
+    assert complete('orch host add host9 10.0.0.19 r') == ['rgw']
+    assert complete('orch device zap host1 /dev/sd') == ['/dev/sdb', '/dev/sdc', '/dev/sdd']
+    assert complete('orch daemon add osd host1:/dev/sd') == [
+        'host1:/dev/sdb', 'host1:/dev/sdc', 'host1:/dev/sdd']
+    assert complete('orch daemon add osd host1:/dev/sdb,/dev/sdc') == [
+        'host1:/dev/sdb,/dev/sdc']
+    assert 'host6:' in complete('orch daemon add osd ho')
+    assert complete('orch ps --daemon-type hap') == ['haproxy']
+    assert complete('orch ls node-') == ['node-exporter', 'node-proxy']
+    assert complete('orch apply rbd') == ['rbd-mirror']
+    assert complete('orch upgrade start --daemon-types mgr,mo') == ['mgr,mon']
+    assert complete('orch --backend ') == ['local', 'ssh']
+    assert complete('orch set backend s') == ['ssh']
+    assert complete('orch tuned-profile rm low') == ['low-latency']
+
+
+def test_apply_and_ps_help_list_the_types_and_the_placement_syntax(state_dir: Path) -> None:
+    apply_help = run_subprocess(['apply', '--help'], state_dir)
+    assert apply_help.returncode == 0 and apply_help.stderr == ''
+    text = apply_help.stdout
+    for word in ('Service types:', 'node-exporter', 'jaeger-tracing', 'Placement',
+                 "'3 label:mon'", "'count-per-host:2 label:rgw'", 'orch apply mon 3'):
+        assert word in text, word
+    ps_help = run_subprocess(['ps', '--help'], state_dir)
+    assert ps_help.returncode == 0
+    for word in ('Daemon types (--daemon-type):', 'haproxy', 'keepalived', 'orch ps host1'):
+        assert word in ps_help.stdout, word
+    # the sections are text, not state: help never created the state dir
+    assert not (state_dir / 'orch.db').exists()
+
+
 def test_completion_without_a_store_offers_nothing(tmp_path: Path) -> None:
     out = run_subprocess([], tmp_path / 'none', env={
         '_ORCH_COMPLETE': 'bash_complete', 'COMP_WORDS': 'orch ps ', 'COMP_CWORD': '2'})

@@ -54,3 +54,37 @@ def test_a_database_without_the_tables_gives_nothing_and_stays_as_it_is(tmp_path
 def test_the_store_uses_the_same_file() -> None:
     from ceph_orch_cli.cluster import store
     assert store.DB_NAME == store_names.DB_NAME
+
+
+def test_labels_device_paths_and_tuned_profiles(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    try:
+        store.put_host({'hostname': 'host1', 'addr': '10.0.0.1', 'labels': ['mon', '_admin']})
+        store.put_host({'hostname': 'host2', 'addr': '10.0.0.2', 'labels': ['mon', 'rgw']})
+    finally:
+        store.close()
+    conn = sqlite3.connect(tmp_path / store_names.DB_NAME)
+    try:
+        with conn:
+            conn.execute("INSERT INTO devices VALUES ('host1', ?, '')",
+                         ('[{"path": "/dev/sdb"}, {"path": "/dev/sdc"}]',))
+            conn.execute("INSERT INTO devices VALUES ('host2', ?, '')", ('[{"path": "/dev/vdb"}]',))
+            conn.execute("INSERT INTO tuned_profiles VALUES ('low-latency', '{}')")
+    finally:
+        conn.close()
+    assert store_names.labels(tmp_path) == ['_admin', 'mon', 'rgw']
+    assert store_names.device_paths(tmp_path, 'host1') == ['/dev/sdb', '/dev/sdc']
+    assert store_names.device_paths(tmp_path) == ['/dev/sdb', '/dev/sdc', '/dev/vdb']
+    assert store_names.device_paths(tmp_path, 'host%') == []  # a name, not a pattern
+    assert store_names.tuned_profiles(tmp_path) == ['low-latency']
+
+
+def test_a_corrupted_inventory_row_offers_nothing_and_fails_nothing(tmp_path: Path) -> None:
+    Store(tmp_path).close()
+    conn = sqlite3.connect(tmp_path / store_names.DB_NAME)
+    try:
+        with conn:
+            conn.execute("INSERT INTO devices VALUES ('host1', 'not json', '')")
+    finally:
+        conn.close()
+    assert store_names.device_paths(tmp_path, 'host1') == []
