@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
                     Tuple)
 
-from ceph_orch_cli.cluster import converge, reconcile, state_dir
+from ceph_orch_cli.cluster import converge, reconcile, service_types, state_dir
 from ceph_orch_cli.cluster.ceph import CephCluster
 from ceph_orch_cli.cluster.daemon_cache import (TimestampMemo, dd_from_cache, ls_entry_to_cache,
                                                 parse_timestamp)
@@ -167,7 +167,7 @@ class EngineCore:
     def memory_targets(self) -> Dict[str, int]:
         """``mon_memory_target``/``osd_memory_target`` when set (cluster config options)."""
         out = {}
-        for dtype in reconcile.MEMORY_TARGET_DEFAULTS:
+        for dtype in service_types.memory_target_defaults():
             value = self.store.get_setting(f"{dtype}_memory_target", None)
             if value is not None:
                 out[dtype] = int(value)

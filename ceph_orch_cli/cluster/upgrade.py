@@ -30,6 +30,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
+from ceph_orch_cli.cluster import service_types
 from ceph_orch_cli.cluster.driver import DeployRequest, HostActionError, HostUnreachable
 from ceph_orch_cli.cluster.store import EventRow, now_str
 from ceph_orch_cli.orchestrator import (DaemonDescription, DaemonDescriptionStatus,
@@ -41,15 +42,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from ceph_orch_cli.cluster.core import EngineCore
     from ceph_orch_cli.deployment.hostspec import HostSpec
 
-CEPH_TYPES = ["mgr", "mon", "crash", "osd", "mds", "rgw", "rbd-mirror", "cephfs-mirror",
-              "ceph-exporter"]
-GATEWAY_TYPES = ["iscsi", "nfs", "nvmeof", "smb"]
-MONITORING_STACK_TYPES = ["node-exporter", "prometheus", "alertmanager", "grafana", "loki",
-                          "promtail", "alloy"]
+CEPH_TYPES = service_types.upgrade_order(service_types.CEPH)
+GATEWAY_TYPES = service_types.upgrade_order(service_types.GATEWAY)
+MONITORING_STACK_TYPES = service_types.upgrade_order(service_types.MONITORING)
 #: cephadm's upgrade order: mgr first, then mon, ..., the monitoring stack last
-CEPH_UPGRADE_ORDER = CEPH_TYPES + GATEWAY_TYPES + MONITORING_STACK_TYPES
-#: types that do not run the Ceph image; an upgrade of the Ceph image leaves them alone
-NON_CEPH_IMAGE_TYPES = MONITORING_STACK_TYPES + ["nvmeof"]
+CEPH_UPGRADE_ORDER = service_types.upgrade_order()
+#: the upgrade-ordered types that run the Ceph image: the only ones an upgrade moves
+CEPH_IMAGE_TYPES = service_types.ceph_image_types()
+#: types in the upgrade order that do not run the Ceph image; an upgrade leaves them alone
+NON_CEPH_IMAGE_TYPES = [t for t in CEPH_UPGRADE_ORDER if t not in CEPH_IMAGE_TYPES]
 
 CONTAINER_IMAGE_BASE = "quay.io/ceph/ceph"
 DEFAULT_REGISTRY = "docker.io"
@@ -231,8 +232,7 @@ class Upgrade:
         if state.get("hosts") is not None:
             daemons = [d for d in daemons if d.hostname in state["hosts"]]
         # like cephadm, only the Ceph image's daemon types move (not haproxy, not prometheus)
-        daemons = [d for d in daemons if d.daemon_type in CEPH_UPGRADE_ORDER
-                   and d.daemon_type not in NON_CEPH_IMAGE_TYPES]
+        daemons = [d for d in daemons if d.daemon_type in CEPH_IMAGE_TYPES]
         order = {t: i for i, t in enumerate(CEPH_UPGRADE_ORDER)}
         # the standby mgrs first, the active one last (it fails over to an upgraded one)
         active = self.cluster.active_mgr() if any(d.daemon_type == "mgr" for d in daemons) \
@@ -273,7 +273,6 @@ class Upgrade:
         r: Dict[str, Any] = {"target_name": target, "target_id": None,
                              "target_version": target_version, "needs_update": {},
                              "up_to_date": [], "non_ceph_image_daemons": []}
-        from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
         for d in self.core.daemons():
             if _on_target(d, target):
                 r["up_to_date"].append(d.name())
@@ -678,7 +677,6 @@ class Upgrade:
                      note: str) -> Optional[Dict[str, Any]]:
         """Record the type's image once all its daemons are upgraded, and the progress."""
         if upgraded and len(upgraded) == len([p for p in pending if p.daemon_type == dtype]):
-            from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
             if dtype in CEPH_IMAGE_TYPES:
                 self._record_type_images(target, self.core.daemons(daemon_type=dtype))
         current = self._update_upgrade(
@@ -795,7 +793,6 @@ class Upgrade:
     def _finish_upgrade(self, state: Dict[str, Any],
                         skipped: List[DaemonDescription]) -> Dict[str, Any]:
         target = state["target_name"]
-        from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
         everything = [d for d in self.core.daemons() if d.daemon_type in CEPH_IMAGE_TYPES]
         with self.store.transaction():
             if self._upgrade_state() is None:
