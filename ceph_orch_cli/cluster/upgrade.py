@@ -191,14 +191,7 @@ class Upgrade:
 
     def _update_upgrade(self, **changes: Any) -> Optional[Dict[str, Any]]:
         """Read-modify-write the state in one transaction; None if it was stopped meanwhile."""
-        with self.store.transaction() as c:
-            row = c.execute("SELECT data FROM upgrade_state WHERE id = 1").fetchone()
-            if row is None:
-                return None
-            state = json.loads(row[0])
-            state.update(changes)
-            c.execute("UPDATE upgrade_state SET data = ? WHERE id = 1", (json.dumps(state),))
-            return state
+        return self.store.update_upgrade_state(changes)
 
     def _current_ceph_version(self) -> Optional[str]:
         for d in self.core.daemons(daemon_type="mgr") + self.core.daemons(daemon_type="mon"):
