@@ -5,12 +5,13 @@ service's record, ``for_daemon(daemon_type)`` for the record a daemon type belon
 """
 from ceph_orch_cli.cluster.service_types.hooks import DEFAULT_HOOKS, HostFilter, ServiceHooks
 from ceph_orch_cli.cluster.service_types.registry import (
-    CEPH, CLIENT, DEFAULT_IMAGE, GATEWAY, MONITORING, MON_SECTION, REGISTRY, SELF, ServiceType, ceph_image_types,
-    daemon_image, follows_ceph_image, for_daemon, memory_target_defaults, service_type,
-    upgrade_order)
+    CEPH, CLIENT, DEFAULT_IMAGE, GATEWAY, MON_SECTION, MONITORING, REGISTRY, SELF, ServiceType,
+    ceph_image_types, daemon_image, follows_ceph_image, for_daemon, memory_target_defaults,
+    service_type, upgrade_order)
 
 __all__ = [
-    'CEPH', 'CLIENT', 'DEFAULT_HOOKS', 'GATEWAY', 'MONITORING', 'DEFAULT_IMAGE', 'HostFilter', 'MON_SECTION', 'REGISTRY', 'SELF',
-    'ServiceHooks', 'ServiceType', 'ceph_image_types', 'daemon_image', 'follows_ceph_image',
-    'for_daemon', 'memory_target_defaults', 'service_type', 'upgrade_order',
+    'CEPH', 'CLIENT', 'DEFAULT_HOOKS', 'DEFAULT_IMAGE', 'GATEWAY', 'HostFilter', 'MON_SECTION',
+    'MONITORING', 'REGISTRY', 'SELF', 'ServiceHooks', 'ServiceType', 'ceph_image_types',
+    'daemon_image', 'follows_ceph_image', 'for_daemon', 'memory_target_defaults', 'service_type',
+    'upgrade_order',
 ]
