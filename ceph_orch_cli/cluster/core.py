@@ -443,8 +443,9 @@ class EngineCore:
             return stats
         active = [r for r in rows if not r.deleted]
         specs = [self.spec_from_json(r.spec) for r in active]
-        state = self.cluster_state(any(s.service_type == "osd" and not s.unmanaged
-                                       for s in specs))
+        state = self.cluster_state(any(
+            service_types.service_type(s.service_type).creates_osds and not s.unmanaged
+            for s in specs))
         digests: Dict[str, str] = self.store.get_setting("config_digests", {}) or {}
         current = {r.service_name: reconcile.config_digest(r.spec) for r in active}
         changed = [n for n, d in current.items() if n in digests and digests[n] != d]
@@ -512,7 +513,7 @@ class EngineCore:
         for r in rows:
             if not r.deleted:
                 continue
-            if r.service_type == "osd":
+            if service_types.service_type(r.service_type).creates_osds:
                 purge.append(r.service_name)
                 continue
             dds = state.by_service.get(r.service_name, [])

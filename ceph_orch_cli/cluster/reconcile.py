@@ -65,10 +65,11 @@ def service_order(spec: "ServiceSpec") -> Tuple[int, str]:
 def image_for(daemon_type: str, ceph_image: str, spec: Optional["ServiceSpec"] = None) -> str:
     """A daemon's image: a custom container's own, a monitoring or gateway type's default,
     else the Ceph image."""
-    own = getattr(spec, "image", None) if daemon_type == "container" else None
+    record = service_types.for_daemon(daemon_type)
+    own = getattr(spec, "image", None) if record.image_from_spec else None
     if isinstance(own, str) and own:
         return own
-    return service_types.daemon_image(daemon_type) or ceph_image
+    return record.image_of(daemon_type) or ceph_image
 
 
 def config_digest(spec_json: Dict[str, Any]) -> str:
@@ -422,9 +423,9 @@ def plan_all(specs: List["ServiceSpec"], state: ClusterState,
 
 # -- requests for the driver --------------------------------------------------------------
 
-#: Ports a daemon opens that its spec does not name: cephadm deploys every mgr with the
-#: dashboard (8443), prometheus module (9283) and service discovery (8765) ports.
-IMPLIED_PORTS: Dict[str, List[int]] = {"mgr": [8443, 9283, 8765]}
+#: Ports a daemon opens that its spec does not name (the registry's ``implied_ports``).
+IMPLIED_PORTS: Dict[str, List[int]] = {
+    d: list(p) for r in service_types.REGISTRY for d, p in r.implied_ports.items()}
 
 
 def deploy_request(spec: "ServiceSpec", slot: DaemonPlacement, fsid: str,

@@ -3,10 +3,11 @@
 A record says which default placement a type gets, which images its daemon types run (none
 named: they follow the cluster's Ceph image), where it comes in converge and in upgrade, whether
 its daemons may share a host, the cephx caps and config section of its daemons, their
-memory option, and how it deploys; ``hooks`` carries the behaviour of the few types that
-differ (``ingress.py``, ``mon.py``), as cephadm's ``cephadm/services/<type>.py`` do.
-Which daemon types make up a service is the interface's naming
-(``orchestrator.service_to_daemon_types``), read from there.
+memory option, the ports they open beyond their spec's, and how it deploys; ``hooks``
+carries the behaviour of the few types that differ (``ingress.py``, ``mon.py``), as
+cephadm's ``cephadm/services/<type>.py`` do. Which daemon types make up a service is the
+interface's naming (``orchestrator.service_to_daemon_types``) and the ports a spec names by
+default are its spec class's (``deployment/service_spec``): both are read from there.
 
 To add a service type: one ``ServiceType(...)`` below, and a hooks module only if it
 behaves differently from ``ServiceHooks``' defaults.
@@ -55,6 +56,8 @@ class ServiceType:
     ranked: bool = False
     #: deploys by creating OSDs from drive selections rather than daemons on slots
     creates_osds: bool = False
+    #: its daemons run the image their spec names (a custom container), else ``images``
+    image_from_spec: bool = False
     #: removing a daemon needs no ok-to-stop (mon: the monmap shrinks with it)
     removal_unchecked: bool = False
     #: a failed ok-to-stop of its daemons can cost availability or data: only
@@ -68,6 +71,9 @@ class ServiceType:
     #: Ceph's default of ``<daemon type>_memory_target`` per daemon type (the daemon's
     #: ``memory_request``, ``orch ps`` MEM LIM)
     memory_targets: Mapping[str, int] = field(default_factory=dict)
+    #: ports a daemon type opens that its spec does not name (mgr: the dashboard 8443,
+    #: prometheus module 9283 and service discovery 8765, as cephadm deploys every mgr)
+    implied_ports: Mapping[str, List[int]] = field(default_factory=dict)
     hooks: ServiceHooks = DEFAULT_HOOKS
 
     def image_of(self, daemon_type: str) -> Optional[str]:
@@ -84,7 +90,8 @@ REGISTRY: Tuple[ServiceType, ...] = (
                 memory_targets={"mon": 2 * _GIB}, hooks=MonHooks()),
     ServiceType("mgr", {"count": 2}, converge=1, upgrade=0, family=CEPH, never_empty=True,
                 config_section=SELF,
-                caps={"mgr": ["mon", "profile mgr", "osd", "allow *", "mds", "allow *"]}),
+                caps={"mgr": ["mon", "profile mgr", "osd", "allow *", "mds", "allow *"]},
+                implied_ports={"mgr": [8443, 9283, 8765]}),
     ServiceType("crash", {"host_pattern": "*"}, converge=2, upgrade=2, family=CEPH,
                 config_section=CLIENT,
                 caps={"crash": ["mon", "profile crash", "mgr", "profile crash"]}),
@@ -144,8 +151,7 @@ REGISTRY: Tuple[ServiceType, ...] = (
                 images={"mgmt-gateway": "quay.io/ceph/nginx:sclorg-nginx-126"}),
     ServiceType("oauth2-proxy", {"count": 1}, converge=23,
                 images={"oauth2-proxy": "quay.io/oauth2-proxy/oauth2-proxy:v7.6.0"}),
-    # a custom container runs the image its spec names (``image_for``)
-    ServiceType("container", {"count": 1}, converge=24),
+    ServiceType("container", {"count": 1}, converge=24, image_from_spec=True),
     # stands for its four services (``expand_specs``), each with a record of its own
     ServiceType("jaeger-tracing", None, converge=25),
     ServiceType("elasticsearch", {"count": 1},
