@@ -1,6 +1,6 @@
 """SSH refresh of N test hosts against one: does fan-out keep a refresh flat as hosts grow?
 
-``measure(n_hosts, mode=...)`` starts N real sshd test hosts (``backends.ssh.testhosts``;
+``measure(n_hosts, mode=...)`` starts N real sshd test hosts (``tests/testhosts.py``;
 needs root) and times full refreshes (check-host, ls, gather-facts, list-networks, inventory
 per host, the work of a ``--refresh``). The target (issue #6) is 16 hosts in at most 2x the
 time of 1.
@@ -39,6 +39,14 @@ class RefreshFigures:
     machine_cpu_s: float  # every process on the machine: orch, sshd, agents, lsblk, ...
 
 
+def _tests_on_path() -> None:
+    """The test hosts live in the test tree (``tests/testhosts.py``), outside the installed
+    package; this script runs from a checkout, so it finds them beside itself."""
+    tests = str(Path(__file__).resolve().parent.parent / "tests")
+    if tests not in sys.path:
+        sys.path.append(tests)
+
+
 def measure(n_hosts: int, runs: int = 5, mode: str = "cli", delay: float = 0.0) -> RefreshFigures:
     """Refresh ``n_hosts`` SSH test hosts ``runs`` times.
 
@@ -52,7 +60,8 @@ def measure(n_hosts: int, runs: int = 5, mode: str = "cli", delay: float = 0.0) 
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
-    from ceph_orch_cli.backends.ssh.testhosts import SSHTestHosts
+    _tests_on_path()
+    from testhosts import SSHTestHosts  # tests/testhosts.py: test infrastructure, not shipped
 
     with tempfile.TemporaryDirectory(prefix="orch-ssh-bench-") as tmp:
         with SSHTestHosts(Path(tmp) / "hosts", n_hosts) as hosts:

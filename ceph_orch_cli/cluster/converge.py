@@ -23,7 +23,7 @@ import abc
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from ceph_orch_cli.cluster import reconcile
+from ceph_orch_cli.cluster import reconcile, service_types
 from ceph_orch_cli.cluster.driver import (DeployRequest, HostActionError, HostUnreachable,
                                           OsdPrepareRequest)
 from ceph_orch_cli.cluster.store import EventRow
@@ -198,9 +198,9 @@ def ok_to_stop_subset(cluster: "CephCluster",
         by_type.setdefault(d.daemon_type or "", []).append(d)
     out: List[DaemonDescription] = []
     for dtype, dds in by_type.items():
-        if dtype == "mon":
+        if service_types.for_daemon(dtype).removal_unchecked:
             # removing a mon shrinks the monmap too, so quorum holds while one remains
-            # (cephadm's _check_safe_to_destroy); NEVER_EMPTY keeps that one
+            # (cephadm's _check_safe_to_destroy); the record's never_empty keeps that one
             out.extend(dds)
             continue
         while dds and not cluster.ok_to_stop(dtype, [d.daemon_id or "" for d in dds]).ok:

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
                     Tuple)
 
-from ceph_orch_cli.cluster import converge, reconcile, state_dir
+from ceph_orch_cli.cluster import converge, reconcile, service_types, state_dir
 from ceph_orch_cli.cluster.ceph import CephCluster
 from ceph_orch_cli.cluster.daemon_cache import (TimestampMemo, dd_from_cache, ls_entry_to_cache,
                                                 parse_timestamp)
@@ -167,7 +167,7 @@ class EngineCore:
     def memory_targets(self) -> Dict[str, int]:
         """``mon_memory_target``/``osd_memory_target`` when set (cluster config options)."""
         out = {}
-        for dtype in reconcile.MEMORY_TARGET_DEFAULTS:
+        for dtype in service_types.memory_target_defaults():
             value = self.store.get_setting(f"{dtype}_memory_target", None)
             if value is not None:
                 out[dtype] = int(value)
@@ -443,8 +443,9 @@ class EngineCore:
             return stats
         active = [r for r in rows if not r.deleted]
         specs = [self.spec_from_json(r.spec) for r in active]
-        state = self.cluster_state(any(s.service_type == "osd" and not s.unmanaged
-                                       for s in specs))
+        state = self.cluster_state(any(
+            service_types.service_type(s.service_type).creates_osds and not s.unmanaged
+            for s in specs))
         digests: Dict[str, str] = self.store.get_setting("config_digests", {}) or {}
         current = {r.service_name: reconcile.config_digest(r.spec) for r in active}
         changed = [n for n, d in current.items() if n in digests and digests[n] != d]
@@ -512,7 +513,7 @@ class EngineCore:
         for r in rows:
             if not r.deleted:
                 continue
-            if r.service_type == "osd":
+            if service_types.service_type(r.service_type).creates_osds:
                 purge.append(r.service_name)
                 continue
             dds = state.by_service.get(r.service_name, [])

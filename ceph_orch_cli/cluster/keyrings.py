@@ -9,30 +9,23 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
+from ceph_orch_cli.cluster import service_types
+
+#: daemon type -> caps, read from the service type registry (kept for importers)
 KEYRING_CAPS: Dict[str, List[str]] = {
-    "mgr": ["mon", "profile mgr", "osd", "allow *", "mds", "allow *"],
-    "mds": ["mon", "profile mds", "osd", "allow rw tag cephfs *=*", "mds", "allow"],
-    "rgw": ["mon", "allow *", "mgr", "allow rw", "osd", "allow rwx tag rgw *=*"],
-    "crash": ["mon", "profile crash", "mgr", "profile crash"],
-    "rbd-mirror": ["mon", "profile rbd-mirror", "osd", "profile rbd"],
-    "cephfs-mirror": ["mon", "profile cephfs-mirror", "mds", "allow r",
-                      "osd", "allow rw tag cephfs metadata=*, allow r tag cephfs data=*",
-                      "mgr", "allow r"],
-    "ceph-exporter": ["mon", "profile ceph-exporter", "mon", "allow r", "mgr", "allow r",
-                      "osd", "allow r"],
-}
+    d: list(c) for r in service_types.REGISTRY for d, c in r.caps.items()}
 
 
 def entity_name(daemon_name: str) -> str:
     """``mgr.host1.abcdef`` -> ``mgr.host1.abcdef``; ``rgw.site.host1.x`` ->
     ``client.rgw.site.host1.x``; ``crash.host1`` -> ``client.crash.host1``."""
     daemon_type = daemon_name.split(".", 1)[0]
-    if daemon_type in ("mon", "mgr", "osd", "mds"):
+    if service_types.for_daemon(daemon_type).config_section == service_types.SELF:
         return daemon_name
     return f"client.{daemon_name}"
 
 
 def caps_for(daemon_type: str) -> Optional[List[str]]:
     """The caps a new key of this daemon type gets, or None when it needs no key of its own."""
-    caps = KEYRING_CAPS.get(daemon_type)
+    caps = service_types.for_daemon(daemon_type).caps.get(daemon_type)
     return list(caps) if caps is not None else None

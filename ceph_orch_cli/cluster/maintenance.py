@@ -17,9 +17,11 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
+from ceph_orch_cli.cluster import service_types
 from ceph_orch_cli.cluster.driver import HostActionError, HostUnreachable
 from ceph_orch_cli.cluster.store import now_str
-from ceph_orch_cli.orchestrator import handle_orch_error, raise_if_exception
+from ceph_orch_cli.orchestrator import (handle_orch_error, raise_if_exception,
+                                        service_to_daemon_types)
 from ceph_orch_cli.orchestrator.errors import OrchestratorError, OrchestratorValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,7 +33,8 @@ DRAIN_CONF_KEYRING_LABEL = "_no_conf_keyring"
 ADMIN_LABEL = "_admin"
 #: daemon types whose failed ok-to-stop can cost availability or data: only
 #: ``--force --yes-i-really-mean-it`` overrides them (``--force`` alone bypasses the others)
-DANGEROUS_TYPES = frozenset({"mon", "osd", "mds"})
+DANGEROUS_TYPES = frozenset(d for r in service_types.REGISTRY if r.stop_is_dangerous
+                            for d in service_to_daemon_types(r.name))
 #: setting that remembers which hosts are being drained (and whether to zap), for drain_step
 DRAINS_SETTING = "drains"
 

@@ -15,6 +15,7 @@ import re
 import string
 from typing import Iterable, Optional
 
+from ceph_orch_cli.cluster import service_types
 from ceph_orch_cli.orchestrator.errors import OrchestratorValidationError
 
 #: daemon types whose id carries no random suffix: one per host
@@ -68,12 +69,12 @@ def unique_daemon_id(daemon_type: str, hostname: str, existing_ids: Iterable[str
 def name_to_config_section(name: str) -> str:
     """The Ceph config entity of a daemon (``client.rgw.foo...`` for client daemons)."""
     daemon_type = name.split(".", 1)[0]
-    if daemon_type in ("rgw", "rbd-mirror", "nfs", "crash", "iscsi", "nvmeof",
-                       "cephfs-mirror", "ceph-exporter"):
-        return "client." + name
-    if daemon_type in ("mon", "osd", "mds", "mgr", "client"):
+    if daemon_type == "client":
         return name
-    return "mon"
+    section = service_types.for_daemon(daemon_type).config_section
+    if section == service_types.CLIENT:
+        return "client." + name
+    return name if section == service_types.SELF else "mon"
 
 
 def is_valid_daemon_name(name: str) -> bool:

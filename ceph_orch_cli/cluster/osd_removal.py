@@ -16,7 +16,6 @@ safe-to-destroy wait (cephadm still waited on safe-to-destroy: ceph PR 71586).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
@@ -143,14 +142,7 @@ class OsdRemovalQueue:
     def _save_removal(self, entry: OsdRemoval, create: bool = False) -> bool:
         """Write an entry back unless someone removed it meanwhile (``osd rm stop`` from
         another process must not be undone by a pass that read the queue earlier)."""
-        with self.store.transaction() as c:
-            if create:
-                c.execute("INSERT OR REPLACE INTO osd_removal_queue VALUES (?, ?, ?)",
-                          (entry.osd_id, entry.hostname, json.dumps(entry.to_store())))
-                return True
-            cur = c.execute("UPDATE osd_removal_queue SET data = ? WHERE osd_id = ?",
-                            (json.dumps(entry.to_store()), entry.osd_id))
-            return cur.rowcount > 0
+        return self.store.save_osd_removal(entry.to_store(), create)
 
     def _osd_event(self, entry: OsdRemoval, message: str, level: str = "INFO") -> None:
         """Removal events go on the OSD daemon while it exists, on its service after."""

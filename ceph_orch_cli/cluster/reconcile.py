@@ -10,17 +10,16 @@ is a pure function of a ``ClusterState`` snapshot.
 """
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
+from ceph_orch_cli.cluster import service_types
 from ceph_orch_cli.cluster.driver import DeployRequest, OsdPrepareRequest
 from ceph_orch_cli.cluster.naming import unique_daemon_id
 from ceph_orch_cli.cluster.scheduling import DaemonPlacement, HostAssignment
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
-from ceph_orch_cli.deployment.service_spec import allow_colo
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,50 +32,21 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-DRAIN_LABEL = "_no_schedule"
+DEFAULT_IMAGE = service_types.DEFAULT_IMAGE
 
-#: services that never go below one daemon by reconciliation
-NEVER_EMPTY = frozenset({"mon", "mgr"})
-#: order in which services converge: the cluster's core first, ingress after its backends
-_TYPE_ORDER = {t: i for i, t in enumerate(
-    ["mon", "mgr", "crash", "osd", "ceph-exporter", "node-exporter", "mds", "rgw", "nfs",
-     "iscsi", "nvmeof", "rbd-mirror", "cephfs-mirror", "smb", "ingress", "prometheus",
-     "alertmanager", "grafana", "loki", "promtail", "alloy", "snmp-gateway", "mgmt-gateway",
-     "oauth2-proxy", "container", "jaeger-tracing"])}
+DRAIN_LABEL = "_no_schedule"
 
 PLAN_WARNING = ("WARNING! Dry-Runs are snapshots of a certain point in time and are bound \n"
                 "to the current inventory setup. If any of these conditions change, the \n"
                 "preview will be invalid. Please make sure to have a minimal \n"
                 "timeframe between planning and applying the specs.")
 
-DEFAULT_IMAGE = "quay.io/ceph/ceph:v18.2.4"
-#: images of the non-Ceph daemon types (cephadm's defaults of the same era)
-DEFAULT_IMAGES = {
-    "prometheus": "quay.io/prometheus/prometheus:v2.43.0",
-    "node-exporter": "quay.io/prometheus/node-exporter:v1.5.0",
-    "alertmanager": "quay.io/prometheus/alertmanager:v0.25.0",
-    "grafana": "quay.io/ceph/ceph-grafana:9.4.7",
-    "haproxy": "quay.io/ceph/haproxy:2.3",
-    "keepalived": "quay.io/ceph/keepalived:2.2.4",
-    "loki": "docker.io/grafana/loki:2.4.0",
-    "promtail": "docker.io/grafana/promtail:2.4.0",
-    "snmp-gateway": "docker.io/maxwo/snmp-notifier:v1.2.1",
-    "nvmeof": "quay.io/ceph/nvmeof:1.2.5",
-    "elasticsearch": "quay.io/omrizeneva/elasticsearch:6.8.23",
-    "jaeger-collector": "quay.io/jaegertracing/jaeger-collector:1.29",
-    "jaeger-agent": "quay.io/jaegertracing/jaeger-agent:1.29",
-    "jaeger-query": "quay.io/jaegertracing/jaeger-query:1.29",
-    # newer than Reef: the first defaults cephadm gave these types
-    "smb": "quay.io/samba.org/samba-server:devbuilds-centos-amd64",
-    "mgmt-gateway": "quay.io/ceph/nginx:sclorg-nginx-126",
-    "oauth2-proxy": "quay.io/oauth2-proxy/oauth2-proxy:v7.6.0",
-    "alloy": "docker.io/grafana/alloy:latest",
-}
-
-
+#: the images of the daemon types that do not run the Ceph image (kept for importers; the
+#: registry's records hold them)
+DEFAULT_IMAGES: Dict[str, str] = {d: i for r in service_types.REGISTRY for d, i in r.images.items()}
 #: Ceph's defaults for ``<type>_memory_target``: cephadm passes it as the daemon's
 #: ``memory_request`` for these types (``orch ps`` MEM LIM)
-MEMORY_TARGET_DEFAULTS = {"mon": 2 * 1024 ** 3, "osd": 4 * 1024 ** 3}
+MEMORY_TARGET_DEFAULTS = service_types.memory_target_defaults()
 
 
 def memory_request_for(daemon_type: str, targets: Dict[str, int]) -> Optional[int]:
@@ -87,16 +57,19 @@ def memory_request_for(daemon_type: str, targets: Dict[str, int]) -> Optional[in
 
 
 def service_order(spec: "ServiceSpec") -> Tuple[int, str]:
-    return (_TYPE_ORDER.get(spec.service_type, len(_TYPE_ORDER)), spec.service_name())
+    """Converge order: the record's position, unordered types last, then by name."""
+    rank = service_types.service_type(spec.service_type).converge
+    return (len(service_types.REGISTRY) if rank is None else rank, spec.service_name())
 
 
 def image_for(daemon_type: str, ceph_image: str, spec: Optional["ServiceSpec"] = None) -> str:
     """A daemon's image: a custom container's own, a monitoring or gateway type's default,
     else the Ceph image."""
-    own = getattr(spec, "image", None) if daemon_type == "container" else None
+    record = service_types.for_daemon(daemon_type)
+    own = getattr(spec, "image", None) if record.image_from_spec else None
     if isinstance(own, str) and own:
         return own
-    return DEFAULT_IMAGES.get(daemon_type, ceph_image)
+    return record.image_of(daemon_type) or ceph_image
 
 
 def config_digest(spec_json: Dict[str, Any]) -> str:
@@ -208,105 +181,42 @@ class ServicePlan:
 
 # -- per-service traits (cephadm's CephadmService subclasses) ------------------------------
 
+def hooks(spec: "ServiceSpec") -> service_types.ServiceHooks:
+    return service_types.service_type(spec.service_type).hooks
+
+
 def primary_daemon_type(spec: "ServiceSpec") -> str:
-    if spec.service_type == "ingress":
-        return "keepalived" if getattr(spec, "keepalive_only", False) else "haproxy"
-    return spec.service_type
+    return hooks(spec).primary_daemon_type(spec)
 
 
 def per_host_daemon_type(spec: "ServiceSpec") -> Optional[str]:
-    if spec.service_type == "ingress" and not getattr(spec, "keepalive_only", False):
-        return "keepalived"
-    return None
+    return hooks(spec).per_host_daemon_type(spec)
+
+
+def allow_colo(spec: "ServiceSpec") -> bool:
+    """Whether the daemons placement counts may share a host (the primary type's record)."""
+    return service_types.for_daemon(primary_daemon_type(spec)).colocate
 
 
 def related_service_daemons(spec: "ServiceSpec", specs: Iterable["ServiceSpec"],
                             state: ClusterState) -> Optional[List["DaemonDescription"]]:
     """Daemons of the service an ingress fronts (or of the ingress fronting this service):
     placement prefers their hosts, as cephadm does."""
-    if spec.service_type == "ingress":
-        backend = getattr(spec, "backend_service", None)
-        return list(state.by_service.get(backend or "", [])) + \
-            list(state.by_service.get(spec.service_name(), []))
-    for other in specs:
-        if other.service_type == "ingress" and \
-                getattr(other, "backend_service", None) == spec.service_name():
-            return list(state.by_service.get(other.service_name(), [])) + \
-                list(state.by_service.get(spec.service_name(), []))
-    return None
+    return hooks(spec).related_daemons(spec, specs, state)
 
 
 def host_filter(spec: "ServiceSpec", state: ClusterState
                 ) -> Optional[Callable[[str, "ServiceSpec"], bool]]:
-    """cephadm's ``filter_new_host``: which hosts may get a new daemon of this service.
-
-    mon: a host with a network overlapping one of the mon ``public_network`` CIDRs (only
-    when that option names one). ingress: a host with an interface on a subnet holding
-    every virtual IP (``virtual_ip`` or else ``virtual_ips_list``).
-    """
-    if spec.service_type == "mon":
-        public = [n.strip() for n in state.mon_public_network.split(",")
-                  if "/" in state.mon_public_network and n.strip()]
-        if not public:
-            return None
-        wanted = [ipaddress.ip_network(n, strict=False) for n in public]
-
-        def on_public_network(host: str, _spec: "ServiceSpec") -> bool:
-            for subnet in state.networks.get(host, {}):
-                try:
-                    net = ipaddress.ip_network(subnet, strict=False)
-                except ValueError:
-                    continue
-                if any(net.version == w.version and net.overlaps(w) for w in wanted):
-                    return True
-            logger.info("Filtered out host %s: does not belong to mon public_network(s): %s",
-                        host, ",".join(public))
-            return False
-        return on_public_network
-    if spec.service_type == "ingress":
-        vip = getattr(spec, "virtual_ip", None)
-        vips = [vip] if vip else list(getattr(spec, "virtual_ips_list", None) or [])
-        try:
-            ips = [(v, ipaddress.ip_address(str(v).split("/")[0])) for v in vips]
-        except ValueError:
-            return None  # spec validation reports a malformed VIP
-        if not ips:
-            return None
-
-        def has_interface_for_vips(host: str, _spec: "ServiceSpec") -> bool:
-            for v, ip in ips:
-                if not any(ifaces and _subnet_holds(subnet, ip)
-                           for subnet, ifaces in state.networks.get(host, {}).items()):
-                    logger.info("Filtered out host %s: Host has no interface available for "
-                                "VIP: %s", host, v)
-                    return False
-            return True
-        return has_interface_for_vips
-    return None
-
-
-def _subnet_holds(subnet: str, ip: "ipaddress._BaseAddress") -> bool:
-    try:
-        return ip in ipaddress.ip_network(subnet, strict=False)
-    except ValueError:
-        return False
+    """cephadm's ``filter_new_host``: which hosts may get a new daemon of this service
+    (mon: the mons' public network; ingress: the subnets of the virtual IPs)."""
+    return hooks(spec).host_filter(spec, state)
 
 
 def daemon_deps(daemon_type: str, spec: "ServiceSpec",
                 names_by_service: Dict[str, Set[str]]) -> Optional[List[str]]:
     """The other daemons a daemon's config names (cephadm's ``deps``): when they change,
-    cephadm reconfigures it. haproxy lists its backend's daemons; keepalived the haproxy
-    daemons of its ingress. None for types whose config names no other daemon here."""
-    if spec.service_type != "ingress":
-        return None
-    if daemon_type == "haproxy":
-        return sorted(names_by_service.get(getattr(spec, "backend_service", None) or "", ()))
-    if daemon_type == "keepalived":
-        source = spec.service_name()
-        if getattr(spec, "keepalive_only", False):
-            source = getattr(spec, "backend_service", None) or ""
-        return sorted(n for n in names_by_service.get(source, ()) if n.startswith("haproxy."))
-    return None
+    cephadm reconfigures it. None for types whose config names no other daemon here."""
+    return hooks(spec).daemon_deps(daemon_type, spec, names_by_service)
 
 
 def reconfig_for_deps(plans: List[ServicePlan], state: ClusterState,
@@ -324,7 +234,7 @@ def reconfig_for_deps(plans: List[ServicePlan], state: ClusterState,
     unreachable = {h.hostname for h in state.unreachable_hosts()}
     current: Dict[str, List[str]] = {}
     for plan in plans:
-        if plan.error or plan.spec.service_type != "ingress":
+        if plan.error or not hooks(plan.spec).names_other_daemons:
             continue
         removing = {d.name() for d in plan.remove}
         queued = {d.name() for d in plan.reconfig}
@@ -357,11 +267,12 @@ def plan_service(spec: "ServiceSpec", state: ClusterState, specs: Iterable["Serv
                  digest_changed: bool = False) -> ServicePlan:
     """One spec's plan. Never raises for a placement problem: it lands in ``plan.error``
     (with cephadm's "Failed to apply" wording added by the caller's event)."""
-    if spec.service_type == "osd":
+    record = service_types.service_type(spec.service_type)
+    if record.creates_osds:
         return plan_osd_service(spec, state)  # type: ignore[arg-type]
     plan = ServicePlan(spec)
     daemons = list(state.by_service.get(spec.service_name(), []))
-    ranked = spec.service_type == "nfs"
+    ranked = record.ranked
     plan.rank_map = _parse_rank_map(rank_map) if ranked else None
     try:
         ha = HostAssignment(
@@ -372,7 +283,7 @@ def plan_service(spec: "ServiceSpec", state: ClusterState, specs: Iterable["Serv
             daemons=daemons,
             networks=state.networks,
             filter_new_host=host_filter(spec, state),
-            allow_colo=allow_colo(primary_daemon_type(spec)),
+            allow_colo=allow_colo(spec),
             primary_daemon_type=primary_daemon_type(spec),
             per_host_daemon_type=per_host_daemon_type(spec),
             rank_map=plan.rank_map,
@@ -387,7 +298,7 @@ def plan_service(spec: "ServiceSpec", state: ClusterState, specs: Iterable["Serv
     unreachable = {h.hostname for h in state.unreachable_hosts()}
     to_remove = [d for d in to_remove if d.hostname and d.hostname not in unreachable]
 
-    if spec.service_type in NEVER_EMPTY and len(daemons) + len(to_add) - len(to_remove) < 1:
+    if record.never_empty and len(daemons) + len(to_add) - len(to_remove) < 1:
         # cephadm's sanity check: a pass that would leave no mon/mgr changes nothing at all
         plan.all_slots = all_slots
         return plan
@@ -512,9 +423,9 @@ def plan_all(specs: List["ServiceSpec"], state: ClusterState,
 
 # -- requests for the driver --------------------------------------------------------------
 
-#: Ports a daemon opens that its spec does not name: cephadm deploys every mgr with the
-#: dashboard (8443), prometheus module (9283) and service discovery (8765) ports.
-IMPLIED_PORTS: Dict[str, List[int]] = {"mgr": [8443, 9283, 8765]}
+#: Ports a daemon opens that its spec does not name (the registry's ``implied_ports``).
+IMPLIED_PORTS: Dict[str, List[int]] = {
+    d: list(p) for r in service_types.REGISTRY for d, p in r.implied_ports.items()}
 
 
 def deploy_request(spec: "ServiceSpec", slot: DaemonPlacement, fsid: str,
@@ -592,7 +503,7 @@ def preview(plans: List[ServicePlan]) -> List[Dict[str, Any]]:
     """``plan()``'s answer: the warning first, then one entry per spec."""
     out: List[Dict[str, Any]] = [{"warning": PLAN_WARNING}]
     for plan in plans:
-        if plan.spec.service_type == "osd":
+        if service_types.service_type(plan.spec.service_type).creates_osds:
             out.append(osd_preview(plan))
             continue
         entry: Dict[str, Any] = {"service_name": plan.service_name,

@@ -9,14 +9,13 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar
 
-from ceph_orch_cli.cluster import reconcile
+from ceph_orch_cli.cluster import reconcile, service_types
 from ceph_orch_cli.cluster.converge import Action, CreateOsds, run_on_host
 from ceph_orch_cli.cluster.daemon_cache import TimestampMemo, dd_from_cache, parse_timestamp
 from ceph_orch_cli.cluster.driver import DeployRequest, HostActionError, HostUnreachable
 from ceph_orch_cli.cluster.gc_pause import no_cyclic_gc
 from ceph_orch_cli.cluster.naming import is_valid_daemon_name, is_valid_image, unique_daemon_id
 from ceph_orch_cli.cluster.store import EventRow, now_str
-from ceph_orch_cli.deployment.service_spec import allow_colo
 from ceph_orch_cli.orchestrator import (DaemonDescription, OrchestratorEvent, ServiceDescription,
                                         handle_orch_error, service_to_daemon_types)
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
@@ -36,21 +35,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 MAX_COUNT_PER_HOST = 10
 
 #: daemon types whose image follows the cluster's Ceph image (redeploy --image allowed)
-CEPH_IMAGE_TYPES = ("mgr", "mon", "crash", "osd", "mds", "rgw", "rbd-mirror", "cephfs-mirror",
-                    "ceph-exporter", "iscsi", "nfs", "nvmeof")
+CEPH_IMAGE_TYPES = tuple(service_types.ceph_image_types())
 
-DEFAULT_PLACEMENTS = {
-    "mon": {"count": 5}, "mgr": {"count": 2}, "mds": {"count": 2}, "rgw": {"count": 2},
-    "ingress": {"count": 2}, "iscsi": {"count": 1}, "nvmeof": {"count": 1},
-    "rbd-mirror": {"count": 2}, "cephfs-mirror": {"count": 1}, "nfs": {"count": 1},
-    "grafana": {"count": 1}, "alertmanager": {"count": 1}, "prometheus": {"count": 1},
-    "node-exporter": {"host_pattern": "*"}, "ceph-exporter": {"host_pattern": "*"},
-    "loki": {"count": 1}, "promtail": {"host_pattern": "*"}, "alloy": {"host_pattern": "*"},
-    "crash": {"host_pattern": "*"}, "container": {"count": 1}, "snmp-gateway": {"count": 1},
-    "smb": {"count": 1}, "mgmt-gateway": {"count": 1}, "oauth2-proxy": {"count": 1},
-    "elasticsearch": {"count": 1}, "jaeger-collector": {"count": 1},
-    "jaeger-query": {"count": 1}, "jaeger-agent": {"host_pattern": "*"},
-}
+#: service type -> the placement an apply without one gets (kept for importers)
+DEFAULT_PLACEMENTS = {r.name: dict(r.placement) for r in service_types.REGISTRY if r.placement}
+
+
+def default_placement(service_type: str) -> Optional[Dict[str, Any]]:
+    """The placement an apply of this type without one gets, or None."""
+    placement = service_types.service_type(service_type).placement
+    return dict(placement) if placement else None
 
 
 def expand_specs(specs: Sequence[Any]) -> List[Any]:
@@ -62,6 +56,51 @@ def expand_specs(specs: Sequence[Any]) -> List[Any]:
         else:
             out.append(spec)
     return out
+
+
+def _check_config(spec: "ServiceSpec") -> None:
+    """A spec's ``config`` names only options Ceph knows."""
+    from ceph_orch_cli.cluster import config_options
+    config = getattr(spec, "config", None) or {}
+    if isinstance(config, dict):
+        bad = config_options.unknown(config)
+        if bad is not None:
+            shown = bad if len(str(bad)) <= 80 else str(bad)[:80] + "..."
+            raise OrchestratorError(f"Invalid config option {shown} in spec",
+                                    errno=-errno.EINVAL)
+
+
+def _placement_or_default(spec: "ServiceSpec", record: service_types.ServiceType) -> None:
+    """An empty placement becomes the type's default; a mon/mgr count below one is refused."""
+    from ceph_orch_cli.deployment.service_spec import PlacementSpec
+    if spec.placement.is_empty() and record.placement:
+        spec.placement = PlacementSpec.from_json(dict(record.placement))
+    elif record.never_empty and spec.placement.count is not None \
+            and spec.placement.count < 1:
+        raise OrchestratorError(f"cannot scale {spec.service_type} service below 1")
+
+
+def _check_counts(spec: "ServiceSpec", record: service_types.ServiceType,
+                  host_count: int) -> None:
+    """cephadm's limits: max(5, hosts) mons/mgrs, ``max_count_per_host`` per host for the
+    other types (OSDs excepted: drive selections count them)."""
+    count, per_host = spec.placement.count, spec.placement.count_per_host
+    if count is not None and record.never_empty:
+        if count > max(5, host_count):
+            raise OrchestratorError(f"The maximum number of {spec.service_type} daemons "
+                                    f"allowed with {host_count} hosts is "
+                                    f"{max(5, host_count)}.")
+    elif count is not None and not record.creates_osds:
+        if count > MAX_COUNT_PER_HOST * host_count:
+            raise OrchestratorError(
+                f"The maximum number of {spec.service_type} daemons allowed with "
+                f"{host_count} hosts is {host_count * MAX_COUNT_PER_HOST} "
+                f"({host_count}x{MAX_COUNT_PER_HOST}). This limit can be adjusted by "
+                "changing the mgr/cephadm/max_count_per_host config option")
+    if per_host is not None and per_host > MAX_COUNT_PER_HOST and not record.creates_osds:
+        raise OrchestratorError(f"The maximum count_per_host allowed is {MAX_COUNT_PER_HOST}. "
+                                "This limit can be adjusted by changing the "
+                                "mgr/cephadm/max_count_per_host config option")
 
 
 def read_snapshot(method: F) -> F:
@@ -122,13 +161,12 @@ class Services:
             if service_name and name != service_name:
                 continue
             found = by_service.get(name) or {"count": 0, "running": 0, "last_refresh": None}
-            if spec.service_type == "osd" or row is None:
+            if service_types.service_type(spec.service_type).creates_osds or row is None:
                 size = found["count"]
             else:
                 placement = spec.placement
                 size = placement.count or placement.get_target_count(hosts())
-                if spec.service_type == "ingress" and not getattr(spec, "keepalive_only", False):
-                    size *= 2  # a haproxy and a keepalived per host, as cephadm counts
+                size *= reconcile.hooks(spec).daemons_per_slot(spec)  # as cephadm counts
             evs = [OrchestratorEvent(e.created, e.kind, e.subject, e.level, e.message)
                    for e in events.get(("service", name), [])]
             ports = spec.get_port_start() if found["count"] or row is not None else []
@@ -360,7 +398,7 @@ class Services:
         if row is None or row.deleted:
             return (f"Invalid service '{service_name}'. Use 'orch ls' to list available "
                     "services.\n")
-        if row.service_type in ("mon", "mgr"):
+        if service_types.service_type(row.service_type).never_empty:
             return (f"Unable to remove {service_name} service.\nNote, you might want to mark "
                     f'the {service_name} service as "unmanaged"')
         if not force and service_name.startswith("osd."):
@@ -402,54 +440,20 @@ class Services:
                                services: Optional[Sequence[str]] = None) -> None:
         """cephadm's ``_apply_service_spec`` checks, before anything is stored; ``hosts``
         and ``services`` (default: the stored ones) let a file's own documents count."""
-        from ceph_orch_cli.cluster import config_options
         from ceph_orch_cli.cluster.scheduling import HostAssignment
-        from ceph_orch_cli.deployment.service_spec import PlacementSpec
 
-        config = getattr(spec, "config", None) or {}
-        if isinstance(config, dict):
-            bad = config_options.unknown(config)
-            if bad is not None:
-                shown = bad if len(str(bad)) <= 80 else str(bad)[:80] + "..."
-                raise OrchestratorError(f"Invalid config option {shown} in spec",
-                                        errno=-errno.EINVAL)
-        backend = getattr(spec, "backend_service", None)
-        if spec.service_type == "ingress" and backend:
-            if services is None:
-                services = [r.service_name for r in self.store.get_specs()]
-            if backend not in services:
-                raise OrchestratorError(
-                    f"Cannot apply {spec.service_name()}: its backend_service {backend!r} does "
-                    "not exist (apply that service first, or in the same file)",
-                    errno=-errno.ENOENT)
-
-        if spec.placement.is_empty() and spec.service_type in DEFAULT_PLACEMENTS:
-            spec.placement = PlacementSpec.from_json(dict(DEFAULT_PLACEMENTS[spec.service_type]))
-        elif spec.service_type in ("mon", "mgr") and spec.placement.count is not None \
-                and spec.placement.count < 1:
-            raise OrchestratorError(f"cannot scale {spec.service_type} service below 1")
+        _check_config(spec)
+        record = service_types.service_type(spec.service_type)
+        if services is None and record.hooks.check_apply(spec, ()) is not None:
+            services = [r.service_name for r in self.store.get_specs()]
+        refusal = record.hooks.check_apply(spec, services or ())
+        if refusal is not None:
+            raise OrchestratorError(refusal, errno=-errno.ENOENT)
+        _placement_or_default(spec, record)
         if hosts is None:
             hosts = self.core.host_specs()
-        host_count = len(hosts)
-        if spec.placement.count is not None:
-            if spec.service_type in ("mon", "mgr"):
-                if spec.placement.count > max(5, host_count):
-                    raise OrchestratorError(f"The maximum number of {spec.service_type} daemons "
-                                            f"allowed with {host_count} hosts is "
-                                            f"{max(5, host_count)}.")
-            elif spec.service_type != "osd":
-                if spec.placement.count > MAX_COUNT_PER_HOST * host_count:
-                    raise OrchestratorError(
-                        f"The maximum number of {spec.service_type} daemons allowed with "
-                        f"{host_count} hosts is {host_count * MAX_COUNT_PER_HOST} "
-                        f"({host_count}x{MAX_COUNT_PER_HOST}). This limit can be adjusted by "
-                        "changing the mgr/cephadm/max_count_per_host config option")
-        if spec.placement.count_per_host is not None and \
-                spec.placement.count_per_host > MAX_COUNT_PER_HOST and spec.service_type != "osd":
-            raise OrchestratorError(f"The maximum count_per_host allowed is {MAX_COUNT_PER_HOST}. "
-                                    "This limit can be adjusted by changing the "
-                                    "mgr/cephadm/max_count_per_host config option")
-        if spec.service_type == "osd":
+        _check_counts(spec, record, len(hosts))
+        if record.creates_osds:
             spec.validate()
             return
         state_hosts = [h for h in hosts if reconcile.DRAIN_LABEL not in h.labels]
@@ -457,7 +461,7 @@ class Services:
             spec=spec, hosts=state_hosts,
             unreachable_hosts=[h for h in hosts if h.status in ("offline", "maintenance")],
             draining_hosts=[h for h in hosts if reconcile.DRAIN_LABEL in h.labels],
-            daemons=[], allow_colo=allow_colo(reconcile.primary_daemon_type(spec)),
+            daemons=[], allow_colo=reconcile.allow_colo(spec),
             primary_daemon_type=reconcile.primary_daemon_type(spec),
             per_host_daemon_type=reconcile.per_host_daemon_type(spec)).validate()
 
@@ -709,8 +713,9 @@ class Services:
                   for r in self.store.get_specs()}
         wanted = []
         for s in spec:
-            if s.placement.is_empty() and s.service_type in DEFAULT_PLACEMENTS:
-                s.placement = PlacementSpec.from_json(dict(DEFAULT_PLACEMENTS[s.service_type]))
+            placement = default_placement(s.service_type)
+            if s.placement.is_empty() and placement:
+                s.placement = PlacementSpec.from_json(placement)
             stored[s.service_name()] = s
             wanted.append(s.service_name())
         rank_maps = {r.service_name: r.rank_map for r in self.store.get_specs() if r.rank_map}
@@ -728,7 +733,7 @@ class Services:
         state = self.core.cluster_state()
         if osdspecs is None:
             osdspecs = [self.core.spec_from_json(r.spec) for r in self.store.get_specs()  # type: ignore[misc]
-                        if r.service_type == "osd"
+                        if service_types.service_type(r.service_type).creates_osds
                         and (not osdspec_name or osdspec_name == "osd"
                              or r.service_name in (osdspec_name, f"osd.{osdspec_name}"))]
         return [reconcile.osd_preview(reconcile.plan_osd_service(s, state)) for s in osdspecs]

@@ -26,12 +26,16 @@ daemons, which do not run the Ceph image, are left alone.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from ceph_orch_cli.cluster.driver import DeployRequest, HostActionError, HostUnreachable
 from ceph_orch_cli.cluster.store import EventRow, now_str
+from ceph_orch_cli.cluster.upgrade_targets import (  # noqa: F401 (re-exported for importers)
+    CEPH_IMAGE_TYPES, CEPH_TYPES, CEPH_UPGRADE_ORDER, CONTAINER_IMAGE_BASE, GATEWAY_TYPES,
+    KNOWN_CEPH_TAGS, NON_CEPH_IMAGE_TYPES, UPGRADE_BATCH, check_target_version, earlier_daemons,
+    image_tag_version, latest_type, normalize_image_digest, on_target, pending_and_skipped,
+    unconfirmed, version_tuple)
 from ceph_orch_cli.orchestrator import (DaemonDescription, DaemonDescriptionStatus,
                                         UpgradeStatusSpec, handle_orch_error,
                                         service_to_daemon_types)
@@ -40,135 +44,6 @@ from ceph_orch_cli.orchestrator.errors import OrchestratorError
 if TYPE_CHECKING:  # pragma: no cover
     from ceph_orch_cli.cluster.core import EngineCore
     from ceph_orch_cli.deployment.hostspec import HostSpec
-
-CEPH_TYPES = ["mgr", "mon", "crash", "osd", "mds", "rgw", "rbd-mirror", "cephfs-mirror",
-              "ceph-exporter"]
-GATEWAY_TYPES = ["iscsi", "nfs", "nvmeof", "smb"]
-MONITORING_STACK_TYPES = ["node-exporter", "prometheus", "alertmanager", "grafana", "loki",
-                          "promtail", "alloy"]
-#: cephadm's upgrade order: mgr first, then mon, ..., the monitoring stack last
-CEPH_UPGRADE_ORDER = CEPH_TYPES + GATEWAY_TYPES + MONITORING_STACK_TYPES
-#: types that do not run the Ceph image; an upgrade of the Ceph image leaves them alone
-NON_CEPH_IMAGE_TYPES = MONITORING_STACK_TYPES + ["nvmeof"]
-
-CONTAINER_IMAGE_BASE = "quay.io/ceph/ceph"
-DEFAULT_REGISTRY = "docker.io"
-#: daemons redeployed per reconcile pass
-UPGRADE_BATCH = 3
-
-#: ``upgrade ls`` cannot ask a registry from the engine; these are the Ceph release tags it
-#: knows (Quincy, Reef, Squid), newest last.
-KNOWN_CEPH_TAGS = [
-    "v17.2.0", "v17.2.5", "v17.2.6", "v17.2.7", "v17.2.8",
-    "v18.2.0", "v18.2.1", "v18.2.2", "v18.2.4", "v18.2.5", "v18.2.7",
-    "v19.2.0", "v19.2.1", "v19.2.2", "v19.2.3",
-]
-
-_VERSION_TAG = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
-
-
-def normalize_image_digest(image: str, default_registry: str = DEFAULT_REGISTRY) -> str:
-    """``ceph/ceph:v18`` -> ``docker.io/ceph/ceph:v18``; other names are kept."""
-    for short in ("ceph/ceph", "ceph/daemon", "ceph/daemon-base"):
-        if image.startswith(short):
-            return f"{default_registry}/{image}"
-    return image
-
-
-def image_tag_version(image: str) -> Optional[str]:
-    """The Ceph version an image's tag names (``...:v18.2.4`` -> ``18.2.4``), if it names one."""
-    last = image.rsplit("/", 1)[-1]
-    if ":" not in last:
-        return None
-    m = _VERSION_TAG.match(last.split(":", 1)[1])
-    return ".".join(m.groups()) if m else None
-
-
-def _version_tuple(version: Optional[str]) -> Optional[Tuple[int, int, str]]:
-    if not version:
-        return None
-    m = re.match(r"^(?:ceph version )?(\d+)\.(\d+)\.(\S+)", version)
-    if not m:
-        return None
-    return int(m.group(1)), int(m.group(2)), f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
-
-
-def check_target_version(version: str, current: Optional[str]) -> Optional[str]:
-    """cephadm's ``_check_target_version`` (without the mon/osd release checks)."""
-    try:
-        parts = version.split(".", 2)
-        major, minor = int(parts[0]), int(parts[1])
-        if len(parts) < 3:
-            raise ValueError(version)
-    except (ValueError, IndexError):
-        return "version must be in the form X.Y.Z (e.g., 15.2.3)"
-    if major < 15 or (major == 15 and minor < 2):
-        return "cephadm only supports octopus (15.2.0) or later"
-    cur = _version_tuple(current)
-    if cur is None:
-        return None
-    cur_major, cur_minor, cur_version = cur
-    if cur_major < major - 2:
-        return (f"ceph can only upgrade 1 or 2 major versions at a time; {cur_version} -> "
-                f"{version} is too big a jump")
-    if cur_major > major:
-        return f"ceph cannot downgrade major versions (from {cur_version} to {version})"
-    if cur_major == major and cur_minor > minor:
-        return f'ceph cannot downgrade to a {"rc" if minor == 1 else "dev"} release'
-    return None
-
-
-def _on_target(d: DaemonDescription, target: str, version: Optional[str] = None) -> bool:
-    """On the target image and not reporting another version than the target's (a daemon
-    that has not said its version yet counts; ``_unconfirmed`` keeps the upgrade from
-    finishing before it does)."""
-    if not d.matches_image_name(target):
-        return False
-    return not version or not d.version or _same_version(d.version, version)
-
-
-def _same_version(reported: str, version: str) -> bool:
-    found = _version_tuple(reported)
-    return found is not None and found[2].split("-")[0] == version.split("-")[0]
-
-
-def _unconfirmed(daemons: List[DaemonDescription], target: str,
-                 version: Optional[str]) -> List[DaemonDescription]:
-    """Daemons on the target image whose own version report is still missing."""
-    if not version:
-        return []
-    return [d for d in daemons if d.matches_image_name(target) and not d.version]
-
-
-def _latest_type(dtypes: List[str]) -> str:
-    """The type of ``dtypes`` upgraded last."""
-    for dtype in reversed(CEPH_UPGRADE_ORDER):
-        if dtype in dtypes:
-            return dtype
-    return ""
-
-
-def _earlier_daemons(dtypes: List[str],
-                     candidates: List[DaemonDescription]) -> List[DaemonDescription]:
-    """The candidates of types upgraded before the latest of ``dtypes`` (and not in it)."""
-    latest = _latest_type(dtypes)
-    if not latest:
-        return []
-    earlier = [t for t in CEPH_UPGRADE_ORDER[:CEPH_UPGRADE_ORDER.index(latest)]
-               if t not in dtypes]
-    return [d for d in candidates if d.daemon_type in earlier]
-
-
-def _pending_and_skipped(daemons: List[DaemonDescription], hosts: Dict[str, "HostSpec"],
-                         target: str, version: Optional[str] = None
-                         ) -> Tuple[List[DaemonDescription], List[DaemonDescription]]:
-    """(to redeploy now, on offline/maintenance/unknown hosts) of the daemons not yet on
-    the target."""
-    unreachable = {h for h, spec in hosts.items()
-                   if (spec.status or "").lower() in ("offline", "maintenance")}
-    pending = [d for d in daemons if not _on_target(d, target, version)]
-    skipped = [d for d in pending if d.hostname in unreachable or d.hostname not in hosts]
-    return [d for d in pending if d not in skipped], skipped
 
 
 class Upgrade:
@@ -190,14 +65,7 @@ class Upgrade:
 
     def _update_upgrade(self, **changes: Any) -> Optional[Dict[str, Any]]:
         """Read-modify-write the state in one transaction; None if it was stopped meanwhile."""
-        with self.store.transaction() as c:
-            row = c.execute("SELECT data FROM upgrade_state WHERE id = 1").fetchone()
-            if row is None:
-                return None
-            state = json.loads(row[0])
-            state.update(changes)
-            c.execute("UPDATE upgrade_state SET data = ? WHERE id = 1", (json.dumps(state),))
-            return state
+        return self.store.update_upgrade_state(changes)
 
     def _current_ceph_version(self) -> Optional[str]:
         for d in self.core.daemons(daemon_type="mgr") + self.core.daemons(daemon_type="mon"):
@@ -231,8 +99,7 @@ class Upgrade:
         if state.get("hosts") is not None:
             daemons = [d for d in daemons if d.hostname in state["hosts"]]
         # like cephadm, only the Ceph image's daemon types move (not haproxy, not prometheus)
-        daemons = [d for d in daemons if d.daemon_type in CEPH_UPGRADE_ORDER
-                   and d.daemon_type not in NON_CEPH_IMAGE_TYPES]
+        daemons = [d for d in daemons if d.daemon_type in CEPH_IMAGE_TYPES]
         order = {t: i for i, t in enumerate(CEPH_UPGRADE_ORDER)}
         # the standby mgrs first, the active one last (it fails over to an upgraded one)
         active = self.cluster.active_mgr() if any(d.daemon_type == "mgr" for d in daemons) \
@@ -244,10 +111,10 @@ class Upgrade:
     def _upgrade_progress(self, state: Dict[str, Any]) -> Tuple[str, List[str]]:
         daemons = self._upgrade_daemons(state)
         target, version = state["target_name"], state.get("target_version")
-        done = [d for d in daemons if _on_target(d, target, version) and
+        done = [d for d in daemons if on_target(d, target, version) and
                 (not version or d.version)]
         types_done = sorted({d.daemon_type or "" for d in daemons
-                             if all(_on_target(o, target, version) for o in daemons
+                             if all(on_target(o, target, version) for o in daemons
                                     if o.daemon_type == d.daemon_type)},
                             key=lambda t: CEPH_UPGRADE_ORDER.index(t)
                             if t in CEPH_UPGRADE_ORDER else len(CEPH_UPGRADE_ORDER))
@@ -273,9 +140,8 @@ class Upgrade:
         r: Dict[str, Any] = {"target_name": target, "target_id": None,
                              "target_version": target_version, "needs_update": {},
                              "up_to_date": [], "non_ceph_image_daemons": []}
-        from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
         for d in self.core.daemons():
-            if _on_target(d, target):
+            if on_target(d, target):
                 r["up_to_date"].append(d.name())
                 r["target_id"] = r["target_id"] or d.container_image_id
             elif d.daemon_type in CEPH_IMAGE_TYPES:
@@ -304,7 +170,7 @@ class Upgrade:
         if tags:
             r["tags"] = sorted(KNOWN_CEPH_TAGS)
             return r
-        cur = _version_tuple(self._current_ceph_version())
+        cur = version_tuple(self._current_ceph_version())
         versions = []
         for tag in KNOWN_CEPH_TAGS:
             major, minor, _ = tag[1:].split(".")
@@ -419,9 +285,9 @@ class Upgrade:
         upgrade order than the types selected must already run the target image."""
         daemons, dtypes, why = self._earlier_than_selected(daemon_types, hosts, services)
         err = "Cannot start upgrade. " + why
-        need = [d for d in daemons if not _on_target(d, target)]
+        need = [d for d in daemons if not on_target(d, target)]
         active = self._active_mgr()
-        if active is not None and not _on_target(active, target) and \
+        if active is not None and not on_target(active, target) and \
                 ("mgr" not in dtypes or (daemon_types is None and services is None)):
             need.insert(0, active)
         if need:
@@ -440,8 +306,8 @@ class Upgrade:
         if daemon_types is not None:
             dtypes = list(daemon_types)
             if hosts is not None:
-                dtypes = [_latest_type(dtypes)]
-            return (_earlier_daemons(dtypes, others), dtypes,
+                dtypes = [latest_type(dtypes)]
+            return (earlier_daemons(dtypes, others), dtypes,
                     "Daemons with types earlier in upgrade order than given types need "
                     "upgrading.\n")
         if services is not None:
@@ -451,12 +317,12 @@ class Upgrade:
                 raise OrchestratorError("Doing upgrade by service only support services of one "
                                         f"type at a time. Found service types: {stypes}")
             dtypes = service_to_daemon_types(stypes[0])
-            return (_earlier_daemons(dtypes, others), dtypes,
+            return (earlier_daemons(dtypes, others), dtypes,
                     "Daemons with types earlier in upgrade order than daemons from given "
                     "services need upgrading.\n")
         if hosts is not None:
             dtypes = sorted({d.daemon_type or "" for d in daemons if d.hostname in hosts})
-            return (_earlier_daemons([_latest_type(dtypes)], others), dtypes,
+            return (earlier_daemons([latest_type(dtypes)], others), dtypes,
                     "Daemons with types earlier in upgrade order than daemons on given host "
                     "need upgrading.\n")
         return daemons, [], ""
@@ -493,7 +359,7 @@ class Upgrade:
     def _roots_listing(self, roots: Dict[str, Dict[str, Any]], tags: bool) -> Dict[Any, Any]:
         """``upgrade ls`` in the package runtime: the binary roots, newest version first."""
         def key(item: Tuple[str, Dict[str, Any]]) -> Tuple[int, ...]:
-            found = _version_tuple(item[1].get("version"))
+            found = version_tuple(item[1].get("version"))
             return tuple(int(x) for x in found[2].split("-")[0].split(".")) if found else (0,)
         ordered = sorted(roots.items(), key=key, reverse=True)
         r: Dict[Any, Any] = {"image": "deb", "registry": None, "bare_image": None}
@@ -595,14 +461,14 @@ class Upgrade:
             return {"paused": failed}
 
         version = state.get("target_version")
-        pending, skipped = _pending_and_skipped(daemons, hosts, target, version)
+        pending, skipped = pending_and_skipped(daemons, hosts, target, version)
         remaining = state.get("remaining_count")
 
         held = self._held_by_offline_hosts(daemons, pending, skipped, target, version)
         if held:
             return held
         if not pending or (remaining is not None and remaining <= 0):
-            waiting = _unconfirmed(daemons, target, version)
+            waiting = unconfirmed(daemons, target, version)
             if waiting:
                 message = (f"Upgrade: waiting for {', '.join(d.name() for d in waiting[:5])} "
                            f"to report version {version}")
@@ -678,7 +544,6 @@ class Upgrade:
                      note: str) -> Optional[Dict[str, Any]]:
         """Record the type's image once all its daemons are upgraded, and the progress."""
         if upgraded and len(upgraded) == len([p for p in pending if p.daemon_type == dtype]):
-            from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
             if dtype in CEPH_IMAGE_TYPES:
                 self._record_type_images(target, self.core.daemons(daemon_type=dtype))
         current = self._update_upgrade(
@@ -765,7 +630,7 @@ class Upgrade:
                 self._fail_upgrade(state, d, f"{name} disappeared during its redeploy")
                 return name
             d = found[0]
-            if _on_target(d, target) and d.status != DaemonDescriptionStatus.running and \
+            if on_target(d, target) and d.status != DaemonDescriptionStatus.running and \
                     d.hostname in hosts and (hosts[d.hostname].status or "") == "":
                 self._fail_upgrade(state, d, f"{name} did not come back after the redeploy: "
                                              f"it is {d.status_desc}")
@@ -780,7 +645,7 @@ class Upgrade:
         for d in daemons:
             by_type.setdefault(d.daemon_type or "", []).append(d)
         per_type = dict(self.store.get_setting("container_image_by_type", {}) or {})
-        done = {t: target for t, ds in by_type.items() if all(_on_target(d, target) for d in ds)}
+        done = {t: target for t, ds in by_type.items() if all(on_target(d, target) for d in ds)}
         if any(per_type.get(t) != img for t, img in done.items()):
             per_type.update(done)
             self.store.set_setting("container_image_by_type", per_type)
@@ -795,12 +660,11 @@ class Upgrade:
     def _finish_upgrade(self, state: Dict[str, Any],
                         skipped: List[DaemonDescription]) -> Dict[str, Any]:
         target = state["target_name"]
-        from ceph_orch_cli.cluster.services import CEPH_IMAGE_TYPES
         everything = [d for d in self.core.daemons() if d.daemon_type in CEPH_IMAGE_TYPES]
         with self.store.transaction():
             if self._upgrade_state() is None:
                 return {"stopped": True}
-            if everything and all(_on_target(d, target, state.get("target_version"))
+            if everything and all(on_target(d, target, state.get("target_version"))
                                   for d in everything):
                 # new daemons now get the target image (cephadm sets container_image global
                 # and drops the per-section settings)
@@ -815,7 +679,7 @@ class Upgrade:
             msg = f"Upgrade to {target} complete"
             version = state.get("target_version")
             if version and everything and all(
-                    _on_target(d, target, version) for d in everything):
+                    on_target(d, target, version) for d in everything):
                 done = self.cluster.finish_upgrade(version)
                 if done:
                     msg += " (" + ", ".join(done) + ")"

@@ -1,7 +1,7 @@
 """A real Ceph cluster, brought up by `orch` alone on SSH test hosts.
 
 Four test hosts (real sshd, each PID 1 of its own UTS, mount and PID namespaces, see
-``ceph_orch_cli.backends.ssh.testhosts``) with 10 GiB sparse loop devices as disks, and the
+``tests/testhosts.py``) with 10 GiB sparse loop devices as disks, and the
 Debian packages' Ceph daemons (``.ci/run`` installs them). Nothing here is faked: the
 ``ceph`` that answers is the real one. The cluster is made once per module by the commands an
 operator types (``orch bootstrap``, ``orch host add``, ``orch apply -i``) and the tests run
@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, Optional
 
 import pytest
 
-from ceph_orch_cli.backends.ssh.testhosts import SSHTestHosts, TestHost, missing_requirements
+from testhosts import SSHTestHosts, TestHost, missing_requirements
 
 GB = 1024 ** 3
 PACKAGES = {"ceph-mon": "ceph-mon", "ceph-mgr": "ceph-mgr", "ceph-osd": "ceph-osd",

@@ -1,4 +1,4 @@
-"""Real sshd test hosts for the SSH backend (``ceph_orch_cli.backends.ssh.testhosts``).
+"""Real sshd test hosts for the SSH backend (``tests/testhosts.py``).
 
 Each host is a real ``/usr/sbin/sshd`` on 127.0.0.1N in its own UTS namespace, with its own
 host key, agent root and loop-device disks. The container engine is the one mocked edge (a
@@ -12,7 +12,7 @@ from typing import Callable, List
 
 import pytest
 
-from ceph_orch_cli.backends.ssh.testhosts import SSHTestHosts, missing_requirements
+from testhosts import SSHTestHosts, missing_requirements
 
 GB = 1024 ** 3
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from ceph_orch_cli.backends.ssh import agent
-from ceph_orch_cli.backends.ssh.testhosts import write_shims
+from testhosts import write_shims
 
 AGENT = agent.__file__
 FSID = "5a1c9a40-1f6e-11ef-9d4a-525400a1b2c3"

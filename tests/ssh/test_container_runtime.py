@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from ceph_orch_cli.backends.ssh.testhosts import SSHTestHosts, missing_requirements
+from testhosts import SSHTestHosts, missing_requirements
 
 CLUSTER_FILE = """\
 service_type: mon
@@ -468,7 +468,7 @@ def test_the_config_and_keyring_are_written_where_the_mounts_point(tmp_path):
     """A deploy request with the cluster's files writes them into the daemon's directory,
     the keyring readable by its owner only."""
     from ceph_orch_cli.backends.ssh import agent
-    from ceph_orch_cli.backends.ssh.testhosts import write_shims
+    from testhosts import write_shims
     write_shims(tmp_path / "shims")
     root = tmp_path / "root"
     env = dict(os.environ, ORCH_AGENT_ROOT=str(root), ORCH_AGENT_DEVICES="",

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from ceph_orch_cli.backends.ssh.testhosts import SSHTestHosts, missing_requirements
+from testhosts import SSHTestHosts, missing_requirements
 
 GB = 1024 ** 3
 

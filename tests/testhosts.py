@@ -1,7 +1,8 @@
 """Real sshd test hosts on one machine, for the SSH backend's tests and benchmarks.
 
-Like ``fabric.testing``, the harness ships with the package so that tests, the benchmark
-runner and an operator trying the backend by hand all start hosts the same way. Each host is
+Test infrastructure, kept in the test tree (not shipped with the package): the SSH tests,
+the real-cluster tests and ``benchmarks/ssh_refresh.py`` all start hosts the same way through
+it (the benchmark puts ``tests/`` on ``sys.path``). Each host is
 a real ``/usr/sbin/sshd`` on its own loopback address (127.0.0.11, .12, ...), PID 1 of its own
 UTS, mount and PID namespaces (so ``hostname`` answers ``hostN``, killing it kills its
 daemons, and the host's root is bound over /etc/ceph, /var/lib/ceph, /var/log/ceph and
