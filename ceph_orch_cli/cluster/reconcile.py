@@ -318,8 +318,10 @@ def plan_service(spec: "ServiceSpec", state: ClusterState, specs: Iterable["Serv
                                      rank=slot.rank, rank_generation=slot.rank_generation)
         taken.add(daemon_id)
         slot = slot.assign_name(daemon_id)
-        if plan.rank_map is not None and slot.rank is not None:
-            plan.rank_map[slot.rank][slot.rank_generation] = daemon_id
+        # the scheduler gives a slot its rank and its generation together
+        rank, generation = slot.rank, slot.rank_generation
+        if plan.rank_map is not None and rank is not None and generation is not None:
+            plan.rank_map[rank][generation] = daemon_id
         named.append(slot)
     plan.add = named
     plan.remove = to_remove
@@ -435,8 +437,9 @@ def deploy_request(spec: "ServiceSpec", slot: DaemonPlacement, fsid: str,
     spec_json = spec.to_json()
     if spec_json.get("spec"):
         config["spec"] = spec_json["spec"]
-    if getattr(spec, "config", None):
-        config["config"] = dict(spec.config)  # type: ignore[attr-defined]
+    spec_config = getattr(spec, "config", None)
+    if spec_config:
+        config["config"] = dict(spec_config)
     return DeployRequest(
         name=f"{slot.daemon_type}.{slot.name}", fsid=fsid,
         image=image_for(slot.daemon_type, ceph_image, spec), service_name=spec.service_name(),
@@ -476,10 +479,11 @@ def osd_preview(plan: ServicePlan) -> Dict[str, Any]:
     for osd in plan.osds:
         sizes = {d.path: _human(d) for d in osd.selection.data_devices()}
         dbs, wals = osd.db, osd.wal
+        encrypted = getattr(plan.spec, "encrypted", False)  # an OSD plan's is a DriveGroupSpec
         rows = []
         for i, path in enumerate(osd.data):
             row: Dict[str, Any] = {"data": path, "data_size": sizes.get(path, ""),
-                                   "encryption": "dmcrypt" if plan.spec.encrypted else "None"}
+                                   "encryption": "dmcrypt" if encrypted else "None"}
             if dbs:
                 row["block_db"] = dbs[i % len(dbs)]
             if wals:

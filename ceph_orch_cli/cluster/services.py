@@ -150,6 +150,7 @@ class Services:
         out: List[ServiceDescription] = []
         for name in sorted(set(rows) | set(by_service)):
             row = rows.get(name)
+            spec: Optional[ServiceSpec]
             if row is not None:
                 spec = self.core.spec_from_json(row.spec)
             else:

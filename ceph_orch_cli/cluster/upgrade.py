@@ -468,9 +468,9 @@ class Upgrade:
         if held:
             return held
         if not pending or (remaining is not None and remaining <= 0):
-            waiting = unconfirmed(daemons, target, version)
-            if waiting:
-                message = (f"Upgrade: waiting for {', '.join(d.name() for d in waiting[:5])} "
+            unreported = unconfirmed(daemons, target, version)
+            if unreported:
+                message = (f"Upgrade: waiting for {', '.join(d.name() for d in unreported[:5])} "
                            f"to report version {version}")
                 self._update_upgrade(message=message)
                 return {"waiting": message}
