@@ -50,6 +50,9 @@ PLAN_WARNING = ("WARNING! Dry-Runs are snapshots of a certain point in time and 
                 "timeframe between planning and applying the specs.")
 
 DEFAULT_IMAGE = "quay.io/ceph/ceph:v18.2.4"
+#: store setting: type -> image chosen by `orch update service` (cephadm's
+#: ``container_image_<type>`` module options)
+SERVICE_IMAGES_SETTING = "service_images"
 #: images of the non-Ceph daemon types (cephadm's defaults of the same era)
 DEFAULT_IMAGES = {
     "prometheus": "quay.io/prometheus/prometheus:v2.43.0",
@@ -90,12 +93,17 @@ def service_order(spec: "ServiceSpec") -> Tuple[int, str]:
     return (_TYPE_ORDER.get(spec.service_type, len(_TYPE_ORDER)), spec.service_name())
 
 
-def image_for(daemon_type: str, ceph_image: str, spec: Optional["ServiceSpec"] = None) -> str:
-    """A daemon's image: a custom container's own, a monitoring or gateway type's default,
-    else the Ceph image."""
+def image_for(daemon_type: str, ceph_image: str, spec: Optional["ServiceSpec"] = None,
+              service_images: Optional[Dict[str, str]] = None) -> str:
+    """A daemon's image: a custom container's own, the one `orch update service` set for a
+    non-Ceph type (cephadm's ``container_image_<type>`` option), that type's default, else
+    the Ceph image."""
     own = getattr(spec, "image", None) if daemon_type == "container" else None
     if isinstance(own, str) and own:
         return own
+    chosen = (service_images or {}).get(daemon_type)
+    if chosen:
+        return chosen
     return DEFAULT_IMAGES.get(daemon_type, ceph_image)
 
 
@@ -125,6 +133,8 @@ class ClusterState:
     #: per-daemon-type target images (cephadm's ``container_image`` per config section),
     #: set while a staggered upgrade has moved only some daemon types
     ceph_images: Dict[str, str] = field(default_factory=dict)
+    #: images `orch update service` chose for non-Ceph types (prometheus, grafana, ...)
+    service_images: Dict[str, str] = field(default_factory=dict)
     upgrade_in_progress: bool = False
     #: the ``public_network`` config option of the mons (comma-separated CIDRs); new mons
     #: only go to hosts on one of these networks when it names any
@@ -432,8 +442,11 @@ def _osds_per_host(spec: "DriveGroupSpec", state: ClusterState) -> Dict[str, int
     return per_host
 
 
-def plan_osd_service(spec: "DriveGroupSpec", state: ClusterState) -> ServicePlan:
-    """Per matching reachable host, the devices the OSD spec takes (prepare_drivegroup)."""
+def plan_osd_service(spec: "DriveGroupSpec", state: ClusterState,
+                     skip_validation: bool = False) -> ServicePlan:
+    """Per matching reachable host, the devices the OSD spec takes (prepare_drivegroup).
+    ``skip_validation`` (`orch daemon add osd --skip-validation`) hands explicit paths the
+    inventory rejects to ceph-volume anyway: it, not the inventory, has the last word."""
     from ceph_orch_cli.deployment.drive_selection import DriveSelection
     from ceph_orch_cli.deployment.translate import to_ceph_volume
 
@@ -458,7 +471,7 @@ def plan_osd_service(spec: "DriveGroupSpec", state: ClusterState) -> ServicePlan
         known = {d.path: d for d in state.devices[hostname]}
         # (a path the inventory lacks is left to the host to refuse)
         free = [d.path for d in selection.data_devices()
-                if d.path not in known or known[d.path].available]
+                if d.path not in known or known[d.path].available or skip_validation]
         if not free:
             continue
         claims = sorted(set(state.destroyed_osds.get(hostname, [])) |
@@ -489,7 +502,7 @@ def plan_all(specs: List["ServiceSpec"], state: ClusterState,
     work = ClusterState(hosts=state.hosts, daemons=list(state.daemons), devices=state.devices,
                         networks=state.networks, destroyed_osds=state.destroyed_osds,
                         fsid=state.fsid, ceph_image=state.ceph_image,
-                        ceph_images=state.ceph_images,
+                        ceph_images=state.ceph_images, service_images=state.service_images,
                         upgrade_in_progress=state.upgrade_in_progress,
                         mon_public_network=state.mon_public_network,
                         memory_targets=state.memory_targets,
@@ -519,7 +532,8 @@ IMPLIED_PORTS: Dict[str, List[int]] = {"mgr": [8443, 9283, 8765]}
 
 def deploy_request(spec: "ServiceSpec", slot: DaemonPlacement, fsid: str,
                    ceph_image: str, reconfig: bool = False,
-                   memory_request: Optional[int] = None) -> DeployRequest:
+                   memory_request: Optional[int] = None,
+                   service_images: Optional[Dict[str, str]] = None) -> DeployRequest:
     config: Dict[str, Any] = {}
     spec_json = spec.to_json()
     if spec_json.get("spec"):
@@ -528,7 +542,8 @@ def deploy_request(spec: "ServiceSpec", slot: DaemonPlacement, fsid: str,
         config["config"] = dict(spec.config)  # type: ignore[attr-defined]
     return DeployRequest(
         name=f"{slot.daemon_type}.{slot.name}", fsid=fsid,
-        image=image_for(slot.daemon_type, ceph_image, spec), service_name=spec.service_name(),
+        image=image_for(slot.daemon_type, ceph_image, spec, service_images),
+        service_name=spec.service_name(),
         ports=list(slot.ports or IMPLIED_PORTS.get(slot.daemon_type, [])), ip=slot.ip,
         rank=slot.rank,
         rank_generation=slot.rank_generation, config=config,
