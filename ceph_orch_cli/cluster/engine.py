@@ -128,7 +128,12 @@ class ClusterOrchestrator(Orchestrator):
 
     # -- utility -------------------------------------------------------------------------------
     def available(self) -> Tuple[bool, str, Dict[str, Any]]:
-        return True, "", {"paused": self.core.paused(), "workers": self.driver.max_workers}
+        details: Dict[str, Any] = {"paused": self.core.paused(),
+                                   "workers": self.driver.max_workers}
+        health = self.cephadm.raised_checks()  # the configuration checker's warnings
+        if health:
+            details["health_checks"] = health
+        return True, "", details
 
     def pause(self) -> None:
         self.store.set_setting("paused", True)
@@ -510,6 +515,12 @@ class ClusterOrchestrator(Orchestrator):
 
     def set_config_check(self, name: str, status: str) -> OrchResult[str]:
         return self.cephadm.set_config_check(name, status)
+
+    def set_config_checks_enabled(self, enabled: bool) -> OrchResult[str]:
+        return self.cephadm.set_config_checks_enabled(enabled)
+
+    def config_check_health(self) -> OrchResult[Dict[str, Dict[str, Any]]]:
+        return self.cephadm.config_check_health()
 
     # -- devices_replace.DeviceReplace ----------------------------------------
     def replace_device(self, hostname: str, device: str, clear: bool = False,
