@@ -33,6 +33,8 @@ CHECKS_ENABLED_SETTING = "config_checks_enabled"
 #: (OSDs excepted: see ``_mark_for_reconfig``)
 CONF_SERVICE_TYPES = ("mon", "mgr", "crash", "mds", "rgw", "rbd-mirror", "cephfs-mirror",
                       "ceph-exporter", "iscsi", "nfs", "nvmeof")
+#: the OSDs `set-extra-ceph-conf` queued for a reconfig (``extra_conf_step``)
+OSD_RECONFIG_SETTING = "extra_ceph_conf/osd_reconfig"
 #: the digest a service is given so that the next converge reconfigures its daemons
 EXTRA_CONF_DIGEST = "extra_ceph_conf changed"
 
@@ -186,19 +188,62 @@ class CephadmOps:
                                                         "last_modified": now_str()})
             self._mark_for_reconfig()
         self.core.converge()
+        self.extra_conf_step()
         return ""
 
     def _mark_for_reconfig(self) -> None:
         """As cephadm's ``extra_ceph_conf_is_newer``: every daemon whose config came from
-        the cluster's conf is reconfigured, by giving its service a digest that differs from
-        the spec's (the converge that follows, or the next `orch serve` pass, does it). OSD
-        services are planned from devices, not digests: their daemons get the new conf when
-        they are next redeployed or reconfigured (`orch reconfig osd.<id>`)."""
+        the cluster's conf is reconfigured. A service planned from its spec gets a digest
+        that differs from the spec's (the converge that follows, or the next `orch serve`
+        pass, reconfigures its daemons); OSD services are planned from devices, so their
+        daemons are queued by name for ``extra_conf_step``."""
         digests = dict(self.store.get_setting("config_digests", {}) or {})
         for row in self.store.get_specs():
             if row.spec.get("service_type") in CONF_SERVICE_TYPES and row.service_name in digests:
                 digests[row.service_name] = EXTRA_CONF_DIGEST
         self.store.set_setting("config_digests", digests)
+        osds = sorted(d.name() for d in self.core.daemons(daemon_type="osd"))
+        self.store.set_setting(OSD_RECONFIG_SETTING, osds)
+
+    def extra_conf_step(self) -> Optional[List[str]]:
+        """A pass step: reconfigure the OSDs still queued by `set-extra-ceph-conf` on the
+        hosts that can be reached; a host that fails keeps its OSDs queued for the next
+        pass. Returns the OSDs reconfigured."""
+        from ceph_orch_cli.cluster.driver import DeployRequest
+        pending = set(self.store.get_setting(OSD_RECONFIG_SETTING, []) or [])
+        if not pending:
+            return None
+        hosts = {h.hostname: h for h in self.core.host_specs()
+                 if (h.status or "").lower() not in ("offline", "maintenance")}
+        per_host: Dict[str, List[Any]] = {}
+        known = set()
+        for d in self.core.daemons(daemon_type="osd"):
+            known.add(d.name())
+            if d.name() in pending and d.hostname in hosts:
+                per_host.setdefault(d.hostname, []).append(d)
+        fsid = self.core.fsid()
+
+        def reconfig(host: "HostSpec") -> List[Dict[str, Any]]:
+            for d in per_host[host.hostname]:
+                self.driver.deploy_daemon(host, DeployRequest(
+                    name=d.name(), fsid=fsid,
+                    image=d.container_image_name or self.core.ceph_image("osd"),
+                    service_name=d.service_name(), memory_request=d.memory_request,
+                    reconfig=True))
+            return self.driver.list_daemons(host)
+        with self.core.converge_lock():
+            results = self.driver.map_hosts(reconfig, [hosts[h] for h in per_host])
+            done = [d.name() for h, r in results.items() if not isinstance(r, BaseException)
+                    for d in per_host[h]]
+            with self.core.record_batch() as record:
+                for h, r in results.items():
+                    if isinstance(r, HostUnreachable):
+                        record.offline(h, r.reason)
+                    elif not isinstance(r, BaseException):
+                        record.host_daemons(h, r)
+                left = sorted((pending & known) - set(done))
+                self.store.set_setting(OSD_RECONFIG_SETTING, left or None)
+        return sorted(done) or None
 
     @handle_orch_error
     def get_extra_ceph_conf(self) -> str:

@@ -86,7 +86,8 @@ class ClusterOrchestrator(Orchestrator):
         self.client_keyrings = ClientKeyrings(core)
         self.cephadm = CephadmOps(core)
         core.workflow_steps.extend([osd_queue.osd_removal_step, self.maintenance.drain_step,
-                                    self.upgrade.upgrade_step, self.client_keyrings.sync])
+                                    self.upgrade.upgrade_step, self.client_keyrings.sync,
+                                    self.cephadm.extra_conf_step])
         # the core's hook lists, under the names backends and tests use
         self._workflow_steps = core.workflow_steps
         self._commit_hooks = core.commit_hooks

@@ -40,6 +40,28 @@ def test_extra_ceph_conf_round_trip_and_a_bad_file(orch: Orch, demo: object) -> 
                          22, 'Error EINVAL: File contains no section headers.')
 
 
+def test_set_extra_ceph_conf_reconfigures_every_ceph_daemon(orch: Orch, demo: object) -> None:
+    def configured() -> dict:
+        return {d['daemon_name']: (d['daemon_type'], d['last_configured'], d['last_deployed'])
+                for d in json.loads(orch('ps', '--format', 'json').stdout)}
+    before = configured()
+    conf = '[osd]\nosd_max_backfills = 3\n'
+    assert orch('cephadm', 'set-extra-ceph-conf', '-i', '-', input=conf).exit_code == 0
+    after = configured()
+    assert set(after) == set(before)  # nothing redeployed or moved
+    ceph_types = {'mon', 'mgr', 'osd', 'crash', 'mds', 'rgw', 'nfs'}
+    for name, (dtype, last_configured, last_deployed) in after.items():
+        assert last_deployed == before[name][2]
+        if dtype in ceph_types:
+            assert last_configured > before[name][1], name
+        else:  # prometheus, grafana, haproxy, ...: their configs do not hold ceph.conf
+            assert last_configured == before[name][1], name
+    assert {t for t, _, _ in after.values()} >= {'osd', 'mon', 'prometheus'}
+    # the reconfig is done: the next pass has nothing left to reconfigure
+    summary = orch('serve', '--once')
+    assert summary.exit_code == 0 and configured() == after
+
+
 def test_config_check_ls_status_enable_disable(orch: Orch, demo: object) -> None:
     lines = orch('cephadm', 'config-check', 'ls').stdout.splitlines()
     assert lines[0].split() == ['NAME', 'HEALTHCHECK', 'STATUS', 'DESCRIPTION']

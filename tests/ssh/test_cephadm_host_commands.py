@@ -114,3 +114,15 @@ def test_registry_login_in_the_package_runtime_is_recorded_not_used(added):
             assert "pw2" not in record.read_text()
     finally:
         orch("cephadm", "set-runtime", "container")
+
+
+def test_the_config_checker_runs_over_the_facts_the_agents_gathered(added):
+    orch, _ = added
+    assert orch("cephadm", "config-check", "status").stdout == "Disabled\n"
+    orch("cephadm", "config-check", "set-enabled", "true")
+    try:
+        # the test hosts share this machine's kernel, LSM and NICs: nothing is inconsistent
+        assert orch("cephadm", "config-check", "status").stdout == "Enabled\n"
+        assert "health_checks" not in orch.json("status")
+    finally:
+        orch("cephadm", "config-check", "set-enabled", "false")

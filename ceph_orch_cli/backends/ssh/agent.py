@@ -510,6 +510,49 @@ def _ports(path, ipv6):
     return sorted(used)
 
 
+def _kernel_security(lsm):
+    """The ``kernel_security`` fact as cephadm gathers it: SELinux's mode and policy, else
+    AppArmor's profile counts per mode, else none. The config checker compares the
+    ``description`` across hosts (CEPHADM_CHECK_KERNEL_LSM)."""
+    if "selinux" in lsm or os.path.exists("/sys/fs/selinux/enforce"):
+        enforce = _read("/sys/fs/selinux/enforce", "")
+        if enforce not in ("0", "1"):
+            return {"type": "SELinux", "description": "SELinux: Disabled"}
+        policy = ""
+        for line in _read("/etc/selinux/config").splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "SELINUXTYPE":
+                policy = value.strip()
+        mode = "enforcing" if enforce == "1" else "permissive"
+        return {"type": "SELinux", "SELINUX": mode, "SELINUXTYPE": policy,
+                "description": "SELinux: Enabled(%s, %s)" % (mode, policy)}
+    if "apparmor" in lsm or os.path.isdir("/sys/kernel/security/apparmor"):
+        modes = {}
+        for line in _read("/sys/kernel/security/apparmor/profiles").splitlines():
+            mode = line.rpartition(" ")[2].strip("()")
+            if mode:
+                modes[mode] = modes.get(mode, 0) + 1
+        security = {"type": "AppArmor", "description": "AppArmor: Enabled"}
+        if modes:
+            security.update(modes)
+            security["description"] += "(%s)" % ",".join(
+                "%d %s" % (n, m) for m, n in sorted(modes.items()))
+        return security
+    return {"type": "Unknown", "description": "Linux Security Module framework is not active"}
+
+
+def _subscribed(os_release):
+    """cephadm's ``subscribed`` fact: only RHEL has subscriptions (an entitlement
+    certificate means one is active); elsewhere it is Unknown, which no check counts."""
+    if os_release.get("ID") != "rhel":
+        return "Unknown"
+    try:
+        certs = [n for n in os.listdir("/etc/pki/entitlement") if n.endswith(".pem")]
+    except OSError:
+        certs = []
+    return "yes" if certs else "no"
+
+
 def cmd_gather_facts(request):
     hostname = host_name()
     if request.get("fqdn", False):
@@ -536,9 +579,7 @@ def cmd_gather_facts(request):
         "bios_date": _read(os.path.join(dmi, "bios_date"), "Unknown"),
         "product_serial": "Unknown", "board_serial": "Unknown", "chassis_serial": "Unknown",
         "interfaces": interfaces, "nic_count": len([n for n in interfaces if n != "lo"]),
-        "kernel_security": {"type": "SELinux" if "selinux" in lsm else
-                            "AppArmor" if "apparmor" in lsm else "Unknown",
-                            "description": lsm or "Linux Security Module framework is not active"},
+        "kernel_security": _kernel_security(lsm),
         "selinux_enabled": "selinux" in lsm,
         "kernel_parameters": {},
         "sysctl_options": {},
@@ -546,7 +587,7 @@ def cmd_gather_facts(request):
         "tcp6_ports_used": _ports("/proc/net/tcp6", True),
         "udp_ports_used": _ports("/proc/net/udp", False),
         "udp6_ports_used": _ports("/proc/net/udp6", True),
-        "subscribed": "Unknown",
+        "subscribed": _subscribed(os_release),
         "system_uptime": uptime,
         "timestamp": time.time(),
     }
@@ -1361,9 +1402,20 @@ def _meta(request, image):
     return meta
 
 
+def _keep_osd_devices(request, ddir):
+    """A reconfig names no devices (it changes the config, not the OSD): the OSD keeps the
+    devices its unit.meta records, which the inventory reports as this OSD's."""
+    if request.get("reconfig") and not request.get("osd_devices"):
+        old = _load_json(os.path.join(ddir, "unit.meta"), {}) or {}
+        if old.get("osd_devices"):
+            request = dict(request, osd_devices=old["osd_devices"])
+    return request
+
+
 def deploy_one(request):
     name, fsid, image = _validate_deploy(request)
     ddir = daemon_dir(fsid, name)
+    request = _keep_osd_devices(request, ddir)
     os.makedirs(ddir, mode=0o700, exist_ok=True)
     os.makedirs(rooted("var/log/ceph", fsid), mode=0o770, exist_ok=True)
     if daemon_runtime(request) == "package":
@@ -1965,6 +2017,7 @@ def _rmtree(path):
 
 def deploy_package(request, name, fsid, image, ddir):
     """Deploy (or reconfigure) one daemon of the package runtime and start it."""
+    request = _keep_osd_devices(request, ddir)
     state_path = os.path.join(ddir, "unit.state")
     state = _load_json(state_path, {}) or {}
     stamp = now_iso()
@@ -2285,8 +2338,8 @@ def cmd_client_files(request):
 
 # -- prepare-host, registry-login ------------------------------------------------------------
 #: the directories cephadm's daemons and tools expect, with cephadm's modes
-HOST_DIRS = (("etc/ceph", 0o755), ("var/lib/ceph", 0o755), ("var/log/ceph", 0o770),
-             ("run/ceph", 0o770))
+PREPARED_DIRS = (("etc/ceph", 0o755), ("var/lib/ceph", 0o755), ("var/log/ceph", 0o770),
+                 ("run/ceph", 0o770))
 #: binary -> the Debian package that ships it, per runtime (what prepare-host installs)
 RUNTIME_PACKAGES = {
     "package": {"ceph": "ceph-common", "ceph-authtool": "ceph-common",
@@ -2333,7 +2386,7 @@ def cmd_prepare_host(request):
     Returns what it did, then what check-host answers."""
     runtime = daemon_runtime(request)
     created = []
-    for rel, mode in HOST_DIRS:
+    for rel, mode in PREPARED_DIRS:
         path = rooted(rel)
         if not os.path.isdir(path):
             os.makedirs(path, mode=mode, exist_ok=True)
