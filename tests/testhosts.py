@@ -126,6 +126,17 @@ elif sub == "inspect":
                        "Running": c["State"] == "running"}}]))
 elif sub in ("version", "--version"):
     print("podman version 5.0.0 (test shim)")
+elif sub == "login":
+    # as podman: the password on stdin (--password-stdin), the login kept in the authfile
+    import base64
+    user, url = args[args.index("-u") + 1], args[-1]
+    auth = [a.split("=", 1)[1] for a in args if a.startswith("--authfile=")]
+    secret = sys.stdin.read().strip() if "--password-stdin" in args else ""
+    if auth:
+        with open(auth[0], "w") as f:
+            token = base64.b64encode(("%s:%s" % (user, secret)).encode()).decode()
+            json.dump({"auths": {url: {"auth": token}}}, f)
+    print("Login Succeeded!")
 else:
     sys.stderr.write("Error: unknown command %r for the test shim\n" % sub)
     sys.exit(125)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import errno
 import json
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+import re
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 
+from ceph_orch_cli.cluster.config_checks import CONFIG_CHECKS, CheckInput, run_checks
 from ceph_orch_cli.cluster.driver import HostActionError, HostUnreachable
 from ceph_orch_cli.cluster.store import now_str
 from ceph_orch_cli.orchestrator import handle_orch_error
@@ -27,26 +29,16 @@ CHECKS_SETTING = "config_checks"
 #: cephadm's module option ``config_checks_enabled`` (off unless turned on)
 CHECKS_ENABLED_SETTING = "config_checks_enabled"
 
-#: cephadm's configuration checks: (name, health check, what it compares across hosts)
-CONFIG_CHECKS = (
-    ("kernel_security", "CEPHADM_CHECK_KERNEL_LSM",
-     "checks SELINUX/Apparmor profiles are consistent across cluster hosts"),
-    ("os_subscription", "CEPHADM_CHECK_SUBSCRIPTION",
-     "checks subscription states are consistent for all cluster hosts"),
-    ("public_network", "CEPHADM_CHECK_PUBLIC_MEMBERSHIP",
-     "check that all hosts have a NIC on the Ceph public_network"),
-    ("osd_mtu_size", "CEPHADM_CHECK_MTU", "check that OSD hosts share a common MTU setting"),
-    ("osd_linkspeed", "CEPHADM_CHECK_LINKSPEED",
-     "check that OSD hosts share a common linkspeed"),
-    ("network_missing", "CEPHADM_CHECK_NETWORK_MISSING",
-     "checks that the cluster/public networks defined exist on the Ceph hosts"),
-    ("ceph_release", "CEPHADM_CHECK_CEPH_RELEASE",
-     "check for Ceph version consistency - ceph daemons should be on the same release "
-     "(unless upgrade is active)"),
-    ("kernel_version", "CEPHADM_CHECK_KERNEL_VERSION",
-     "checks that the MAJ.MIN of the kernel on Ceph hosts is consistent"),
-)
+#: services whose daemons read the cluster's ceph.conf: a new extra conf reconfigures them
+#: (OSDs excepted: see ``_mark_for_reconfig``)
+CONF_SERVICE_TYPES = ("mon", "mgr", "crash", "mds", "rgw", "rbd-mirror", "cephfs-mirror",
+                      "ceph-exporter", "iscsi", "nfs", "nvmeof")
+#: the OSDs `set-extra-ceph-conf` queued for a reconfig (``extra_conf_step``)
+OSD_RECONFIG_SETTING = "extra_ceph_conf/osd_reconfig"
+#: the digest a service is given so that the next converge reconfigures its daemons
+EXTRA_CONF_DIGEST = "extra_ceph_conf changed"
 
+REGISTRY_URL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.:/_-]*$")
 REGISTRY_USAGE = ("Invalid arguments. Give <url> <username> <password>, or -i <file> with the "
                   "login as JSON")
 REGISTRY_JSON_USAGE = ('the registry login JSON needs "url", "username" and "password", e.g.\n'
@@ -99,7 +91,17 @@ class CephadmOps:
         prepare = getattr(self.driver, "prepare_host", None)
         if prepare is None:
             raise _unsupported("be prepared (the host agent has no prepare-host)")
-        return self._host_step(host, addr, "prepare-host", prepare)
+        answers: List[Dict[str, Any]] = []
+
+        def run(spec: "HostSpec") -> Any:
+            answers.append(prepare(spec) or {})
+            return answers[-1]
+        ok = self._host_step(host, addr, "prepare-host", run)
+        done = answers[0] if answers and isinstance(answers[0], dict) else {}
+        lines = [f"Created {p}" for p in done.get("created") or []]
+        lines += [f"Installed {p}" for p in done.get("installed") or []]
+        lines += [str(n) for n in done.get("notes") or []]
+        return "\n".join([ok] + lines)
 
     @handle_orch_error
     def registry_login(self, url: Optional[str] = None, username: Optional[str] = None,
@@ -118,6 +120,11 @@ class CephadmOps:
                 raise OrchestratorError(REGISTRY_JSON_USAGE, errno=-errno.EINVAL)
         else:
             raise OrchestratorError(REGISTRY_USAGE, errno=-errno.EINVAL)
+        if not REGISTRY_URL_RE.match(login["url"]) or any(
+                not login[k].strip() or any(c.isspace() for c in login[k])
+                for k in ("url", "username")):
+            raise OrchestratorError(f"invalid registry url or username: {login['url']!r}",
+                                    errno=-errno.EINVAL)
         hosts = self.core.host_specs()
         if not hosts:
             raise OrchestratorError("no hosts defined")
@@ -176,9 +183,67 @@ class CephadmOps:
                 ConfigParser().read_string(text, source="<infile>")
             except Error as e:
                 raise OrchestratorError(" ".join(str(e).split()), errno=-errno.EINVAL) from None
-        self.store.set_setting(EXTRA_CONF_SETTING, {"conf": text or "",
-                                                    "last_modified": now_str()})
+        with self.store.transaction():
+            self.store.set_setting(EXTRA_CONF_SETTING, {"conf": text or "",
+                                                        "last_modified": now_str()})
+            self._mark_for_reconfig()
+        self.core.converge()
+        self.extra_conf_step()
         return ""
+
+    def _mark_for_reconfig(self) -> None:
+        """As cephadm's ``extra_ceph_conf_is_newer``: every daemon whose config came from
+        the cluster's conf is reconfigured. A service planned from its spec gets a digest
+        that differs from the spec's (the converge that follows, or the next `orch serve`
+        pass, reconfigures its daemons); OSD services are planned from devices, so their
+        daemons are queued by name for ``extra_conf_step``."""
+        digests = dict(self.store.get_setting("config_digests", {}) or {})
+        for row in self.store.get_specs():
+            if row.spec.get("service_type") in CONF_SERVICE_TYPES and row.service_name in digests:
+                digests[row.service_name] = EXTRA_CONF_DIGEST
+        self.store.set_setting("config_digests", digests)
+        osds = sorted(d.name() for d in self.core.daemons(daemon_type="osd"))
+        self.store.set_setting(OSD_RECONFIG_SETTING, osds)
+
+    def extra_conf_step(self) -> Optional[List[str]]:
+        """A pass step: reconfigure the OSDs still queued by `set-extra-ceph-conf` on the
+        hosts that can be reached; a host that fails keeps its OSDs queued for the next
+        pass. Returns the OSDs reconfigured."""
+        from ceph_orch_cli.cluster.driver import DeployRequest
+        pending = set(self.store.get_setting(OSD_RECONFIG_SETTING, []) or [])
+        if not pending:
+            return None
+        hosts = {h.hostname: h for h in self.core.host_specs()
+                 if (h.status or "").lower() not in ("offline", "maintenance")}
+        per_host: Dict[str, List[Any]] = {}
+        known = set()
+        for d in self.core.daemons(daemon_type="osd"):
+            known.add(d.name())
+            if d.name() in pending and d.hostname in hosts:
+                per_host.setdefault(d.hostname, []).append(d)
+        fsid = self.core.fsid()
+
+        def reconfig(host: "HostSpec") -> List[Dict[str, Any]]:
+            for d in per_host[host.hostname]:
+                self.driver.deploy_daemon(host, DeployRequest(
+                    name=d.name(), fsid=fsid,
+                    image=d.container_image_name or self.core.ceph_image("osd"),
+                    service_name=d.service_name(), memory_request=d.memory_request,
+                    reconfig=True))
+            return self.driver.list_daemons(host)
+        with self.core.converge_lock():
+            results = self.driver.map_hosts(reconfig, [hosts[h] for h in per_host])
+            done = [d.name() for h, r in results.items() if not isinstance(r, BaseException)
+                    for d in per_host[h]]
+            with self.core.record_batch() as record:
+                for h, r in results.items():
+                    if isinstance(r, HostUnreachable):
+                        record.offline(h, r.reason)
+                    elif not isinstance(r, BaseException):
+                        record.host_daemons(h, r)
+                left = sorted((pending & known) - set(done))
+                self.store.set_setting(OSD_RECONFIG_SETTING, left or None)
+        return sorted(done) or None
 
     @handle_orch_error
     def get_extra_ceph_conf(self) -> str:
@@ -203,6 +268,52 @@ class CephadmOps:
     @handle_orch_error
     def config_checks_enabled(self) -> bool:
         return bool(self.core.get_backend_setting(CHECKS_ENABLED_SETTING, False))
+
+    @handle_orch_error
+    def set_config_checks_enabled(self, enabled: bool) -> str:
+        """cephadm's module option ``config_checks_enabled`` (``ceph config set mgr
+        mgr/cephadm/config_checks_enabled true``)."""
+        self.core.set_backend_setting(CHECKS_ENABLED_SETTING, bool(enabled))
+        return f"config checks {'enabled' if enabled else 'disabled'}"
+
+    @handle_orch_error
+    def config_check_health(self) -> Dict[str, Dict[str, Any]]:
+        return self.raised_checks()
+
+    def raised_checks(self) -> Dict[str, Dict[str, Any]]:
+        """The health warnings the enabled checks raise over the cached host facts (none
+        while the checker is off, as cephadm's ``run_checks``)."""
+        if not self.core.get_backend_setting(CHECKS_ENABLED_SETTING, False):
+            return {}
+        facts = {h: f for h, (f, _, _) in self.store.get_facts().items() if f}
+        managed = {h.hostname for h in self.core.host_specs()}
+        facts = {h: f for h, f in facts.items() if h in managed}
+        roles: Dict[str, Set[str]] = {}
+        versions: Dict[str, str] = {}
+        for d in self.core.daemons():
+            roles.setdefault(d.hostname or "", set()).add(d.daemon_type or "")
+            if d.version and d.daemon_type in CONF_SERVICE_TYPES + ("osd",):
+                versions[d.name()] = str(d.version)
+        public, cluster = self._networks()
+        upgrading = bool((self.store.get_upgrade_state() or {}).get("target_image"))
+        return run_checks(CheckInput(facts=facts, roles=roles, public_networks=public,
+                                     cluster_networks=cluster, versions=versions,
+                                     upgrading=upgrading), self._check_states())
+
+    def _networks(self) -> Tuple[List[str], List[str]]:
+        """The configured public and cluster networks: the cluster's config options where
+        the backend can ask a cluster (SSH, once bootstrapped), else the engine's setting."""
+        public = str(self.store.get_setting("mon_public_network", "") or "")
+        cluster = ""
+        files = getattr(self.driver, "cluster_files", None)
+        if files is not None and files.active():
+            try:
+                public = files.cluster.config_get("mon", "public_network") or public
+                cluster = files.cluster.config_get("mon", "cluster_network")
+            except (OrchestratorError, HostActionError, HostUnreachable):
+                pass  # the cluster cannot answer now: check what the cache knows
+        split = (lambda v: [n.strip() for n in v.split(",") if "/" in n])
+        return split(public), split(cluster)
 
     @handle_orch_error
     def set_config_check(self, name: str, status: str) -> str:

@@ -224,7 +224,8 @@ def _service_actions(plan: reconcile.ServicePlan, state: reconcile.ClusterState,
     actions: List[Action] = [Remove(d) for d in early]
     actions.extend(Deploy(slot.hostname, reconcile.deploy_request(
         spec, slot, fsid, state.image(slot.daemon_type),
-        memory_request=state.memory_request(slot.daemon_type))) for slot in plan.add)
+        memory_request=state.memory_request(slot.daemon_type),
+        service_images=state.service_images)) for slot in plan.add)
     actions.extend(CreateOsds(reconcile.osd_request(
         spec, osd, fsid, state.image("osd"),  # type: ignore[arg-type]  # an OSD spec
         state.memory_request("osd")), osd) for osd in plan.osds)

@@ -176,6 +176,10 @@ class EngineCore:
     def ceph_images(self) -> Dict[str, str]:
         return dict(self.store.get_setting("container_image_by_type", {}) or {})
 
+    def service_images(self) -> Dict[str, str]:
+        """The images `orch update service` chose per non-Ceph daemon type."""
+        return dict(self.store.get_setting(reconcile.SERVICE_IMAGES_SETTING, {}) or {})
+
     def paused(self) -> bool:
         return bool(self.store.get_setting("paused", False))
 
@@ -240,6 +244,7 @@ class EngineCore:
             osd_counts=self.store.count_daemons_by_service_host("osd"),
             networks=networks, destroyed_osds=self.cluster.destroyed_osds(), fsid=self.fsid(),
             ceph_image=self.ceph_image(), ceph_images=self.ceph_images(),
+            service_images=self.service_images(),
             mon_public_network=str(self.store.get_setting("mon_public_network", "") or ""),
             memory_targets=self.memory_targets(),
             upgrade_in_progress=bool((self.store.get_upgrade_state() or {}).get("target_image")))

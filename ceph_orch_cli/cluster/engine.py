@@ -86,7 +86,8 @@ class ClusterOrchestrator(Orchestrator):
         self.client_keyrings = ClientKeyrings(core)
         self.cephadm = CephadmOps(core)
         core.workflow_steps.extend([osd_queue.osd_removal_step, self.maintenance.drain_step,
-                                    self.upgrade.upgrade_step, self.client_keyrings.sync])
+                                    self.upgrade.upgrade_step, self.client_keyrings.sync,
+                                    self.cephadm.extra_conf_step])
         # the core's hook lists, under the names backends and tests use
         self._workflow_steps = core.workflow_steps
         self._commit_hooks = core.commit_hooks
@@ -128,7 +129,12 @@ class ClusterOrchestrator(Orchestrator):
 
     # -- utility -------------------------------------------------------------------------------
     def available(self) -> Tuple[bool, str, Dict[str, Any]]:
-        return True, "", {"paused": self.core.paused(), "workers": self.driver.max_workers}
+        details: Dict[str, Any] = {"paused": self.core.paused(),
+                                   "workers": self.driver.max_workers}
+        health = self.cephadm.raised_checks()  # the configuration checker's warnings
+        if health:
+            details["health_checks"] = health
+        return True, "", details
 
     def pause(self) -> None:
         self.store.set_setting("paused", True)
@@ -510,6 +516,12 @@ class ClusterOrchestrator(Orchestrator):
 
     def set_config_check(self, name: str, status: str) -> OrchResult[str]:
         return self.cephadm.set_config_check(name, status)
+
+    def set_config_checks_enabled(self, enabled: bool) -> OrchResult[str]:
+        return self.cephadm.set_config_checks_enabled(enabled)
+
+    def config_check_health(self) -> OrchResult[Dict[str, Dict[str, Any]]]:
+        return self.cephadm.config_check_health()
 
     # -- devices_replace.DeviceReplace ----------------------------------------
     def replace_device(self, hostname: str, device: str, clear: bool = False,

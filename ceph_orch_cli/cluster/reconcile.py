@@ -44,6 +44,9 @@ PLAN_WARNING = ("WARNING! Dry-Runs are snapshots of a certain point in time and 
 #: the images of the daemon types that do not run the Ceph image (kept for importers; the
 #: registry's records hold them)
 DEFAULT_IMAGES: Dict[str, str] = {d: i for r in service_types.REGISTRY for d, i in r.images.items()}
+#: store setting: type -> image chosen by `orch update service` (cephadm's
+#: ``container_image_<type>`` module options)
+SERVICE_IMAGES_SETTING = "service_images"
 #: Ceph's defaults for ``<type>_memory_target``: cephadm passes it as the daemon's
 #: ``memory_request`` for these types (``orch ps`` MEM LIM)
 MEMORY_TARGET_DEFAULTS = service_types.memory_target_defaults()
@@ -62,13 +65,18 @@ def service_order(spec: "ServiceSpec") -> Tuple[int, str]:
     return (len(service_types.REGISTRY) if rank is None else rank, spec.service_name())
 
 
-def image_for(daemon_type: str, ceph_image: str, spec: Optional["ServiceSpec"] = None) -> str:
-    """A daemon's image: a custom container's own, a monitoring or gateway type's default,
-    else the Ceph image."""
+def image_for(daemon_type: str, ceph_image: str, spec: Optional["ServiceSpec"] = None,
+              service_images: Optional[Dict[str, str]] = None) -> str:
+    """A daemon's image: a custom container's own, the one `orch update service` set for
+    the type (cephadm's ``container_image_<type>`` option), the type's default, else the
+    Ceph image."""
     record = service_types.for_daemon(daemon_type)
     own = getattr(spec, "image", None) if record.image_from_spec else None
     if isinstance(own, str) and own:
         return own
+    chosen = (service_images or {}).get(daemon_type)
+    if chosen:
+        return chosen
     return record.image_of(daemon_type) or ceph_image
 
 
@@ -98,6 +106,8 @@ class ClusterState:
     #: per-daemon-type target images (cephadm's ``container_image`` per config section),
     #: set while a staggered upgrade has moved only some daemon types
     ceph_images: Dict[str, str] = field(default_factory=dict)
+    #: images `orch update service` chose for non-Ceph types (prometheus, grafana, ...)
+    service_images: Dict[str, str] = field(default_factory=dict)
     upgrade_in_progress: bool = False
     #: the ``public_network`` config option of the mons (comma-separated CIDRs); new mons
     #: only go to hosts on one of these networks when it names any
@@ -345,8 +355,11 @@ def _osds_per_host(spec: "DriveGroupSpec", state: ClusterState) -> Dict[str, int
     return per_host
 
 
-def plan_osd_service(spec: "DriveGroupSpec", state: ClusterState) -> ServicePlan:
-    """Per matching reachable host, the devices the OSD spec takes (prepare_drivegroup)."""
+def plan_osd_service(spec: "DriveGroupSpec", state: ClusterState,
+                     skip_validation: bool = False) -> ServicePlan:
+    """Per matching reachable host, the devices the OSD spec takes (prepare_drivegroup).
+    ``skip_validation`` (`orch daemon add osd --skip-validation`) hands explicit paths the
+    inventory rejects to ceph-volume anyway: it, not the inventory, has the last word."""
     from ceph_orch_cli.deployment.drive_selection import DriveSelection
     from ceph_orch_cli.deployment.translate import to_ceph_volume
 
@@ -371,7 +384,7 @@ def plan_osd_service(spec: "DriveGroupSpec", state: ClusterState) -> ServicePlan
         known = {d.path: d for d in state.devices[hostname]}
         # (a path the inventory lacks is left to the host to refuse)
         free = [d.path for d in selection.data_devices()
-                if d.path not in known or known[d.path].available]
+                if d.path not in known or known[d.path].available or skip_validation]
         if not free:
             continue
         claims = sorted(set(state.destroyed_osds.get(hostname, [])) |
@@ -402,7 +415,7 @@ def plan_all(specs: List["ServiceSpec"], state: ClusterState,
     work = ClusterState(hosts=state.hosts, daemons=list(state.daemons), devices=state.devices,
                         networks=state.networks, destroyed_osds=state.destroyed_osds,
                         fsid=state.fsid, ceph_image=state.ceph_image,
-                        ceph_images=state.ceph_images,
+                        ceph_images=state.ceph_images, service_images=state.service_images,
                         upgrade_in_progress=state.upgrade_in_progress,
                         mon_public_network=state.mon_public_network,
                         memory_targets=state.memory_targets,
@@ -432,7 +445,8 @@ IMPLIED_PORTS: Dict[str, List[int]] = {
 
 def deploy_request(spec: "ServiceSpec", slot: DaemonPlacement, fsid: str,
                    ceph_image: str, reconfig: bool = False,
-                   memory_request: Optional[int] = None) -> DeployRequest:
+                   memory_request: Optional[int] = None,
+                   service_images: Optional[Dict[str, str]] = None) -> DeployRequest:
     config: Dict[str, Any] = {}
     spec_json = spec.to_json()
     if spec_json.get("spec"):
@@ -442,7 +456,8 @@ def deploy_request(spec: "ServiceSpec", slot: DaemonPlacement, fsid: str,
         config["config"] = dict(spec_config)
     return DeployRequest(
         name=f"{slot.daemon_type}.{slot.name}", fsid=fsid,
-        image=image_for(slot.daemon_type, ceph_image, spec), service_name=spec.service_name(),
+        image=image_for(slot.daemon_type, ceph_image, spec, service_images),
+        service_name=spec.service_name(),
         ports=list(slot.ports or IMPLIED_PORTS.get(slot.daemon_type, [])), ip=slot.ip,
         rank=slot.rank,
         rank_generation=slot.rank_generation, config=config,

@@ -114,6 +114,30 @@ def read_snapshot(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def validate_osd_paths(drive_group: "DriveGroupSpec", hosts: List[str],
+                       state: "reconcile.ClusterState") -> None:
+    """cephadm's ``validate_device`` before `orch daemon add osd HOST:DEV`: each device
+    named by path must be in the host's inventory and available, else the command says why
+    (``--skip-validation`` leaves it to ceph-volume on the host)."""
+    for hostname in hosts:
+        known = {d.path: d for d in state.devices.get(hostname, [])}
+        if hostname not in state.devices:
+            continue  # no inventory yet (or the host is offline): the host decides
+        for selection in (drive_group.data_devices, drive_group.db_devices,
+                          drive_group.wal_devices):
+            for dev in (selection.paths if selection is not None else []):
+                found = known.get(dev.path)
+                if found is None:
+                    raise OrchestratorError(f"Device path '{dev.path}' not found on host "
+                                            f"'{hostname}'", errno=-errno.EINVAL)
+                if not found.available:
+                    why = ", ".join(found.rejected_reasons or []) or "rejected by the inventory"
+                    raise OrchestratorError(
+                        f"Device '{dev.path}' on host '{hostname}' is not available for an "
+                        f"OSD: {why} (--skip-validation hands it to ceph-volume anyway)",
+                        errno=-errno.EINVAL)
+
+
 class Services:
     """Service, daemon, apply and plan methods of the Orchestrator interface; ``hosts``
     stores the host specs of a multi-document ``apply``."""
@@ -304,7 +328,11 @@ class Services:
         if not dds:
             raise OrchestratorError(f"No daemons of service type {service_type} found",
                                     errno=-errno.ENOENT)
-        self.store.set_setting(f"service_image/{service_type}", image)
+        # new daemons of these types get it too (cephadm sets ``container_image_<type>``)
+        with self.store.transaction():
+            chosen = self.core.service_images()
+            chosen.update({t: image for t in dtypes})
+            self.store.set_setting(reconcile.SERVICE_IMAGES_SETTING, chosen)
         return self.daemon_actions("redeploy", dds, image)
 
     def _one_daemon_action(self, host: "HostSpec", d: DaemonDescription, action: str,
@@ -317,8 +345,8 @@ class Services:
             raise OrchestratorError(f"Unknown daemon action {action}")
         row = specs.get(d.service_name())
         spec = self.core.spec_from_json(row.spec) if row else None
-        use_image = image or d.container_image_name or reconcile.image_for(d.daemon_type or "",
-                                                                            ceph_image)
+        use_image = image or d.container_image_name or reconcile.image_for(
+            d.daemon_type or "", ceph_image, service_images=self.core.service_images())
         if spec is not None:
             req = reconcile.reconfig_request(spec, d, fsid, ceph_image)
         else:
@@ -608,7 +636,8 @@ class Services:
                     requests.setdefault(hp.hostname, []).append(
                         reconcile.deploy_request(
                             spec, slot, fsid, self.core.ceph_image(dtype),
-                            memory_request=reconcile.memory_request_for(dtype, targets)))
+                            memory_request=reconcile.memory_request_for(dtype, targets),
+                            service_images=self.core.service_images()))
             def deploy_all(h: "HostSpec") -> List[str]:
                 names = []
                 for req in requests[h.hostname]:
@@ -642,7 +671,9 @@ class Services:
                     "'orch host ls' for available hosts")
         with self.core.converge_lock():
             state = self.core.cluster_state()
-            plan = reconcile.plan_osd_service(drive_group, state)
+            if not skip_validation:
+                validate_osd_paths(drive_group, matching, state)
+            plan = reconcile.plan_osd_service(drive_group, state, skip_validation)
             if plan.error:
                 raise OrchestratorError(plan.error)
             fsid, image, mem = state.fsid, state.image("osd"), state.memory_request("osd")

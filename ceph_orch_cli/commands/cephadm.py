@@ -333,8 +333,23 @@ def config_check_ls(ctx: click.Context, fmt: str) -> None:
 @config_check.command('status')
 @click.pass_context
 def config_check_status(ctx: click.Context) -> None:
-    """Show whether the configuration checker feature is enabled/disabled."""
-    emit('Enabled' if call(_engine(ctx, 'config_checks_enabled')()) else 'Disabled')
+    """Show whether the configuration checker feature is enabled/disabled (and, when it is,
+    the health warnings its checks raise)."""
+    from ceph_orch_cli.commands.status import health_lines
+    if not call(_engine(ctx, 'config_checks_enabled')()):
+        emit('Disabled')
+        return
+    raised = call(_engine(ctx, 'config_check_health')())
+    emit('Enabled' + ('\n' + health_lines(raised) if raised else ''))
+
+
+@config_check.command('set-enabled', cls=CephCommand)
+@click.argument('enabled', type=click.Choice(['true', 'false']))
+@click.pass_context
+def config_check_set_enabled(ctx: click.Context, enabled: str) -> None:
+    """Turn the configuration checker on or off (Ceph: `ceph config set mgr
+    mgr/cephadm/config_checks_enabled true`)."""
+    emit(result_str(call(_engine(ctx, 'set_config_checks_enabled')(enabled == 'true'))))
 
 
 def _set_check(status: str) -> click.Command:

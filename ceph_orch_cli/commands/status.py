@@ -44,7 +44,18 @@ def status(ctx: click.Context, detail: bool, fmt: str) -> None:
         text += f"\nPaused: {'Yes' if result['paused'] else 'No'}"
     if 'workers' in result and detail:
         text += f"\nHost Parallelism: {result['workers']}"
+    if result.get('health_checks'):
+        text += "\nHealth: HEALTH_WARN\n" + health_lines(result['health_checks'])
     emit(text)
+
+
+def health_lines(checks: Dict[str, Any]) -> str:
+    """Raised health checks as `ceph health detail` shows them."""
+    lines = []
+    for name, check in sorted(checks.items()):
+        lines.append(f"[WRN] {name}: {check['summary']}")
+        lines.extend(f"    {d}" for d in check.get('detail') or [])
+    return "\n".join(lines)
 
 
 @click.group('set')

@@ -407,9 +407,8 @@ class Orchestrator:
         """Create OSDs on the devices one drive group selects, once (not stored as a service).
 
         :param skip_validation: create even on devices the inventory reports unavailable
-
-        The cluster engine (local, ssh) accepts ``skip_validation`` for interface parity with
-        Ceph and ignores it.
+            (without it, a device named by path must be in the host's inventory and
+            available, as cephadm's ``validate_device`` checks)
         """
         raise NotImplementedError()
 

@@ -40,6 +40,28 @@ def test_extra_ceph_conf_round_trip_and_a_bad_file(orch: Orch, demo: object) -> 
                          22, 'Error EINVAL: File contains no section headers.')
 
 
+def test_set_extra_ceph_conf_reconfigures_every_ceph_daemon(orch: Orch, demo: object) -> None:
+    def configured() -> dict:
+        return {d['daemon_name']: (d['daemon_type'], d['last_configured'], d['last_deployed'])
+                for d in json.loads(orch('ps', '--format', 'json').stdout)}
+    before = configured()
+    conf = '[osd]\nosd_max_backfills = 3\n'
+    assert orch('cephadm', 'set-extra-ceph-conf', '-i', '-', input=conf).exit_code == 0
+    after = configured()
+    assert set(after) == set(before)  # nothing redeployed or moved
+    ceph_types = {'mon', 'mgr', 'osd', 'crash', 'mds', 'rgw', 'nfs'}
+    for name, (dtype, last_configured, last_deployed) in after.items():
+        assert last_deployed == before[name][2]
+        if dtype in ceph_types:
+            assert last_configured > before[name][1], name
+        else:  # prometheus, grafana, haproxy, ...: their configs do not hold ceph.conf
+            assert last_configured == before[name][1], name
+    assert {t for t, _, _ in after.values()} >= {'osd', 'mon', 'prometheus'}
+    # the reconfig is done: the next pass has nothing left to reconfigure
+    summary = orch('serve', '--once')
+    assert summary.exit_code == 0 and configured() == after
+
+
 def test_config_check_ls_status_enable_disable(orch: Orch, demo: object) -> None:
     lines = orch('cephadm', 'config-check', 'ls').stdout.splitlines()
     assert lines[0].split() == ['NAME', 'HEALTHCHECK', 'STATUS', 'DESCRIPTION']
@@ -103,6 +125,51 @@ def test_keys_generate_once_clear_and_empty_input(orch: Orch) -> None:
     assert_clean_failure(orch('cephadm', 'get-pub-key'), 2, 'Error ENOENT: No SSH public key')
 
 
-def test_ssh_backend_refuses_host_work_its_agent_cannot_do(orch: Orch) -> None:
-    assert_clean_failure(orch('--backend', 'ssh', 'cephadm', 'prepare-host', 'h1', '127.0.0.1'),
-                         95, 'Error EOPNOTSUPP: This backend\'s hosts cannot be prepared')
+def _fleet_with_odd_host3(tmp_path, monkeypatch) -> None:
+    """The demo fleet, but host3 runs an older kernel, jumbo frames and no AppArmor."""
+    import yaml
+
+    from cli_helpers import DEMO_FLEET
+    hosts = list(yaml.safe_load_all(DEMO_FLEET.read_text()))
+    for h in hosts:
+        if h['hostname'] == 'host3':
+            h['facts'] = {
+                'hostname': 'host3', 'kernel': '5.10.0-28-amd64', 'subscribed': 'Unknown',
+                'kernel_security': {'type': 'Unknown', 'description':
+                                    'Linux Security Module framework is not active'},
+                'interfaces': {'eth0': {'ipv4_address': '10.0.0.13/24', 'ipv6_address': '',
+                                        'mtu': 9000, 'speed': 10000}}}
+    fleet = tmp_path / 'fleet.yaml'
+    fleet.write_text(yaml.safe_dump_all(hosts))
+    monkeypatch.setenv('ORCH_FLEET', str(fleet))
+
+
+def test_config_checks_run_over_the_hosts_facts_and_raise_health_warnings(
+        orch: Orch, tmp_path, monkeypatch) -> None:
+    _fleet_with_odd_host3(tmp_path, monkeypatch)
+    from cli_helpers import DEMO_CLUSTER
+    assert orch('apply', '-i', str(DEMO_CLUSTER)).exit_code == 0
+    # off by default, as cephadm's config_checks_enabled: nothing is raised
+    assert orch('cephadm', 'config-check', 'status').stdout == 'Disabled\n'
+    assert 'Health' not in orch('status').stdout
+    assert orch('cephadm', 'config-check', 'set-enabled', 'true').stdout == \
+        'config checks enabled\n'
+    status = orch('cephadm', 'config-check', 'status').stdout.splitlines()
+    assert status[0] == 'Enabled'
+    assert '[WRN] CEPHADM_CHECK_KERNEL_VERSION: 1 host(s) running different kernel versions' \
+        in status
+    assert '    host host3 running kernel 5.10, majority of hosts(5) running 6.1' in status
+    assert '[WRN] CEPHADM_CHECK_KERNEL_LSM: Kernel Security Module (SELinux/AppArmor) is ' \
+        'inconsistent for 1 host' in status
+    assert 'Health: HEALTH_WARN' in orch('status').stdout
+    health = json.loads(orch('status', '--format', 'json').stdout)['health_checks']
+    assert sorted(health) == ['CEPHADM_CHECK_KERNEL_LSM', 'CEPHADM_CHECK_KERNEL_VERSION']
+    assert health['CEPHADM_CHECK_KERNEL_VERSION']['count'] == 1
+    # a disabled check is skipped
+    assert orch('cephadm', 'config-check', 'disable', 'kernel_version').exit_code == 0
+    status = orch('cephadm', 'config-check', 'status').stdout
+    assert 'KERNEL_VERSION' not in status and 'CEPHADM_CHECK_KERNEL_LSM' in status
+    assert orch('cephadm', 'config-check', 'set-enabled', 'false').exit_code == 0
+    assert 'Health' not in orch('status').stdout
+    refused = orch('cephadm', 'config-check', 'set-enabled', 'maybe')
+    assert refused.exit_code == 22 and "'maybe' is not one of 'true', 'false'" in refused.stderr

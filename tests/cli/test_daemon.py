@@ -69,8 +69,11 @@ def test_daemon_add_osd_on_named_devices(orch: Orch) -> None:
     assert result.exit_code == 0, result.stderr
     osds = json.loads(orch('ps', '--daemon-type', 'osd', '--format', 'json').stdout)
     assert len(osds) == 2 and {d['hostname'] for d in osds} == {'host1'}
+    # the device now holds an OSD: the inventory's validation refuses it (cephadm's
+    # validate_device), unless told to skip it
     again = orch('daemon', 'add', 'osd', 'host1:/dev/sdb')
-    assert again.stdout == 'Created no osd(s) on host host1; already created?\n'
+    assert_clean_failure(again, 22, "Error EINVAL: Device '/dev/sdb' on host 'host1' is not "
+                                    "available for an OSD: Has a FileSystem")
 
 
 @pytest.mark.parametrize('arg, host, fields', [

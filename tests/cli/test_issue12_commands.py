@@ -55,6 +55,22 @@ def test_daemon_add_osd_skip_validation_is_accepted(orch: Orch, demo: object) ->
                          22, "Error EINVAL: Device path '/dev/sdb' not found on host 'host5'")
 
 
+def test_daemon_add_osd_validates_the_device_unless_told_to_skip(orch: Orch,
+                                                                 demo: object) -> None:
+    # host1's /dev/sdd is 4 GB: the inventory rejects it
+    before = {d['daemon_name'] for d in json.loads(
+        orch('ps', 'host1', '--daemon-type', 'osd', '--format', 'json').stdout)}
+    assert_clean_failure(orch('daemon', 'add', 'osd', 'host1:/dev/sdd'), 22,
+                         "Error EINVAL: Device '/dev/sdd' on host 'host1' is not available "
+                         "for an OSD: Insufficient space (<5GB)")
+    assert_clean_failure(orch('daemon', 'add', 'osd', 'host1:/dev/sdx'), 22,
+                         "Error EINVAL: Device path '/dev/sdx' not found on host 'host1'")
+    result = orch('daemon', 'add', 'osd', 'host1:/dev/sdd', '--skip-validation')
+    assert result.exit_code == 0 and result.stdout.startswith('Created osd(s) '), result.stderr
+    after = json.loads(orch('ps', 'host1', '--daemon-type', 'osd', '--format', 'json').stdout)
+    assert len({d['daemon_name'] for d in after} - before) == 1
+
+
 def test_upgrade_status_formats(orch: Orch, demo: object) -> None:
     default = orch('upgrade', 'status').stdout
     assert default.startswith('{\n    "target_image": null,')
@@ -120,6 +136,10 @@ def test_update_service_redeploys_a_non_ceph_service_with_the_image(orch: Orch,
     assert orch('serve', '--once').exit_code == 0
     daemons = json.loads(orch('ps', '--daemon-type', 'prometheus', '--format', 'json').stdout)
     assert {d['container_image_name'] for d in daemons} == {image}
+    # a new daemon of the service gets the updated image too, not the type's default
+    assert orch('apply', 'prometheus', '--placement', '2').exit_code == 0
+    daemons = json.loads(orch('ps', '--daemon-type', 'prometheus', '--format', 'json').stdout)
+    assert len(daemons) == 2 and {d['container_image_name'] for d in daemons} == {image}
     assert_clean_failure(orch('update', 'service', 'mon', image), 22,
                          'Error EINVAL: mon daemons run the Ceph image: use `orch upgrade start')
     assert_clean_failure(orch('update', 'service', 'loki', image), 2,

@@ -218,6 +218,30 @@ def test_unknown_subcommands_are_refused(host):
                       ok=False)["error"] == "unknown unit action 'enable'"
 
 
+def test_client_files_get_the_keyrings_owner_and_mode_and_conf_stays_roots(host):
+    """`orch client-keyring set ... --owner 1000:1001 --mode 640` reaches the host as a
+    client-files request; the agent (root) applies them, as cephadm does."""
+    if os.geteuid() != 0:
+        pytest.skip("chown needs root")
+    keyring = {"text": "[client.foo]\n\tkey = AQ==\n", "mode": 0o640, "uid": 1000, "gid": 1001}
+    conf = {"text": "[global]\n\tfsid = %s\n" % FSID, "mode": 0o644, "uid": 0, "gid": 0}
+    answer = host.agent("client-files", request={"files": {"ceph.client.foo.keyring": keyring,
+                                                           "ceph.conf": conf}})
+    assert answer == {"written": ["ceph.client.foo.keyring", "ceph.conf"], "removed": []}
+    st_key = os.stat(host.root / "etc/ceph/ceph.client.foo.keyring")
+    assert (st_key.st_uid, st_key.st_gid, stat.S_IMODE(st_key.st_mode)) == (1000, 1001, 0o640)
+    st_conf = os.stat(host.root / "etc/ceph/ceph.conf")
+    assert (st_conf.st_uid, st_conf.st_gid, stat.S_IMODE(st_conf.st_mode)) == (0, 0, 0o644)
+    # a new owner alone (same text) is applied and reported
+    answer = host.agent("client-files", request={"files": {
+        "ceph.client.foo.keyring": dict(keyring, uid=0, gid=0, mode=0o600)}})
+    assert answer["written"] == ["ceph.client.foo.keyring"]
+    st_key = os.stat(host.root / "etc/ceph/ceph.client.foo.keyring")
+    assert (st_key.st_uid, st_key.st_gid, stat.S_IMODE(st_key.st_mode)) == (0, 0, 0o600)
+    assert host.agent("client-files", request={"files": {"ceph.client.foo.keyring": dict(
+        keyring, uid=-1)}}, ok=False)["error"] == "invalid client file 'ceph.client.foo.keyring'"
+
+
 @given(st.text(min_size=1, max_size=40))
 def test_accepted_names_never_carry_shell_metacharacters(text):
     for check in (agent.valid_daemon_name, agent.valid_hostname, agent.valid_device):

@@ -510,6 +510,49 @@ def _ports(path, ipv6):
     return sorted(used)
 
 
+def _kernel_security(lsm):
+    """The ``kernel_security`` fact as cephadm gathers it: SELinux's mode and policy, else
+    AppArmor's profile counts per mode, else none. The config checker compares the
+    ``description`` across hosts (CEPHADM_CHECK_KERNEL_LSM)."""
+    if "selinux" in lsm or os.path.exists("/sys/fs/selinux/enforce"):
+        enforce = _read("/sys/fs/selinux/enforce", "")
+        if enforce not in ("0", "1"):
+            return {"type": "SELinux", "description": "SELinux: Disabled"}
+        policy = ""
+        for line in _read("/etc/selinux/config").splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "SELINUXTYPE":
+                policy = value.strip()
+        mode = "enforcing" if enforce == "1" else "permissive"
+        return {"type": "SELinux", "SELINUX": mode, "SELINUXTYPE": policy,
+                "description": "SELinux: Enabled(%s, %s)" % (mode, policy)}
+    if "apparmor" in lsm or os.path.isdir("/sys/kernel/security/apparmor"):
+        modes = {}
+        for line in _read("/sys/kernel/security/apparmor/profiles").splitlines():
+            mode = line.rpartition(" ")[2].strip("()")
+            if mode:
+                modes[mode] = modes.get(mode, 0) + 1
+        security = {"type": "AppArmor", "description": "AppArmor: Enabled"}
+        if modes:
+            security.update(modes)
+            security["description"] += "(%s)" % ",".join(
+                "%d %s" % (n, m) for m, n in sorted(modes.items()))
+        return security
+    return {"type": "Unknown", "description": "Linux Security Module framework is not active"}
+
+
+def _subscribed(os_release):
+    """cephadm's ``subscribed`` fact: only RHEL has subscriptions (an entitlement
+    certificate means one is active); elsewhere it is Unknown, which no check counts."""
+    if os_release.get("ID") != "rhel":
+        return "Unknown"
+    try:
+        certs = [n for n in os.listdir("/etc/pki/entitlement") if n.endswith(".pem")]
+    except OSError:
+        certs = []
+    return "yes" if certs else "no"
+
+
 def cmd_gather_facts(request):
     hostname = host_name()
     if request.get("fqdn", False):
@@ -536,9 +579,7 @@ def cmd_gather_facts(request):
         "bios_date": _read(os.path.join(dmi, "bios_date"), "Unknown"),
         "product_serial": "Unknown", "board_serial": "Unknown", "chassis_serial": "Unknown",
         "interfaces": interfaces, "nic_count": len([n for n in interfaces if n != "lo"]),
-        "kernel_security": {"type": "SELinux" if "selinux" in lsm else
-                            "AppArmor" if "apparmor" in lsm else "Unknown",
-                            "description": lsm or "Linux Security Module framework is not active"},
+        "kernel_security": _kernel_security(lsm),
         "selinux_enabled": "selinux" in lsm,
         "kernel_parameters": {},
         "sysctl_options": {},
@@ -546,7 +587,7 @@ def cmd_gather_facts(request):
         "tcp6_ports_used": _ports("/proc/net/tcp6", True),
         "udp_ports_used": _ports("/proc/net/udp", False),
         "udp6_ports_used": _ports("/proc/net/udp6", True),
-        "subscribed": "Unknown",
+        "subscribed": _subscribed(os_release),
         "system_uptime": uptime,
         "timestamp": time.time(),
     }
@@ -1361,9 +1402,20 @@ def _meta(request, image):
     return meta
 
 
+def _keep_osd_devices(request, ddir):
+    """A reconfig names no devices (it changes the config, not the OSD): the OSD keeps the
+    devices its unit.meta records, which the inventory reports as this OSD's."""
+    if request.get("reconfig") and not request.get("osd_devices"):
+        old = _load_json(os.path.join(ddir, "unit.meta"), {}) or {}
+        if old.get("osd_devices"):
+            request = dict(request, osd_devices=old["osd_devices"])
+    return request
+
+
 def deploy_one(request):
     name, fsid, image = _validate_deploy(request)
     ddir = daemon_dir(fsid, name)
+    request = _keep_osd_devices(request, ddir)
     os.makedirs(ddir, mode=0o700, exist_ok=True)
     os.makedirs(rooted("var/log/ceph", fsid), mode=0o770, exist_ok=True)
     if daemon_runtime(request) == "package":
@@ -1965,6 +2017,7 @@ def _rmtree(path):
 
 def deploy_package(request, name, fsid, image, ddir):
     """Deploy (or reconfigure) one daemon of the package runtime and start it."""
+    request = _keep_osd_devices(request, ddir)
     state_path = os.path.join(ddir, "unit.state")
     state = _load_json(state_path, {}) or {}
     stamp = now_iso()
@@ -2235,6 +2288,22 @@ def cmd_bootstrap(request):
     return {"fsid": fsid, "mon": mon_name, "mgr": mgr_name, "ls": cmd_ls({})}
 
 
+def _set_owner_and_mode(path, mode, uid, gid):
+    """Give ``path`` this mode and (when given) owner, as cephadm's ``write_new`` does for
+    client keyrings (``orch client-keyring set --owner --mode``); True when it changed."""
+    st = os.stat(path)
+    want_uid = st.st_uid if uid is None else uid
+    want_gid = st.st_gid if gid is None else gid
+    changed = False
+    if (st.st_uid, st.st_gid) != (want_uid, want_gid):
+        os.chown(path, want_uid, want_gid)
+        changed = True
+    if (st.st_mode & 0o7777) != mode:
+        os.chmod(path, mode)
+        changed = True
+    return changed
+
+
 def cmd_client_files(request):
     """Write (or remove) /etc/ceph files on this host: the cluster's config and keyrings
     that cephadm keeps on ``_admin`` hosts (and client-keyring targets)."""
@@ -2252,15 +2321,126 @@ def cmd_client_files(request):
                 removed.append(name)
             continue
         text, mode = spec.get("text"), spec.get("mode", 0o644)
-        if not isinstance(text, str) or not isinstance(mode, int) or mode & ~0o777:
+        uid, gid = spec.get("uid"), spec.get("gid")
+        if not isinstance(text, str) or not isinstance(mode, int) or mode & ~0o777 or \
+                not all(v is None or (isinstance(v, int) and v >= 0) for v in (uid, gid)):
             raise AgentError("invalid client file %r" % name)
         os.makedirs(rooted("etc/ceph"), mode=0o755, exist_ok=True)
         if _read(path, None) != text.strip():
             _write_text(path, text, mode)
             written.append(name)
+        if _set_owner_and_mode(path, mode, uid, gid) and name not in written:
+            written.append(name)
     if written or removed:
         _forget_rados()
     return {"written": written, "removed": removed}
+
+
+# -- prepare-host, registry-login ------------------------------------------------------------
+#: the directories cephadm's daemons and tools expect, with cephadm's modes
+PREPARED_DIRS = (("etc/ceph", 0o755), ("var/lib/ceph", 0o755), ("var/log/ceph", 0o770),
+                 ("run/ceph", 0o770))
+#: binary -> the Debian package that ships it, per runtime (what prepare-host installs)
+RUNTIME_PACKAGES = {
+    "package": {"ceph": "ceph-common", "ceph-authtool": "ceph-common",
+                "monmaptool": "ceph-common", "ceph-mon": "ceph-mon", "ceph-mgr": "ceph-mgr",
+                "ceph-osd": "ceph-osd", "ceph-volume": "ceph-osd"},
+    "container": {"lvcreate": "lvm2"},
+}
+TIME_SYNC_DAEMONS = ("chronyd", "ntpd", "systemd-timesyncd", "openntpd", "ntpsec")
+REGISTRY_RECORD = "var/lib/ceph-orch/registry.json"
+
+
+def _running_programs():
+    names = set()
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            names.add(_read("/proc/%s/comm" % pid).strip())
+    return names
+
+
+def _install(packages):
+    """Install ``packages`` with the host's package manager (as cephadm's prepare-host
+    installs podman, lvm2 and chrony); an error names what to install by hand."""
+    if agent_root() != "/":
+        raise AgentError("missing packages: %s (this agent's root is %s, a prefix of a shared "
+                         "host: install them on the host itself)"
+                         % (", ".join(packages), agent_root()))
+    for tool, argv in (("apt-get", ["apt-get", "install", "-y", "-q"]),
+                       ("dnf", ["dnf", "install", "-y"]), ("zypper", ["zypper", "-n", "install"])):
+        if which(tool):
+            os.environ.setdefault("DEBIAN_FRONTEND", "noninteractive")
+            rc, out, err = run(argv + list(packages), timeout=1200)
+            if rc != 0:
+                raise AgentError("%s could not install %s: %s"
+                                 % (tool, ", ".join(packages), (err or out).strip()[-300:]))
+            return
+    raise AgentError("missing packages: %s, and no package manager (apt-get, dnf, zypper) to "
+                     "install them" % ", ".join(packages))
+
+
+def cmd_prepare_host(request):
+    """cephadm's ``prepare-host``: make true what ``check-host`` checks. Creates the Ceph
+    directories that are missing and installs the runtime's missing packages (the Ceph
+    binaries for the package runtime; a container engine and lvm2 for the container one).
+    Returns what it did, then what check-host answers."""
+    runtime = daemon_runtime(request)
+    created = []
+    for rel, mode in PREPARED_DIRS:
+        path = rooted(rel)
+        if not os.path.isdir(path):
+            os.makedirs(path, mode=mode, exist_ok=True)
+            os.chmod(path, mode)
+            created.append("/" + rel)
+    wanted = RUNTIME_PACKAGES[runtime]
+    missing = sorted({pkg for binary, pkg in wanted.items() if not which(binary)})
+    if runtime == "container" and not container_engine():
+        missing.append("podman")
+    if missing:
+        _install(missing)
+    notes = []
+    if not _running_programs() & set(TIME_SYNC_DAEMONS):
+        notes.append("no time synchronization daemon runs (%s); Ceph's monitors need "
+                     "synchronized clocks" % ", ".join(TIME_SYNC_DAEMONS[:3]))
+    answer = cmd_check_host(request)
+    answer.update({"created": created, "installed": missing, "notes": notes})
+    return answer
+
+
+def _login_field(request, key):
+    value = request.get(key)
+    if not isinstance(value, str) or not value or (key != "password" and
+                                                   re.search(r"\s", value)):
+        raise AgentError("invalid registry %s" % key)
+    return value
+
+
+def cmd_registry_login(request):
+    """`orch cephadm registry-login`: ``<engine> login`` (password on stdin; podman keeps it in
+    /etc/ceph/podman-auth.json, 0600, as cephadm has it). The package runtime pulls no
+    images: there the login is only recorded (url and user, no password) and said so."""
+    url, user = _login_field(request, "url"), _login_field(request, "username")
+    password = _login_field(request, "password")
+    if daemon_runtime(request) == "package":
+        path = rooted(REGISTRY_RECORD)
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        _write_json(path, {"url": url, "username": user, "recorded": now_iso()}, mode=0o600)
+        return {"hostname": host_name(), "logged_in": False, "recorded": "/" + REGISTRY_RECORD,
+                "note": "the package runtime pulls no images: the login is recorded, not used"}
+    engine = _engine_or_fail()
+    argv = [engine, "login", "-u", user, "--password-stdin"]
+    authfile = None
+    if _engine_is_podman(engine):
+        os.makedirs(rooted("etc/ceph"), mode=0o755, exist_ok=True)
+        authfile = rooted("etc/ceph/podman-auth.json")
+        argv.append("--authfile=%s" % authfile)
+    rc, _, err = run(argv + [url], stdin=password + "\n", timeout=120)
+    if rc != 0:
+        raise AgentError("Failed to login to custom registry @ %s as %s with given password: %s"
+                         % (url, user, err.strip()[-300:]))
+    if authfile and os.path.exists(authfile):
+        os.chmod(authfile, 0o600)
+    return {"hostname": host_name(), "logged_in": True, "engine": os.path.basename(engine)}
 
 
 # -- OSDs in the package runtime: ceph-volume raw ------------------------------------------
@@ -2356,6 +2536,66 @@ def prepare_osds_package(request, fsid, image, service_name, data, osd_ids):
             "osd_devices": [device], "runtime": "package", "host_addr": request.get("host_addr"),
             "files": {"config": conf}, "memory_request": request.get("memory_request"),
         }, name, fsid, image, ddir))
+    return created
+
+
+def _raw_osds(fsid, runtime, image, files, devices):
+    """``ceph-volume raw list`` over this host's devices: ``{osd id: device}`` of the OSDs
+    of this cluster whose bluestore label names it."""
+    if not devices:
+        return {}
+    args = ["raw", "list", "--format", "json"] + devices
+    if runtime == "package":
+        conf, boot_key = files.get("config"), files.get("bootstrap_keyring")
+        if not isinstance(conf, str) or not isinstance(boot_key, str):
+            raise AgentError("activating OSDs needs the cluster's config and bootstrap-osd key")
+        out = _ceph_volume_package(fsid, args, None, conf, boot_key, devices)
+    else:
+        rc, out, err = _run_ceph_volume(_engine_or_fail(), fsid, image, args, files=files)
+        if rc != 0:
+            raise AgentError("ceph-volume raw list failed (%d): %s" % (rc, err.strip()[-500:]))
+    try:
+        report = json.loads(out or "{}")
+    except ValueError:
+        raise AgentError("ceph-volume raw list printed no JSON: %s" % out.strip()[-200:])
+    return {int(osd["osd_id"]): osd["device"] for osd in report.values()
+            if isinstance(osd, dict) and osd.get("ceph_fsid") == fsid and
+            str(osd.get("osd_id", "")).isdigit() and osd.get("device")}
+
+
+def cmd_osd_activate(request):
+    """`orch cephadm osd activate`: start a daemon for every OSD of this cluster found on the
+    host's devices that has none (after a reinstall, or `orch daemon rm`). Package runtime:
+    ``raw activate`` into the OSD's directory, then the daemon; container runtime: the
+    OSD's container, which activates its volume as it starts."""
+    fsid, image = valid_fsid(request.get("fsid")), valid_image(request.get("image"))
+    runtime = daemon_runtime(request)
+    files = request.get("files") or {}
+    if not isinstance(files, dict):
+        raise AgentError("invalid files")
+    have = {name for f, name, _ in _daemon_dirs() if f == fsid}
+    found = _raw_osds(fsid, runtime, image, files,
+                      [d["path"] for d in _block_devices() if d["type"] != "mpath"])
+    os.makedirs(rooted("var/log/ceph", fsid), mode=0o770, exist_ok=True)
+    created = []
+    for osd_id, device in sorted(found.items()):
+        name = "osd.%d" % osd_id
+        if name in have:
+            continue
+        deploy = {"name": name, "fsid": fsid, "image": image, "service_name": "osd",
+                  "osd_devices": [device], "runtime": runtime, "config": {},
+                  "host_addr": request.get("host_addr"),
+                  "files": {"config": files["config"]} if isinstance(files.get("config"), str)
+                  else {}}
+        if runtime == "package":
+            ddir = daemon_dir(fsid, name)
+            os.makedirs(ddir, mode=0o755, exist_ok=True)
+            _ceph_volume_package(fsid, ["raw", "activate", "--device", device, "--no-systemd",
+                                        "--no-tmpfs"], ddir, files["config"],
+                                 files["bootstrap_keyring"], [device])
+            created.append(deploy_package(deploy, name, fsid, image, ddir))
+        else:
+            created.append(deploy_one(deploy))
     return created
 
 
@@ -2723,6 +2963,8 @@ COMMANDS = {
     "deploy": cmd_deploy, "prepare-osds": cmd_prepare_osds, "rm-daemon": cmd_rm_daemon,
     "zap": cmd_zap, "light": cmd_light, "refresh": cmd_refresh,
     "ceph": cmd_ceph, "bootstrap": cmd_bootstrap, "client-files": cmd_client_files,
+    "prepare-host": cmd_prepare_host, "registry-login": cmd_registry_login,
+    "osd-activate": cmd_osd_activate,
     "binary-roots": cmd_binary_roots,
     "state-keys": cmd_state_keys, "state-lock": cmd_state_lock,
 }

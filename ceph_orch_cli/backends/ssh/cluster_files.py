@@ -39,25 +39,64 @@ def host_ip(host: "HostSpec") -> Optional[str]:
         return None
 
 
+def combine_confs(base: str, extra: str) -> str:
+    """``base`` (the minimal conf) with ``extra`` (`orch cephadm set-extra-ceph-conf`) merged
+    in, as cephadm merges them: an option of a section both name is set in that section (the
+    extra text's value replaces the base one), other sections are appended. Ceph treats
+    ``_`` and `` `` in option names alike, so ``mon host`` and ``mon_host`` are one option."""
+    if not extra.strip():
+        return base
+    from configparser import ConfigParser
+
+    def parse(text: str) -> "ConfigParser":
+        parser = ConfigParser(delimiters=("=",), comment_prefixes=("#", ";"),
+                              interpolation=None, strict=False)
+        parser.optionxform = lambda name: name.strip().replace(" ", "_")  # type: ignore
+        parser.read_string(text.replace("\t", ""))
+        return parser
+
+    merged = parse(base)
+    for section, options in parse(extra).items():
+        if section == "DEFAULT":
+            continue
+        if not merged.has_section(section):
+            merged.add_section(section)
+        for key, value in options.items():
+            merged.set(section, key, value)
+    return "".join(f"[{section}]\n" + "".join(f"\t{k} = {v}\n" for k, v in merged.items(section))
+                   for section in merged.sections())
+
+
 class ClusterFiles:
     """Config, keys and monmaps for deploy requests, from a real cluster."""
 
-    def __init__(self, cluster: CephCLICluster, active: Callable[[], bool]) -> None:
+    def __init__(self, cluster: CephCLICluster, active: Callable[[], bool],
+                 extra_conf: Callable[[], str] = lambda: "") -> None:
         self.cluster = cluster
         #: whether a cluster exists to ask (``orch bootstrap`` ran)
         self.active = active
+        #: the text `orch cephadm set-extra-ceph-conf` stored (merged into every config)
+        self.extra_conf = extra_conf
         self._minimal: Optional[str] = None
         self._public_network: Optional[str] = None
 
-    def config_for(self, host: "HostSpec") -> str:
-        """The minimal conf, plus ``public_addr`` when the host's address lies in the
-        cluster's ``public_network``: on a host with several addresses in that network
-        (test hosts on loopback share one network namespace) Ceph would otherwise pick the
-        first one, and a daemon would bind another host's address."""
+    def minimal_conf(self) -> str:
+        """cephadm's ``get_minimal_ceph_conf``: the cluster's minimal conf with the extra
+        conf merged in; every daemon's config and each host's /etc/ceph/ceph.conf."""
+        return combine_confs(self._cluster_conf(), self.extra_conf())
+
+    def _cluster_conf(self) -> str:
         if self._minimal is None:
             self._minimal = self.cluster.minimal_conf()
             self._public_network = self.cluster.config_get("mon", "public_network")
-        conf = self._minimal.rstrip("\n") + "\n"
+        return self._minimal
+
+    def config_for(self, host: "HostSpec") -> str:
+        """The minimal conf plus ``public_addr`` when the host's address lies in the
+        cluster's ``public_network`` (then the extra conf merged in): on a host with several addresses in that network
+        (test hosts on loopback share one network namespace) Ceph would otherwise pick the
+        first one, and a daemon would bind another host's address."""
+        conf = self._cluster_conf().rstrip("\n") + "\n"  # its one section: [global]
         ip = host_ip(host)
         if ip and self._public_network:
             try:
@@ -67,7 +106,7 @@ class ClusterFiles:
                 inside = False
             if inside:
                 conf += f"\tpublic_addr = {ip}\n"
-        return conf
+        return combine_confs(conf, self.extra_conf())
 
     def for_daemon(self, host: "HostSpec", request: DeployRequest) -> Dict[str, Any]:
         """The extra fields of an agent ``deploy`` request for a daemon of this cluster."""

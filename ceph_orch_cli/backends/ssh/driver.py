@@ -263,6 +263,26 @@ class SSHHostDriver(HostDriver):
         and mgr, /etc/ceph)."""
         return self.call(host, "bootstrap", request)
 
+    def prepare_host(self, host: "HostSpec") -> Dict[str, Any]:
+        """`orch cephadm prepare-host`: the agent creates the missing Ceph directories and
+        installs the runtime's missing packages, then answers as check-host does."""
+        return self.call(host, "prepare-host")
+
+    def registry_login(self, host: "HostSpec", login: Dict[str, Any]) -> Dict[str, Any]:
+        """`orch cephadm registry-login`: ``<engine> login`` on the host (the password goes
+        in the request, never on a command line)."""
+        return self.call(host, "registry-login", {k: login.get(k) for k in
+                                                   ("url", "username", "password")})
+
+    def activate_osds(self, host: "HostSpec", fsid: str, image: str) -> List[str]:
+        """`orch cephadm osd activate`: daemons for the OSDs on the host's devices that have
+        none; returns their names."""
+        request: Dict[str, Any] = {"fsid": _validated(agent_module.valid_fsid, fsid),
+                                   "image": _validated(agent_module.valid_image, image)}
+        if self.cluster_files is not None:
+            request.update(self.cluster_files.for_osds(host))
+        return [str(d.get("name")) for d in self.call(host, "osd-activate", request)]
+
     def write_client_files(self, host: "HostSpec", files: Dict[str, Any]) -> Dict[str, Any]:
         """Write (a dict value) or remove (None) files in the host's /etc/ceph."""
         return self.call(host, "client-files", {"files": files})

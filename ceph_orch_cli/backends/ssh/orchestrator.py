@@ -82,7 +82,7 @@ class SSHOrchestrator(ClusterOrchestrator):
                                runtime=self.runtime)
         cluster = CephCLICluster(self.pool, self._admin_host, fsid_source=self._stored_fsid,
                                  known_osd_ids=self._known_osd_ids, driver=driver)
-        driver.cluster_files = ClusterFiles(cluster, self._bootstrapped)
+        driver.cluster_files = ClusterFiles(cluster, self._bootstrapped, self._extra_conf)
         super().__init__(store, driver, cluster)
         # once bootstrapped, the cluster's config-key store is the home of the state
         store.attach_remote(AgentStateRemote(driver, self._admin_host))
@@ -96,6 +96,10 @@ class SSHOrchestrator(ClusterOrchestrator):
 
     def _image(self) -> str:
         return str(self.store.get_setting(IMAGE_SETTING, None) or reconcile.DEFAULT_IMAGE)
+
+    def _extra_conf(self) -> str:
+        from ceph_orch_cli.cluster.cephadm_ops import EXTRA_CONF_SETTING
+        return str((self.store.get_setting(EXTRA_CONF_SETTING, None) or {}).get("conf") or "")
 
     def _bootstrapped(self) -> bool:
         return bool(self.store.get_setting(BOOTSTRAPPED_SETTING, False))
@@ -245,7 +249,7 @@ class SSHOrchestrator(ClusterOrchestrator):
         if not admin and not stale:
             return None
         try:
-            conf = self.cluster.minimal_conf()  # type: ignore[attr-defined]
+            conf = self.driver.cluster_files.minimal_conf()  # type: ignore[attr-defined]
             keyring = self.cluster.auth_get("client.admin")  # type: ignore[attr-defined]
         except (CephCommandError, HostActionError, HostUnreachable):
             return None
@@ -337,8 +341,8 @@ class SSHOrchestrator(ClusterOrchestrator):
 class SSHKeyringFiles:
     """`orch client-keyring` files on real hosts, through the agent's ``client-files``.
 
-    The agent writes /etc/ceph files with a mode but cannot chown them, so a keyring's
-    uid:gid is recorded and shown but the file stays owned by the agent's user. ``ceph.conf``
+    The agent (root) writes each file with its mode and owner (the keyring's uid:gid,
+    ceph.conf root's, as cephadm does). ``ceph.conf``
     on ``_admin`` hosts belongs to ``client_files_step``, so it is neither written nor removed
     here. Until a cluster is bootstrapped there is no key to write: the write fails and the
     next pass tries again."""
@@ -361,10 +365,12 @@ class SSHKeyringFiles:
                     out[name] = None
                 elif meta.get("entity"):
                     out[name] = {"text": self.orch.cluster.auth_get(meta["entity"]),  # type: ignore[attr-defined]
-                                 "mode": int(meta["mode"])}
+                                 "mode": int(meta["mode"]), "uid": int(meta.get("uid", 0)),
+                                 "gid": int(meta.get("gid", 0))}
                 else:
-                    out[name] = {"text": self.orch.cluster.minimal_conf(),  # type: ignore[attr-defined]
-                                 "mode": int(meta["mode"])}
+                    out[name] = {"text": self.orch.driver.cluster_files.minimal_conf(),  # type: ignore[attr-defined]
+                                 "mode": int(meta["mode"]), "uid": int(meta.get("uid", 0)),
+                                 "gid": int(meta.get("gid", 0))}
             if out:
                 self.orch.driver.write_client_files(host, out)  # type: ignore[attr-defined]
         except CephCommandError as e:
