@@ -546,6 +546,15 @@ class Store:
             c.execute("UPDATE hosts SET spec = ? WHERE hostname = ?", (json.dumps(new), hostname))
             return new
 
+    def hosts_away(self) -> List[Tuple[str, bool]]:
+        """(hostname, offline) of the hosts that are offline or in maintenance (a host in
+        maintenance is not checked, so maintenance wins, as in ``host ls``), without parsing
+        every host spec (``orch ps`` asks on every listing)."""
+        return [(r[0], not r[1]) for r in self.query(
+            "SELECT hostname, lower(json_extract(spec, '$.status')) IS 'maintenance' FROM hosts"
+            " WHERE offline_reason IS NOT NULL"
+            " OR lower(json_extract(spec, '$.status')) = 'maintenance'")]
+
     def set_host_offline(self, hostname: str, reason: Optional[str]) -> None:
         with self.transaction() as c:
             c.execute("UPDATE hosts SET offline_reason = ?, last_check = ? WHERE hostname = ?",
@@ -702,6 +711,14 @@ class Store:
                 " WHERE rowid IN (SELECT MIN(rowid) FROM daemons GROUP BY service_name)"):
             out[name].update(container_image_id=image_id, container_image_name=image_name)
         return out
+
+    def running_daemons_on_hosts(self, hostnames: Sequence[str]) -> Dict[str, int]:
+        """Per service, the daemons cached as running (status 1) on these hosts."""
+        marks = ",".join("?" * len(hostnames))
+        return {r[0]: r[1] for r in self.query(
+            "SELECT service_name, COUNT(*) FROM daemons WHERE hostname IN (%s)"
+            " AND json_extract(data, '$.status') = 1 GROUP BY service_name" % marks,
+            tuple(hostnames))}
 
     def daemon_counts(self) -> Dict[str, int]:
         return {r[0]: r[1] for r in self.query(

@@ -241,6 +241,7 @@ def test_lights_facts_and_ok_to_stop(cluster):
     assert out == ["Set ident light for host1:/dev/sdb on"]
     facts = ok(cluster.get_facts("host1"))[0]
     assert facts["hostname"] == "host1" and facts["hdd_count"] == 3
+    cluster.reconcile_pass()  # the new OSDs' PGs peer until a pass later, as on a real cluster
     assert ok(cluster.host_ok_to_stop("host6")).startswith("It is presumed safe to stop host host6")
     with pytest.raises(OrchestratorError, match='Cannot find host "nope"'):
         ok(cluster.host_ok_to_stop("nope"))
