@@ -9,6 +9,7 @@ answers (``shared/reference/real-ceph.md``), so a rehearsal refuses what a clust
 """
 from __future__ import annotations
 
+import errno
 import uuid
 from typing import Any, Dict, List, Optional, Set
 
@@ -183,8 +184,10 @@ class SimulatedCephCluster(CephCluster):
         return all(osds.get(int(i), {}).get("pgs", 0) == 0 for i in osd_ids)
 
     def pg_count(self, osd_id: int) -> int:
+        """``ceph pg ls-by-osd``: Pacific answers EAGAIN ("osd N is not up") for a down or
+        missing OSD, which the engine reads as -1 (unknown)."""
         osd = self._all().get(int(osd_id))
-        return -1 if osd is None else int(osd["pgs"])
+        return -1 if osd is None or not osd.get("up", True) else int(osd["pgs"])
 
     def osd_weight(self, osd_id: int) -> Optional[float]:
         osd = self._all().get(int(osd_id))
@@ -198,6 +201,10 @@ class SimulatedCephCluster(CephCluster):
         self._dirty.add(int(osd_id))
 
     def mark_osd(self, osd_id: int, state: str) -> None:
+        """``ceph osd out|in|down``; of an OSD that does not exist Pacific only says so
+        ("osd.N does not exist.", exit 0), so nothing happens here either."""
+        if int(osd_id) not in self._all():
+            return
         osd = self._osd(osd_id)
         if state == "out":
             osd["in"] = False
@@ -212,7 +219,13 @@ class SimulatedCephCluster(CephCluster):
         self._dirty.add(int(osd_id))
 
     def destroy_osd(self, osd_id: int) -> None:
+        """``ceph osd destroy``: refused for an OSD that is up (Pacific: EBUSY "osd.N is
+        not `down`."); the engine marks it down and stops its daemon first."""
         osd = self._osd(osd_id)
+        running = [d for d in self.store.get_daemons(daemon_type="osd", daemon_id=str(osd_id))
+                   if d.get("status") == 1]
+        if osd.get("up", True) and running:
+            raise OrchestratorError(f"osd.{osd_id} is not `down`.", errno=-errno.EBUSY)
         osd.update(destroyed=True, up=False, pgs=0)
         self._dirty.add(int(osd_id))
 

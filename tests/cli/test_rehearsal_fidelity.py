@@ -164,3 +164,43 @@ def test_mon_quorum_is_counted_against_the_monmap(orch: Orch, demo) -> None:
     assert_clean_failure(result, 16, 'not enough monitors would be available ('
                                      f"{mons[2]['daemon_id']}) after stopping mons "
                                      f"[{mons[1]['daemon_id']}]")
+
+
+# ------------------------------------------------------------------ 8. README's contract
+
+@pytest.mark.parametrize('args,plain', [(('ls',), 'No services reported'),
+                                        (('ps',), 'No daemons reported'),
+                                        (('host', 'ls'), '0 hosts in cluster')])
+def test_empty_results_per_format(orch: Orch, args, plain: str) -> None:
+    assert plain in orch(*args).stdout
+    assert json.loads(orch(*args, '--format', 'json').stdout) == []
+    result = orch(*args, '--format', 'yaml')
+    assert result.exit_code == 0 and result.stdout.strip() == ''
+
+
+def test_yaml_lists_are_multi_document(orch: Orch, demo) -> None:
+    import yaml
+    docs = list(yaml.safe_load_all(orch('ps', '--daemon-type', 'mon', '--format', 'yaml').stdout))
+    assert [d['daemon_type'] for d in docs] == ['mon', 'mon', 'mon']
+    exported = list(yaml.safe_load_all(orch('ls', '--export').stdout))
+    assert {d['service_name'] for d in exported} >= {'mon', 'mgr', 'crash'}
+
+
+@pytest.mark.parametrize('args,message', [
+    (('daemon', 'add', 'osd', 'nohost:/dev/sdb'), "Invalid 'host:device' spec: host not found"),
+    (('stop', 'mgr'), 'Stopping entire mgr service is prohibited.'),
+    (('host', 'label', 'rm', 'host1', 'nolabel'), "Host host1 does not have label 'nolabel'"),
+])
+def test_names_that_exit_0_as_ceph_does(orch: Orch, demo, args, message: str) -> None:
+    before = orch('ls', '--export').stdout
+    result = orch(*args)
+    assert result.exit_code == 0 and message in result.stdout
+    assert orch('ls', '--export').stdout == before
+
+
+def test_cephs_several_line_errors_stay_several_lines(orch: Orch, demo) -> None:
+    result = orch('host', 'rm', 'host6')
+    assert result.exit_code == 22 and len(result.stderr.splitlines()) > 3
+    assert result.stderr.startswith('Error EINVAL: Not allowed to remove host6 from cluster.')
+    usage = orch('apply')
+    assert usage.exit_code == 22 and usage.stderr.splitlines()[1].strip().startswith('orch apply -i')
