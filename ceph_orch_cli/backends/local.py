@@ -3,8 +3,8 @@
 Hosts, their addresses, facts and disks come from a fleet file (``ORCH_FLEET``, else
 ``<state_dir>/fleet.yaml``, else the demo fleet shipped with the package). Daemons "run" in
 the store: ``LocalHostDriver`` keeps each host's daemons, used devices and lights as one JSON
-row per host, and ``SimulatedCephCluster`` keeps OSDs with placement groups that drain over
-a few passes. Both buffer changes in memory and write them in bulk when the engine commits
+row per host (a daemon's ports are held while it runs), and ``SimulatedCephCluster``
+(``local_ceph.py``) keeps OSDs with placement groups that drain over a few passes. Both buffer changes in memory and write them in bulk when the engine commits
 a batch (``flush``), inside the engine's own transaction, so a crash never leaves the
 simulated hosts and the engine's cache half-updated and a 5,000-host apply costs a handful
 of SQL statements, not one per daemon.

@@ -98,11 +98,7 @@ class Services:
         rows = {r.service_name: r for r in self.store.get_specs(include_deleted=True)}
         events = self.store.get_events("service")
         # counted by SQLite: `orch ls` must not parse every daemon of a 100k-daemon cluster
-        by_service = self.store.daemon_summary()
-        for name, gone in volatile_status.not_running_counts(
-                self.store, volatile_status.overrides(self.store)).items():
-            if name in by_service:  # daemons on offline or maintenance hosts do not run
-                by_service[name]["running"] -= gone
+        by_service = volatile_status.summary_now(self.store, self.store.daemon_summary())
         # parsed only for a placement that needs them: `count:N` does not look at hosts, and
         # 1,000 host specs cost ~10 ms of a plain `orch ls`
         hosts_memo: List[List["HostSpec"]] = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from ceph_orch_cli.orchestrator import DaemonDescriptionStatus
 
@@ -76,10 +76,12 @@ def _overlay_text(text: str, by_host: Dict[str, Tuple[int, str]],
     return json.dumps(daemon, sort_keys=True)
 
 
-def not_running_counts(store: "Store",
-                       by_host: Dict[str, Tuple[int, str]]) -> Dict[str, int]:
-    """Per service, how many daemons the cache counts as running that the overlay does not
-    (``orch ls`` subtracts them: crash 5/6 with one host offline)."""
-    if not by_host:
-        return {}
-    return store.running_daemons_on_hosts(sorted(by_host))
+def summary_now(store: "Store", by_service: Dict[str, Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+    """``Store.daemon_summary()`` with the overlay: the daemons the cache counts as running
+    on offline or maintenance hosts are not (``orch ls``: crash 5/6 with one host offline)."""
+    by_host = overrides(store)
+    if by_host:
+        for name, gone in store.running_daemons_on_hosts(sorted(by_host)).items():
+            if name in by_service:
+                by_service[name]["running"] -= gone
+    return by_service
