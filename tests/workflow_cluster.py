@@ -80,9 +80,12 @@ def open_orch(state_dir: Path) -> Any:
 
 
 def applied_cluster(state_dir: Path, extra: str = "") -> Any:
-    """The workflow cluster (plus ``extra`` spec documents) applied and converged."""
+    """The workflow cluster (plus ``extra`` spec documents) applied, converged and settled:
+    one pass later, as on a real cluster a moment later, the new OSDs' PGs have peered
+    (``osd ok-to-stop`` refuses while they peer)."""
     orch = open_orch(state_dir)
     ok(orch.apply(load_specs(CLUSTER + (("---\n" + extra) if extra else ""))))
+    orch.reconcile_pass()
     return orch
 
 

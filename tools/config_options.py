@@ -7,11 +7,15 @@ Sources, one ``--release NAME SOURCE`` per release:
 * a directory holding Ceph's ``src/common/options/*.yaml.in`` (Quincy and later: Reef,
   Squid): every ``- name: <option>`` entry of every file;
 * ``ceph-conf`` (Pacific keeps its options in C++, ``src/common/options.cc``): the
-  option table of an installed Ceph, read with ``ceph-conf -c /dev/null --show-config``.
+  option table of an installed Ceph, read with ``ceph-conf -c /dev/null --show-config``;
+* ``chroot:<root>``: the same, from the ``ceph-conf`` of another release installed in a
+  root directory (a binary root such as ``/var/lib/ceph-orch-ci/roots/reef``), run under
+  ``chroot`` (root only), when that release's sources are not at hand.
 
 Usage::
 
     tools/config_options.py --release pacific ceph-conf \\
+                            --release reef chroot:/var/lib/ceph-orch-ci/roots/reef \\
                             --release reef ~/src/ceph-reef/src/common/options \\
                             --release squid ~/src/ceph-squid/src/common/options
 
@@ -48,21 +52,27 @@ def from_yaml_dir(path: Path) -> Set[str]:
     return names
 
 
-def from_ceph_conf(binary: str) -> Set[str]:
-    out = subprocess.run([binary, '-c', '/dev/null', '--show-config'], check=True,
+def from_ceph_conf(binary: str, root: str = '') -> Set[str]:
+    """The options ``ceph-conf --show-config`` prints, run inside ``root`` when given."""
+    command = ['chroot', root, binary] if root else [binary]
+    out = subprocess.run(command + ['-c', '/dev/null', '--show-config'], check=True,
                          capture_output=True, text=True).stdout
     names = {m.group(1) for m in map(_SHOW.match, out.splitlines()) if m}
     # the identity of the process that printed them, not options
     return names - {'name', 'cluster'}
 
 
-def read_existing(path: Path) -> Dict[str, Set[str]]:
+def read_existing(path: Path, sources: Dict[str, str]) -> Dict[str, Set[str]]:
+    """The names already in ``path``, per release; their sources go into ``sources``."""
     out: Dict[str, Set[str]] = {}
     if not path.exists():
         return out
     current = None
     for line in path.read_text(encoding='utf-8').splitlines():
-        if line.startswith('['):
+        source = re.match(r'^# (\w+): \d+ names from (.+)$', line)
+        if source:
+            sources[source.group(1)] = source.group(2)
+        elif line.startswith('['):
             current = line.strip('[]')
             out[current] = set()
         elif line and not line.startswith('#') and current:
@@ -85,14 +95,17 @@ def write(path: Path, releases: Dict[str, Set[str]], sources: Dict[str, str]) ->
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--release', nargs=2, action='append', metavar=('NAME', 'SOURCE'),
-                        required=True, help='a release and its source: ceph-conf[=path] or '
-                                            'a directory of *.yaml.in')
+                        required=True, help='a release and its source: ceph-conf[=path], '
+                                            'chroot:<root> or a directory of *.yaml.in')
     parser.add_argument('--out', type=Path, default=OUT)
     args = parser.parse_args(argv)
-    releases = read_existing(args.out)
     sources: Dict[str, str] = {}
+    releases = read_existing(args.out, sources)
     for name, source in args.release:
-        if source.startswith('ceph-conf'):
+        if source.startswith('chroot:'):
+            releases[name] = from_ceph_conf('ceph-conf', source.partition(':')[2])
+            sources[name] = 'ceph-conf --show-config in a binary root'
+        elif source.startswith('ceph-conf'):
             binary = source.partition('=')[2] or 'ceph-conf'
             releases[name] = from_ceph_conf(binary)
             sources[name] = 'ceph-conf --show-config'

@@ -3,8 +3,8 @@
 Hosts, their addresses, facts and disks come from a fleet file (``ORCH_FLEET``, else
 ``<state_dir>/fleet.yaml``, else the demo fleet shipped with the package). Daemons "run" in
 the store: ``LocalHostDriver`` keeps each host's daemons, used devices and lights as one JSON
-row per host, and ``SimulatedCephCluster`` keeps OSDs with placement groups that drain over
-a few passes. Both buffer changes in memory and write them in bulk when the engine commits
+row per host (a daemon's ports are held while it runs), and ``SimulatedCephCluster``
+(``local_ceph.py``) keeps OSDs with placement groups that drain over a few passes. Both buffer changes in memory and write them in bulk when the engine commits
 a batch (``flush``), inside the engine's own transaction, so a crash never leaves the
 simulated hosts and the engine's cache half-updated and a 5,000-host apply costs a handful
 of SQL statements, not one per daemon.
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Set
 
 from ceph_orch_cli.backends.local_bmc import SimulatedNodeProxy
-from ceph_orch_cli.cluster.ceph import CephCluster, OkToStop
+from ceph_orch_cli.backends.local_ceph import SimulatedCephCluster
 from ceph_orch_cli.cluster.driver import (DeployRequest, HostActionError, HostDriver,
                                           HostUnreachable, OsdPrepareRequest)
 from ceph_orch_cli.cluster.engine import ClusterOrchestrator
@@ -31,13 +31,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ceph_orch_cli.deployment.hostspec import HostSpec
 
 PACKAGED_FLEET = Path(__file__).resolve().parent.parent / "demo" / "fleet.yaml"
-
-#: placement groups a new simulated OSD carries
-PGS_PER_OSD = 64
-#: passes (``osd_tick``) a reweighted-to-0 OSD needs to drain
-DRAIN_PASSES = 3
-#: OSDs that must stay up for ``ok-to-stop`` (pool min_size)
-MIN_OSDS_UP = 2
 
 _LOCAL_DDL = (
     "CREATE TABLE IF NOT EXISTS local_hosts (hostname TEXT PRIMARY KEY, state TEXT NOT NULL)",
@@ -290,7 +283,8 @@ class LocalHostDriver(HostDriver):
     def _synthesized_facts(self, entry: Dict[str, Any]) -> Dict[str, Any]:
         hostname = entry["hostname"]
         addr = str(entry.get("addr") or hostname)
-        hdd, flash = [], []
+        hdd: List[Dict[str, Any]] = []
+        flash: List[Dict[str, Any]] = []
         for d in entry.get("devices") or []:
             sys_api = d.get("sys_api") or {}
             disk = {"description": f"{sys_api.get('vendor', '')} {sys_api.get('model', '')}".strip(),
@@ -413,12 +407,36 @@ class LocalHostDriver(HostDriver):
             old["configured"] = now_str()
             entry = old
         else:
+            self._check_ports(host.hostname, st, request.name, request.ports, request.ip)
             entry = self._ls_entry(host, request, old)
             if st["maintenance"]:
                 entry["state"] = "stopped"
             st["daemons"][request.name] = entry
         self._dirty.add(host.hostname)
         return dict(entry)
+
+    @staticmethod
+    def _check_ports(hostname: str, st: Dict[str, Any], name: str, ports: List[int],
+                     ip: Optional[str]) -> None:
+        """A port is real: while another daemon on the host listens on it (on the same
+        address, or either on all of them), this one cannot bind it, and the deploy fails
+        with cephadm's text. A mgr only warns there (its standby modules may not bind)."""
+        daemon_type = name.split(".", 1)[0]
+        if not ports or daemon_type == "mgr":
+            return
+        taken: Set[int] = set()
+        for other, entry in st["daemons"].items():
+            if other == name or entry.get("state") != "running":
+                continue
+            other_ip = entry.get("ip")
+            if ip and other_ip and ip != other_ip:
+                continue
+            taken.update(int(p) for p in entry.get("ports") or ())
+        clash = [p for p in ports if int(p) in taken]
+        if clash:
+            raise HostActionError(hostname, "deploy",
+                                  f"TCP Port(s) '{','.join(map(str, clash))}' required for "
+                                  f"{daemon_type} already in use")
 
     def prepare_osds(self, host: "HostSpec", request: OsdPrepareRequest) -> List[Dict[str, Any]]:
         entry = self._reach(host)
@@ -494,6 +512,7 @@ class LocalHostDriver(HostDriver):
         if action == "stop":
             entry["state"] = "stopped"
         elif action in ("start", "restart"):
+            self._check_ports(host.hostname, st, name, entry.get("ports") or [], entry.get("ip"))
             entry["state"] = self._run_state(host.hostname, name.split(".", 1)[0])
             entry["started"] = now_str()
             entry["container_id"] = "%064x" % self._rng.getrandbits(256)
@@ -549,162 +568,6 @@ class LocalHostDriver(HostDriver):
                 if str(lv.get("osd_id")) in ids:
                     lv["osdspec_affinity"] = affinity
         self._dirty.add(host.hostname)
-
-
-class SimulatedCephCluster(CephCluster):
-    """A Ceph cluster's answers, simulated: OSDs with PGs that drain when reweighted to 0."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._osds: Optional[Dict[int, Dict[str, Any]]] = None
-        self._dirty: Set[int] = set()
-        self._deleted: Set[int] = set()
-        self._next_free = 0
-
-    def _all(self) -> Dict[int, Dict[str, Any]]:
-        if self._osds is None:
-            self._osds = {
-                int(r[0]): {"hostname": r[1], "weight": r[2], "pgs": r[3], "up": bool(r[4]),
-                            "in": bool(r[5]), "destroyed": bool(r[6]), "drain_step": r[7]}
-                for r in self.store.query("SELECT osd_id, hostname, weight, pgs, up, in_, "
-                                          "destroyed, drain_step FROM sim_osds")}
-        return self._osds
-
-    def reload(self) -> None:
-        self._osds = None
-        self._dirty.clear()
-        self._deleted.clear()
-        self._next_free = 0
-
-    def flush(self) -> None:
-        if self._osds is None or not (self._dirty or self._deleted):
-            return
-        with self.store.transaction() as c:
-            c.executemany("DELETE FROM sim_osds WHERE osd_id = ?", [(i,) for i in self._deleted])
-            osds = self._osds
-            c.executemany("INSERT OR REPLACE INTO sim_osds VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                          [(i, o["hostname"], o["weight"], o["pgs"], int(o.get("up", True)),
-                            int(o.get("in", True)), int(o.get("destroyed", False)),
-                            o.get("drain_step")) for i, o in
-                           ((i, osds[i]) for i in self._dirty if i in osds)])
-        self._dirty.clear()
-        self._deleted.clear()
-
-    def _osd(self, osd_id: int) -> Dict[str, Any]:
-        osd = self._all().get(int(osd_id))
-        if osd is None:
-            raise OrchestratorError(f"osd.{osd_id} does not exist", errno=-2)
-        return osd
-
-    def fsid(self) -> str:
-        return self.store.setting_default("fsid", lambda: str(uuid.uuid4()))
-
-    def _running(self, daemon_type: str) -> List[str]:
-        return [d["daemon_id"] for d in self.store.get_daemons(daemon_type=daemon_type)
-                if d.get("status") == 1]
-
-    def ok_to_stop(self, daemon_type: str, daemon_ids: List[str]) -> OkToStop:
-        ids = [str(i) for i in daemon_ids]
-        if daemon_type == "mon":
-            running = self._running("mon")
-            left = len([m for m in running if m not in ids])
-            if running and left < len(running) // 2 + 1:
-                return OkToStop(False, f"Error EBUSY: stopping mon(s) {','.join(ids)} would "
-                                       f"leave {left} of {len(running)} monitors: no quorum")
-        elif daemon_type == "osd":
-            osds = self._all()
-            pgs = sum(osds[int(i)]["pgs"] for i in ids if int(i) in osds)
-            up = [i for i, o in osds.items() if o.get("up") and not o.get("destroyed")]
-            left = len([i for i in up if str(i) not in ids])
-            if pgs and left < MIN_OSDS_UP:
-                return OkToStop(False, f"Error EBUSY: {pgs} PGs are or would become offline")
-        elif daemon_type == "mgr":
-            running = self._running("mgr")
-            if running and not [m for m in running if m not in ids]:
-                return OkToStop(False, "Error EBUSY: no standby mgr would remain")
-        return OkToStop(True, f"It is presumed safe to stop {['%s.%s' % (daemon_type, i) for i in ids]}")
-
-    def safe_to_destroy(self, osd_ids: List[int]) -> bool:
-        osds = self._all()
-        return all(osds.get(int(i), {}).get("pgs", 0) == 0 for i in osd_ids)
-
-    def pg_count(self, osd_id: int) -> int:
-        osd = self._all().get(int(osd_id))
-        return -1 if osd is None else int(osd["pgs"])
-
-    def osd_weight(self, osd_id: int) -> Optional[float]:
-        osd = self._all().get(int(osd_id))
-        return None if osd is None else float(osd["weight"])
-
-    def reweight_osd(self, osd_id: int, weight: float) -> None:
-        osd = self._osd(osd_id)
-        osd["weight"] = float(weight)
-        if weight == 0 and osd["pgs"]:
-            osd["drain_step"] = max(1, -(-osd["pgs"] // DRAIN_PASSES))
-        self._dirty.add(int(osd_id))
-
-    def mark_osd(self, osd_id: int, state: str) -> None:
-        osd = self._osd(osd_id)
-        if state == "out":
-            osd["in"] = False
-            if osd["pgs"]:
-                osd["drain_step"] = max(1, -(-osd["pgs"] // DRAIN_PASSES))
-        elif state == "in":
-            osd["in"] = True
-        elif state == "down":
-            osd["up"] = False
-        else:
-            raise OrchestratorError(f"unknown OSD state {state!r}")
-        self._dirty.add(int(osd_id))
-
-    def destroy_osd(self, osd_id: int) -> None:
-        osd = self._osd(osd_id)
-        osd.update(destroyed=True, up=False, pgs=0)
-        self._dirty.add(int(osd_id))
-
-    def purge_osd(self, osd_id: int) -> None:
-        self._all().pop(int(osd_id), None)
-        self._next_free = min(self._next_free, int(osd_id))
-        self._dirty.discard(int(osd_id))
-        self._deleted.add(int(osd_id))
-
-    def allocate_osd_ids(self, hostname: str, count: int,
-                         claims: Optional[List[int]] = None) -> List[int]:
-        osds = self._all()
-        out: List[int] = []
-        for claim in claims or []:
-            osd = osds.get(int(claim))
-            if len(out) < count and osd and osd.get("destroyed") and osd["hostname"] == hostname:
-                out.append(int(claim))
-        # ids below the hint are all taken; ``purge`` lowers it again
-        next_id = self._next_free
-        while len(out) < count:
-            while next_id in osds:
-                next_id += 1
-            out.append(next_id)
-            next_id += 1
-        self._next_free = next_id
-        for osd_id in out:
-            osds[osd_id] = {"hostname": hostname, "weight": 1.0, "pgs": PGS_PER_OSD,
-                            "up": True, "in": True, "destroyed": False}
-            self._dirty.add(osd_id)
-            self._deleted.discard(osd_id)
-        return out
-
-    def destroyed_osds(self) -> Dict[str, List[int]]:
-        out: Dict[str, List[int]] = {}
-        for osd_id, osd in sorted(self._all().items()):
-            if osd.get("destroyed"):
-                out.setdefault(osd["hostname"], []).append(osd_id)
-        return out
-
-    def osd_tick(self) -> None:
-        for osd_id, osd in self._all().items():
-            draining = osd["weight"] == 0 or not osd.get("in", True)
-            if draining and osd["pgs"] > 0:
-                step = osd.get("drain_step") or max(1, -(-osd["pgs"] // DRAIN_PASSES))
-                osd["pgs"] = max(0, osd["pgs"] - step)
-                self._dirty.add(osd_id)
 
 
 class LocalOrchestrator(ClusterOrchestrator):

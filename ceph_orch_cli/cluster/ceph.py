@@ -25,6 +25,10 @@ class OkToStop:
 class CephCluster(abc.ABC):
     """What the engine needs to know from, and tell to, the Ceph cluster."""
 
+    #: True when the answers cost no I/O (a simulated cluster): listings may then ask which
+    #: mgr is active on every ``orch ps``; a real cluster's answer is a round trip
+    answers_cheaply = False
+
     @abc.abstractmethod
     def fsid(self) -> str:
         """The cluster's fsid (a UUID string)."""

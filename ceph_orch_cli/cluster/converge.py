@@ -27,7 +27,7 @@ from ceph_orch_cli.cluster import reconcile, service_types
 from ceph_orch_cli.cluster.driver import (DeployRequest, HostActionError, HostUnreachable,
                                           OsdPrepareRequest)
 from ceph_orch_cli.cluster.store import EventRow
-from ceph_orch_cli.orchestrator import DaemonDescription
+from ceph_orch_cli.orchestrator import DaemonDescription, DaemonDescriptionStatus
 
 if TYPE_CHECKING:  # pragma: no cover
     from ceph_orch_cli.cluster.ceph import CephCluster
@@ -109,6 +109,20 @@ class Reconfigure(Deploy):
     verb = "reconfiguring"
     word = "Reconfigured"
     placing = False
+
+
+class FinishDeploy(Deploy):
+    """Deploy again a daemon whose deploy never finished: its host lists it, but it never
+    ran (no deploy time, not running), as after a host died in the middle of its deploy.
+    A daemon stopped on purpose has run, so it is left alone."""
+
+    verb = "redeploying"
+
+    @staticmethod
+    def wanted(d: DaemonDescription) -> bool:
+        """A daemon left behind by an interrupted deploy."""
+        return (d.daemon_type != "osd" and d.last_deployed is None and d.started is None
+                and d.status != DaemonDescriptionStatus.running)
 
 
 class CreateOsds(Action):
@@ -231,8 +245,26 @@ def _service_actions(plan: reconcile.ServicePlan, state: reconcile.ClusterState,
         state.memory_request("osd")), osd) for osd in plan.osds)
     actions.extend(Reconfigure(d.hostname or "", reconcile.reconfig_request(
         spec, d, fsid, state.image(d.daemon_type or ""))) for d in plan.reconfig)
+    actions.extend(_finish_deploys(spec, state, plan, removals))
     actions.extend(Remove(d) for d in removals if d.name() not in early_names)
     return actions
+
+
+def _finish_deploys(spec: "ServiceSpec", state: reconcile.ClusterState,
+                    plan: reconcile.ServicePlan,
+                    removals: List[DaemonDescription]) -> List[Action]:
+    """Deploys the service's interrupted ones need (``FinishDeploy.wanted``), on hosts that
+    answer; a full deploy, not a reconfig: the unit may never have been written."""
+    leaving = {d.name() for d in removals} | {d.name() for d in plan.reconfig}
+    online = {h.hostname for h in state.hosts if not h.status}
+    out: List[Action] = []
+    for d in state.by_service.get(spec.service_name(), []):
+        if d.name() in leaving or d.hostname not in online or not FinishDeploy.wanted(d):
+            continue
+        request = reconcile.reconfig_request(spec, d, state.fsid, state.image(d.daemon_type or ""))
+        request.reconfig = False
+        out.append(FinishDeploy(d.hostname or "", request))
+    return out
 
 
 def plan_host_actions(plans: List[reconcile.ServicePlan], state: reconcile.ClusterState,

@@ -438,6 +438,11 @@ class EngineCore:
         if self.paused():
             return stats
         with self.converge_lock(), no_cyclic_gc():
+            # a host marked offline may be back (rebooted mid-apply): check it again, as
+            # cephadm's serve loop does, so a rerun of the command converges it too
+            offline = [h for h in self.host_specs() if h.status == "offline"]
+            if offline:
+                self.refresh(offline)
             return self.converge_locked(stats)
 
     def converge_locked(self, stats: Dict[str, int]) -> Dict[str, int]:

@@ -7,6 +7,7 @@ import errno
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
+from ceph_orch_cli.cluster import mgr_role, volatile_status
 from ceph_orch_cli.cluster.driver import HostActionError, HostUnreachable
 from ceph_orch_cli.deployment.hostspec import (SpecValidationError, assert_valid_addr,
                                               assert_valid_label)
@@ -233,6 +234,11 @@ class Hosts:
             by_type.setdefault(d.daemon_type or "", []).append(d.daemon_id or "")
         notes: List[str] = []
         for dtype, ids in sorted(by_type.items()):
+            alert = mgr_role.active_mgr_alert(self.cluster, ids, mgr_role.running_mgrs(
+                self.core.daemons(daemon_type="mgr"), volatile_status.overrides(self.store))
+            ) if dtype == "mgr" else None
+            if alert:
+                raise OrchestratorError(alert, errno=-errno.EBUSY)
             r = self.cluster.ok_to_stop(dtype, ids)
             if not r.ok:
                 raise OrchestratorError(r.message, errno=-errno.EBUSY)

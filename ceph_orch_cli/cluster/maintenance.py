@@ -17,7 +17,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-from ceph_orch_cli.cluster import service_types
+from ceph_orch_cli.cluster import mgr_role, service_types, volatile_status
 from ceph_orch_cli.cluster.driver import HostActionError, HostUnreachable
 from ceph_orch_cli.cluster.store import now_str
 from ceph_orch_cli.orchestrator import (handle_orch_error, raise_if_exception,
@@ -58,6 +58,12 @@ class Maintenance:
         dangerous: List[str] = []
         warnings: List[str] = []
         for dtype, ids in sorted(by_type.items()):
+            alert = mgr_role.active_mgr_alert(self.cluster, ids, mgr_role.running_mgrs(
+                self.core.daemons(daemon_type="mgr"), volatile_status.overrides(self.store))
+            ) if dtype == "mgr" else None
+            if alert:  # cephadm's text as it is; --force does not bypass it
+                dangerous.append(alert)
+                continue
             r = self.cluster.ok_to_stop(dtype, ids)
             if r.ok:
                 continue

@@ -9,7 +9,7 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar
 
-from ceph_orch_cli.cluster import reconcile, service_types
+from ceph_orch_cli.cluster import mgr_role, reconcile, service_types, volatile_status
 from ceph_orch_cli.cluster.converge import Action, CreateOsds, run_on_host
 from ceph_orch_cli.cluster.daemon_cache import TimestampMemo, dd_from_cache, parse_timestamp
 from ceph_orch_cli.cluster.driver import DeployRequest, HostActionError, HostUnreachable
@@ -161,7 +161,7 @@ class Services:
         rows = {r.service_name: r for r in self.store.get_specs(include_deleted=True)}
         events = self.store.get_events("service")
         # counted by SQLite: `orch ls` must not parse every daemon of a 100k-daemon cluster
-        by_service = self.store.daemon_summary()
+        by_service = volatile_status.summary_now(self.store, self.store.daemon_summary())
         # parsed only for a placement that needs them: `count:N` does not look at hosts, and
         # 1,000 host specs cost ~10 ms of a plain `orch ls`
         hosts_memo: List[List["HostSpec"]] = []
@@ -235,6 +235,8 @@ class Services:
             for i, d in enumerate(rows):
                 rows[i] = None  # type: ignore[call-overload]  # freed as converted: peak memory
                 out.append(dd_from_cache(d, events.get(d.get("daemon_name", "")), memo))
+        volatile_status.apply_to_descriptions(out, volatile_status.overrides(self.store))
+        mgr_role.mark_active(self.cluster, out)
         return out
 
     def daemons_json_text(self, service_name: Optional[str] = None,
@@ -244,8 +246,10 @@ class Services:
         return, in ``orch ps`` order (type, host, id), a batch at a time: `orch ps --format
         json` on 100,000 daemons as stored text, in flat memory (not part of Ceph's
         interface)."""
-        return self.store.daemons_listing_text(hostname=host, service_name=service_name,
-                                               daemon_type=daemon_type, daemon_id=daemon_id)
+        return volatile_status.apply_to_texts(
+            self.store.daemons_listing_text(hostname=host, service_name=service_name,
+                                            daemon_type=daemon_type, daemon_id=daemon_id),
+            volatile_status.overrides(self.store), mgr_role.active_for_texts(self.cluster))
 
     def _daemon_events(self, rows: List[Dict[str, Any]],
                        memo: Dict[str, Any]) -> Dict[str, List[OrchestratorEvent]]:
@@ -381,6 +385,9 @@ class Services:
                     f"Cannot redeploy {daemon_name}: {shown!r} is not a valid image reference "
                     "([registry/]repository[:tag][@digest], or deb:<root> for the package "
                     "runtime)", errno=-errno.EINVAL)
+        if dtype == "mgr":  # the active one hands its role over first, as cephadm's does
+            mgr_role.fail_over_before(self.cluster, action, daemon_name, mgr_role.running_mgrs(
+                self.core.daemons(daemon_type="mgr"), volatile_status.overrides(self.store)))
         if action in ("stop", "restart") and not force:
             r = self.cluster.ok_to_stop(dtype, [did])
             if not r.ok:

@@ -118,6 +118,14 @@ class CacheTables(IntentTables):
             out[name].update(container_image_id=image_id, container_image_name=image_name)
         return out
 
+    def running_daemons_on_hosts(self, hostnames: Sequence[str]) -> Dict[str, int]:
+        """Per service, the daemons cached as running (status 1) on these hosts."""
+        marks = ",".join("?" * len(hostnames))
+        return {r[0]: r[1] for r in self.query(
+            "SELECT service_name, COUNT(*) FROM daemons WHERE hostname IN (%s)"
+            " AND json_extract(data, '$.status') = 1 GROUP BY service_name" % marks,
+            tuple(hostnames))}
+
     def daemon_counts(self) -> Dict[str, int]:
         return {r[0]: r[1] for r in self.query(
             "SELECT service_name, count(*) FROM daemons GROUP BY service_name")}

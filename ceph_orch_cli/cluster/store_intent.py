@@ -82,6 +82,15 @@ class IntentTables(StoreTables):
             c.execute("UPDATE hosts SET spec = ? WHERE hostname = ?", (json.dumps(new), hostname))
             return new
 
+    def hosts_away(self) -> List[Tuple[str, bool]]:
+        """(hostname, offline) of the hosts that are offline or in maintenance (a host in
+        maintenance is not checked, so maintenance wins, as in ``host ls``), without parsing
+        every host spec (``orch ps`` asks on every listing)."""
+        return [(r[0], not r[1]) for r in self.query(
+            "SELECT hostname, lower(json_extract(spec, '$.status')) IS 'maintenance' FROM hosts"
+            " WHERE offline_reason IS NOT NULL"
+            " OR lower(json_extract(spec, '$.status')) = 'maintenance'")]
+
     def set_host_offline(self, hostname: str, reason: Optional[str]) -> None:
         with self.transaction() as c:
             c.execute("UPDATE hosts SET offline_reason = ?, last_check = ? WHERE hostname = ?",

@@ -35,11 +35,12 @@ def ls(ctx: click.Context, service_type: Optional[str], service_name: Optional[s
     services.sort(key=lambda s: _ukn(s.spec.service_name()))
     if not services:
         # Ceph prints this text in every format; scripts asking for a format get an empty
-        # document instead, so `--format json` always parses
+        # result instead, so `--format json` always parses: `[]`, and in YAML (a list is
+        # one document per item) an empty stream, as `orch ps` and `orch host ls` print
         if fmt == 'plain':
             emit('No services reported')
         else:
-            emit(output.to_format([], fmt, many=False).rstrip('\n'))
+            emit(output.to_format([], fmt, many=True).rstrip('\n'))
         return
     if fmt != 'plain':
         from ceph_orch_cli.deployment.service_spec import service_spec_allow_invalid_from_json

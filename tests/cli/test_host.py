@@ -67,6 +67,7 @@ def test_host_rm_refuses_a_host_with_daemons_then_force(orch: Orch, demo: object
 
 
 def test_host_ok_to_stop_and_rescan(orch: Orch, demo: object) -> None:
+    assert orch('serve', '--once').exit_code == 0  # the new OSDs' PGs have peered
     assert orch('host', 'ok-to-stop', 'host6').stdout.startswith(
         'It is presumed safe to stop host host6')
     brief = orch('host', 'rescan', 'host1').stdout
@@ -80,6 +81,7 @@ def test_host_set_addr_to_an_unreachable_address_fails(orch: Orch, demo: object)
 
 
 def test_host_maintenance_enter_and_exit(orch: Orch, demo: object) -> None:
+    assert orch('serve', '--once').exit_code == 0  # the new OSDs' PGs have peered
     enter = orch('host', 'maintenance', 'enter', 'host6')
     assert enter.exit_code == 0, enter.stderr
     assert orch('host', 'ls').stdout.splitlines()[6].split()[-1] == 'Maintenance'

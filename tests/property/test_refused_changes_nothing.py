@@ -34,6 +34,9 @@ bad_commands = st.one_of(
     st.builds(lambda w: ('prometheus', 'set-target', f'{w} not a url'), words),
     st.builds(lambda w: ('tuned-profile', 'apply', f'bad {w}'), words),
     st.builds(lambda w: ('apply', 'rgw', 'x', '--format', 'xml'), words),
+    # the simulated cluster's refusals: the active mgr's host, PGs that still peer
+    st.builds(lambda h: ('host', 'maintenance', 'enter', h), hosts),
+    st.builds(lambda h: ('host', 'ok-to-stop', h), hosts),
 )
 
 documents = st.sampled_from([

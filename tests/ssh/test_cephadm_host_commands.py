@@ -11,7 +11,7 @@ import stat
 
 import pytest
 
-from ceph_orch_cli.backends.ssh.testhosts import SSHTestHosts, missing_requirements
+from testhosts import SSHTestHosts, missing_requirements
 from test_ssh_backend import Orch
 
 GB = 1024 ** 3

@@ -54,18 +54,23 @@ def three_hosts(start_hosts, tmp_path):
     return hosts, state
 
 
-def test_a_host_dying_mid_apply_goes_offline_and_a_rerun_converges(three_hosts):
-    hosts, state = three_hosts
-    host2 = hosts.hosts[1]
-    (host2.root / "engine-delay").write_text("30")  # host2's `podman run` hangs...
+def kill_mid_apply(hosts, host, state):
+    """`orch apply crash` with the host dying while its `podman run` hangs."""
+    (host.root / "engine-delay").write_text("30")  # the host's `podman run` hangs...
     apply = subprocess.Popen(orch_argv(state, "apply", "crash"), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while not (host2.root / "engine-delayed").exists():
-        assert time.monotonic() < deadline and apply.poll() is None, "apply never reached host2"
+    while not (host.root / "engine-delayed").exists():
+        assert time.monotonic() < deadline and apply.poll() is None, "apply never reached it"
         time.sleep(0.05)
-    hosts.stop(host2)  # ...and the host dies while the apply waits on it
+    hosts.stop(host)  # ...and the host dies while the apply waits on it
     apply.communicate(timeout=120)
+
+
+def test_a_host_dying_mid_apply_goes_offline_and_a_rerun_converges(three_hosts):
+    hosts, state = three_hosts
+    host2 = hosts.hosts[1]
+    kill_mid_apply(hosts, host2, state)
     assert crash_hosts(state) == ["host1", "host3"]
     assert host_status(state)["host2"].lower() == "offline"
 
@@ -133,3 +138,20 @@ def test_hostile_daemon_names_are_refused_before_any_connection(one_host):
             driver.daemon_unit(hosts.hosts[0].spec(), daemon, "stop")
     assert pool._connections == {}
     assert hosts.hosts[0].engine_calls() == []
+
+
+def test_a_rerun_of_apply_reprobes_a_restarted_host_and_converges(three_hosts):
+    """Issue 16: not only `orch serve --once`: the operator's rerun of the same `orch apply`
+    checks the host that went offline again, and finishes the work on it."""
+    hosts, state = three_hosts
+    host2 = hosts.hosts[1]
+    kill_mid_apply(hosts, host2, state)
+    assert host_status(state)["host2"].lower() == "offline"
+
+    (host2.root / "engine-delay").unlink()
+    hosts.restart(host2)
+    orch(state, "apply", "crash")
+    assert host_status(state)["host2"] == ""
+    assert crash_hosts(state) == ["host1", "host2", "host3"]
+    daemons = json.loads(orch(state, "ps", "--daemon-type", "crash", "--format", "json").stdout)
+    assert {d["hostname"]: d["status_desc"] for d in daemons}["host2"] == "running"

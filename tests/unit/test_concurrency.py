@@ -30,7 +30,9 @@ WORKER = textwrap.dedent("""
         time.sleep(0.005)
     orch = LocalOrchestrator(state)
     raise_if_exception(orch.apply([ServiceSpec.from_json(
-        {"service_type": "rgw", "service_id": f"s{n}", "placement": {"count": 1}})]))
+        {"service_type": "rgw", "service_id": f"s{n}", "placement": {"count": 1},
+         # ports are real: rgws on one host need ports of their own
+         "spec": {"rgw_frontend_port": 8000 + n}})]))
     for host in sys.argv[4:]:
         raise_if_exception(orch.add_host_label(host, f"worker{n}"))
 """)

@@ -241,6 +241,7 @@ def test_lights_facts_and_ok_to_stop(cluster):
     assert out == ["Set ident light for host1:/dev/sdb on"]
     facts = ok(cluster.get_facts("host1"))[0]
     assert facts["hostname"] == "host1" and facts["hdd_count"] == 3
+    cluster.reconcile_pass()  # the new OSDs' PGs peer until a pass later, as on a real cluster
     assert ok(cluster.host_ok_to_stop("host6")).startswith("It is presumed safe to stop host host6")
     with pytest.raises(OrchestratorError, match='Cannot find host "nope"'):
         ok(cluster.host_ok_to_stop("nope"))
@@ -353,3 +354,18 @@ def test_a_files_own_host_documents_count_when_its_specs_are_checked(orch):
     specs = load_specs("service_type: host\nhostname: host1\naddr: 10.0.0.11\nlabels: [web]\n"
                        "---\nservice_type: rgw\nservice_id: web\nplacement: {label: web}\n")
     assert ok(orch.apply(specs))[-1] == "Scheduled rgw.web update..."
+
+
+def test_the_simulated_cluster_answers_osd_questions_as_pacific(cluster):
+    """Pacific's answers (shared/reference/real-ceph.md): `osd out` of a missing OSD exits 0,
+    `osd destroy` of an up OSD is EBUSY "not `down`", `pg ls-by-osd` of a down OSD is
+    EAGAIN (read as -1), safe-to-destroy of a missing id is true."""
+    ceph = cluster.cluster
+    ceph.mark_osd(99, "out")  # no error, nothing created
+    assert ceph.osd_weight(99) is None and ceph.safe_to_destroy([99])
+    with pytest.raises(OrchestratorError, match="osd.0 is not `down`.") as e:
+        ceph.destroy_osd(0)
+    assert e.value.errno == -16
+    assert ceph.pg_count(0) > 0
+    ceph.mark_osd(0, "down")
+    assert ceph.pg_count(0) == -1

@@ -470,7 +470,7 @@ def _interfaces():
     return found
 
 
-_memo = {}
+_memo = {}  # type: dict
 
 
 def _once(fn):
@@ -1616,7 +1616,7 @@ def cmd_binary_roots(request):
 
 #: the host directories a daemon sees; a test host binds its root's copies over them
 HOST_DIRS = ("etc/ceph", "var/lib/ceph", "var/log/ceph", "run/ceph")
-_same_dirs = {}
+_same_dirs = {}  # type: dict
 
 
 def host_path(path):
@@ -2057,7 +2057,7 @@ def deploy_package(request, name, fsid, image, ddir):
 # (librados' mon_command/mgr_command, about 1 ms each) when the host has it and an admin
 # keyring, else through the `ceph` CLI (about 1 s each: a Python start-up, an import and a
 # cephx handshake per call).
-_rados = {}
+_rados = {}  # type: dict
 #: commands the `ceph` CLI sends to the mgr (its "mon-mgr" target), not the mons
 MGR_PREFIXES = ("osd ok-to-stop", "osd safe-to-destroy", "pg ls-by-osd", "osd destroy",
                 "osd purge")
@@ -2764,7 +2764,7 @@ def cmd_refresh(request):
 # advisory lock that has a lease. Both go through a rados session of their own, kept for the
 # agent's session (the lock belongs to that client instance: renewing and unlocking work only
 # from it), with op timeouts so an inactive pool answers instead of hanging.
-_state = {}
+_state = {}  # type: dict
 STATE_LOCK_NAME = "orch"
 STATE_KEY_RE = re.compile(r"^mgr/orch/[\x21-\x7e]{1,400}$")
 STATE_POOL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
