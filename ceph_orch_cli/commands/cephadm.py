@@ -1,7 +1,7 @@
 """`orch cephadm ...`: Ceph's `ceph cephadm` commands, and the daemon runtime.
 
 - the SSH identity (`generate-key`, `get-pub-key`, `set-priv-key`, `set-pub-key`,
-  `clear-key`, `get-user`, `set-user`, `get-ssh-config`, `set-ssh-config`,
+  `get-signed-cert`, `set-signed-cert` (a CA-signed certificate of the key), `clear-key`, `get-user`, `set-user`, `get-ssh-config`, `set-ssh-config`,
   `clear-ssh-config`): files in the state dir (``backends.ssh.keys``), usable before `orch set
   backend ssh`; `orch ssh ...` registers these same commands under its older names;
 - hosts (`check-host`, `prepare-host`, `registry-login`, `osd activate`), the extra ceph.conf
@@ -172,10 +172,34 @@ def set_pub_key(ctx: click.Context, inbuf: str) -> None:
     _set_key(ctx, inbuf, public=True)
 
 
+@cephadm.command('get-signed-cert')
+@click.pass_context
+def get_signed_cert(ctx: click.Context) -> None:
+    """Show SSH signed cert for connecting to cluster hosts using CA signed keys."""
+    from ceph_orch_cli.backends.ssh import keys
+    emit(keys.get_signed_cert(_files(ctx)))
+
+
+@cephadm.command('set-signed-cert')
+@click.option('-i', 'inbuf', required=True, help='The key\'s id-cert.pub (- for stdin)')
+@click.pass_context
+def set_signed_cert(ctx: click.Context, inbuf: str) -> None:
+    """Set a signed cert if CA signed keys are being used (use -i <cert_filename>)."""
+    from ceph_orch_cli.backends.ssh import keys
+    files = _files(ctx)
+    text = read_inbuf(inbuf) or ''
+    if not text.strip():
+        raise _error('empty cert file provided')
+    if files.certificate.exists() and files.certificate.read_text().strip() == text.strip():
+        emit('value unchanged')
+        return
+    keys.set_signed_cert(files, text)
+
+
 @cephadm.command('clear-key')
 @click.pass_context
 def clear_key(ctx: click.Context) -> None:
-    """Clear cluster SSH key."""
+    """Clear cluster SSH key (and its signed cert)."""
     from ceph_orch_cli.backends.ssh import keys
     keys.clear_key(_files(ctx))
 
