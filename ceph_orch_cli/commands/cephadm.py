@@ -141,6 +141,15 @@ def _key_input(inbuf: str, what: str) -> str:
     return text
 
 
+def _unchanged(path: Any, text: str, strip: bool = True) -> bool:
+    """Whether ``path`` already holds ``text``; cephadm then answers ``value unchanged``."""
+    same = path.exists() and (path.read_text().strip() == text.strip() if strip
+                              else path.read_text() == text)
+    if same:
+        emit('value unchanged')
+    return bool(same)
+
+
 def _set_key(ctx: click.Context, inbuf: str, public: bool) -> None:
     """`set-priv-key`/`set-pub-key -i FILE`: an unchanged key is said so, an empty file
     refused; a private key brings its public key, a public key must match the private one."""
@@ -148,9 +157,7 @@ def _set_key(ctx: click.Context, inbuf: str, public: bool) -> None:
     files = _files(ctx)
     what = 'public key' if public else 'private key'
     text = _key_input(inbuf, what)
-    path = files.public_key if public else files.private_key
-    if path.exists() and path.read_text().strip() == text.strip():
-        emit('value unchanged')
+    if _unchanged(files.public_key if public else files.private_key, text):
         return
     (keys.set_public_key if public else keys.set_private_key)(files, text)
     emit(f'Set ssh {what}')
@@ -190,10 +197,8 @@ def set_signed_cert(ctx: click.Context, inbuf: str) -> None:
     text = read_inbuf(inbuf) or ''
     if not text.strip():
         raise _error('empty cert file provided')
-    if files.certificate.exists() and files.certificate.read_text().strip() == text.strip():
-        emit('value unchanged')
-        return
-    keys.set_signed_cert(files, text)
+    if not _unchanged(files.certificate, text):
+        keys.set_signed_cert(files, text)
 
 
 @cephadm.command('clear-key')
@@ -244,10 +249,8 @@ def set_ssh_config(ctx: click.Context, inbuf: str) -> None:
     from ceph_orch_cli.backends.ssh import keys
     files = _files(ctx)
     text = read_inbuf(inbuf) or ''
-    if files.config.exists() and files.config.read_text() == text:
-        emit('value unchanged')
-        return
-    keys.set_config(files, text)
+    if not _unchanged(files.config, text, strip=False):
+        keys.set_config(files, text)
 
 
 @cephadm.command('clear-ssh-config')
