@@ -568,6 +568,10 @@ class ClusterOrchestrator(Orchestrator):
     def set_config_check(self, name: str, status: str) -> OrchResult[str]:
         return self.cephadm.set_config_check(name, status)
 
+    def systemd_unit_ls(self, hostname: Optional[str] = None, daemon_type: Optional[str] = None,
+                        daemon_id: Optional[str] = None) -> OrchResult[Dict[str, Any]]:
+        return self.cephadm.systemd_unit_ls(hostname, daemon_type, daemon_id)
+
     # -- devices_replace.DeviceReplace ----------------------------------------
     def replace_device(self, hostname: str, device: str, clear: bool = False,
                        yes_i_really_mean_it: bool = False) -> OrchResult[str]:

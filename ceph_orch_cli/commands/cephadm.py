@@ -5,8 +5,8 @@
   `clear-ssh-config`): files in the state dir (``backends.ssh.keys``), usable before `orch set
   backend ssh`; `orch ssh ...` registers these same commands under its older names;
 - hosts (`check-host`, `prepare-host`, `registry-login`, `osd activate`), the extra ceph.conf
-  text and the configuration checker (`config-check ls|status|enable|disable`): the backend's
-  engine (``cluster/cephadm_ops.py``);
+  text, the configuration checker (`config-check ls|status|enable|disable`) and the daemons'
+  systemd units (`systemd-unit ls`): the backend's engine (``cluster/cephadm_ops.py``);
 - `set-runtime`/`get-runtime`: how the SSH backend's hosts run daemons (container or package);
 - the cluster's own state (`attach`, `export-state`, `import-state`): see
   ``backends/ssh/shared_state.py``.
@@ -21,6 +21,7 @@ import click
 from ceph_orch_cli.commands._common import (CephCommand, app_of, call, ceph_commands,
                                             complete_hosts, emit, format_option, option,
                                             orch_of, progress, read_inbuf, result_str)
+from ceph_orch_cli.commands.context import FORMAT_CHOICES
 
 
 def _backend(ctx: click.Context, method: str, lacks: str = 'has no daemon runtime to set'):
@@ -309,6 +310,38 @@ def osd_activate(ctx: click.Context, host: Tuple[str, ...]) -> None:
     """Start OSD containers for existing OSDs."""
     with progress(ctx):
         emit(result_str(call(_engine(ctx, 'osd_activate')(list(host)))))
+
+
+@cephadm.group('systemd-unit')
+def systemd_unit() -> None:
+    """The systemd units of the daemons."""
+
+
+ceph_commands(systemd_unit)
+
+
+@systemd_unit.command('ls')
+@click.argument('hostname', required=False, shell_complete=complete_hosts)
+@click.argument('daemon_type', required=False)
+@click.argument('daemon_id', required=False)
+@click.option('--format', 'fmt', type=click.Choice(FORMAT_CHOICES), default='json-pretty',
+              show_default=True, help='Output format (plain: a table)')
+@click.pass_context
+def systemd_unit_ls(ctx: click.Context, hostname: Optional[str], daemon_type: Optional[str],
+                    daemon_id: Optional[str], fmt: str) -> None:
+    """List the systemd units of the daemons on each host (from the daemon cache)."""
+    from ceph_orch_cli import output
+    hosts = call(_engine(ctx, 'systemd_unit_ls')(hostname, daemon_type, daemon_id))
+    if fmt != 'plain':
+        emit(output.to_format(hosts, fmt, many=False).rstrip('\n'))
+        return
+    table = output.Table(['HOST', 'UNIT', 'DAEMON', 'STATE'])
+    for host, units in hosts.items():
+        states = {u['state'] for u in units['units'].values()}
+        table.add_row((host, units['target'], '-', 'active' if 'active' in states else 'inactive'))
+        for name, unit in output.natsorted(list(units['units'].items()), key=lambda kv: kv[0]):
+            table.add_row((host, unit['unit'], name, unit['state']))
+    emit(table.get_string())
 
 
 # --------------------------------------------------------------------------- ceph.conf
