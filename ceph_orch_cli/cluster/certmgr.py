@@ -13,7 +13,8 @@ The root CA is the one ``cluster/certificates.py`` keeps (``cephadm_root_ca_cert
 readable, never editable. Setting a pair validates it first (one key, the key matching the
 leaf, not expired and not within the renewal threshold) and changes nothing when it fails.
 ``cert check`` reports what cephadm's periodic check raises health warnings for; ``reload``
-reconfigures the daemons that use stored objects, so they get the files again.
+redeploys the daemons that use stored objects, so they get the files again (``files_for``:
+the SSH backend's driver puts them in each daemon's config files).
 """
 from __future__ import annotations
 
@@ -53,8 +54,10 @@ BINDINGS: Dict[str, Tuple[str, Tuple[str, ...], Tuple[str, ...]]] = {
 }
 #: the certificates cephadm signs for its own use (``certificates.issued``), by purpose
 CEPHADM_SIGNED = ("prometheus",)
-#: the files a daemon of each type gets from its entity's stored pair: name -> (cert, key)
-DAEMON_FILES: Dict[str, Tuple[str, str]] = {
+#: the files a daemon of each type gets from its entity's stored pair: (cert, key), or one
+#: file holding both
+DAEMON_FILES: Dict[str, Tuple[str, ...]] = {
+    "haproxy": ("haproxy.pem",),
     "grafana": ("certs/cert_file", "certs/cert_key"),
     "mgmt-gateway": ("nginx.crt", "nginx.key"),
     "oauth2-proxy": ("oauth2-proxy.crt", "oauth2-proxy.key"),
@@ -101,7 +104,7 @@ def _parse_filter(expression: str) -> Dict[str, str]:
 
 class CertMgr:
     """``orch certmgr ...`` and ``orch cert-store ...`` over the store (module docstring);
-    ``services`` reconfigures the daemons ``reload`` names."""
+    ``services`` redeploys the daemons ``reload`` names."""
 
     def __init__(self, core: "EngineCore", services: "Services") -> None:
         self.core = core
@@ -390,7 +393,7 @@ class CertMgr:
         return problems or ["All certificates are valid"]
 
     def _users(self) -> List[DaemonDescription]:
-        """The daemons that use a stored certificate (those ``reload`` reconfigures)."""
+        """The daemons that use a stored certificate (those ``reload`` redeploys)."""
         dds: Dict[str, DaemonDescription] = {}
         for name, (scope, entity) in CERT_SCOPES.items():
             targets = set(self._objects(CERT_PREFIX, name))
@@ -407,33 +410,35 @@ class CertMgr:
 
     @handle_orch_error
     def reload(self) -> str:
-        """Re-read the store and reconfigure the daemons that use its certificates."""
+        """Re-read the store and redeploy the daemons that use its certificates.
+
+        Redeploy, not reconfig: the daemons read their certificate when they start (cephadm
+        too must redeploy RGW for a new one), and the host agent writes a daemon's config
+        files when it (re)creates it; a reconfig only records the new settings."""
         self.store.get_setting(CERT_PREFIX + ROOT_CA_CERT)  # a fresh read (pulls on SSH)
         dds = self._users()
         if dds:
-            self.services.daemon_actions("reconfig", dds, None)
+            self.services.daemon_actions("redeploy", dds, None)
         return "OK"
 
     # -- what daemons get --------------------------------------------------------------------
-    def daemon_files(self, daemon_type: str, service_name: str,
-                     hostname: str) -> Dict[str, str]:
-        """The files a daemon gets from its entity's stored pair (cert and key), if any."""
-        names = DAEMON_FILES.get(daemon_type)
-        if names is None or daemon_type not in BINDINGS:
+    def files_for(self, daemon_type: str, service_name: str, hostname: str) -> Dict[str, str]:
+        """The files (name in the daemon's config dir -> PEM) a daemon gets from its entity's
+        stored pair, as cephadm hands grafana its ``certs/cert_file``, haproxy its
+        ``haproxy.pem``, mgmt-gateway ``nginx.crt``; nothing when no pair is set."""
+        entity = "ingress" if daemon_type == "haproxy" else daemon_type
+        if entity not in BINDINGS or daemon_type not in DAEMON_FILES:
             return {}
-        scope, certs, keys = BINDINGS[daemon_type]
+        scope, certs, keys = BINDINGS[entity]
         target = {SERVICE: service_name, HOST: hostname}.get(scope, GLOBAL)
         cert = self._objects(CERT_PREFIX, certs[0]).get(target)
         key = self._objects(KEY_PREFIX, keys[0]).get(target)
         if not cert or not key:
             return {}
+        names = DAEMON_FILES[daemon_type]
+        if len(names) == 1:  # one file: the certificate then its key
+            return {names[0]: f"{cert['pem']}{key['pem']}"}
         return {names[0]: str(cert["pem"]), names[1]: str(key["pem"])}
-
-    def ingress_pem(self, service_name: str) -> Optional[str]:
-        """haproxy's ``haproxy.pem`` (certificate then key) for an ingress service."""
-        cert = self._objects(CERT_PREFIX, "ingress_ssl_cert").get(service_name)
-        key = self._objects(KEY_PREFIX, "ingress_ssl_key").get(service_name)
-        return f"{cert['pem']}{key['pem']}" if cert and key else None
 
 
 def render_plain(data: Any, indent: int = 0) -> str:

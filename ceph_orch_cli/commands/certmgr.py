@@ -2,7 +2,7 @@
 
 Certificates and keys per certificate name and scope (``cluster/certmgr.py``): list them,
 read, set and remove one, set a certificate with its key from one PEM file, check them all,
-list the entities that take them, and reload (reconfigure the daemons that use them). The
+list the entities that take them, and reload (redeploy the daemons that use them). The
 listings print indented ``key: value`` text by default and the same data as JSON/YAML with
 ``--format``; a missing object is an error unless ``--no-exception-when-missing``.
 """
@@ -173,7 +173,7 @@ def generate_certificates(ctx: click.Context, module_name: str) -> None:
 @format_option
 @click.pass_context
 def reload(ctx: click.Context, fmt: str) -> None:
-    """Re-read the store and reconfigure the daemons that use its certificates."""
+    """Re-read the store and redeploy the daemons that use its certificates."""
     from ceph_orch_cli import output
     answer = call(_method(ctx, 'cert_store_reload')())
     emit(answer if fmt == 'plain' else output.to_format(answer, fmt, many=False).rstrip('\n'))
