@@ -323,3 +323,27 @@ def test_generate_certificates_signs_with_the_root_ca(orch: Orch, demo: object) 
     assert cert.issuer == root.subject and 'PRIVATE KEY' in out['key']
     assert_clean_failure(orch('certmgr', 'generate-certificates', 'nope'), 22,
                          'Unsupported module nope')
+
+
+def test_the_ssh_backend_keeps_the_store_with_the_cluster_state(orch: Orch, tmp_path: Path,
+                                                                 ca) -> None:
+    """The objects are settings the SSH backend replicates into the config-key store (they
+    are in `export-state`, the records under mgr/orch/), not machine-local ones."""
+    path, cert, _ = leaf(ca, tmp_path, 'gw')
+    assert orch('--backend', 'ssh', 'certmgr', 'cert-key', 'set', 'mgmt-gateway', '-i',
+                str(path)).exit_code == 0
+    records = json.loads(orch('--backend', 'ssh', 'cephadm', 'export-state').stdout)
+    text = json.dumps(records)
+    assert 'mgr/orch/setting/backend/certmgr/cert/mgmt_gateway_ssl_cert' in text
+    assert 'mgr/orch/setting/backend/certmgr/key/mgmt_gateway_ssl_key' in text
+    assert orch('--backend', 'ssh', 'certmgr', 'cert', 'get',
+                'mgmt_gateway_ssl_cert').stdout.startswith(cert)
+
+
+def test_the_feature_set_shows_the_certificate_store(state_dir: Path) -> None:
+    from ceph_orch_cli.backends import load_backend
+    backend = load_backend('local', state_dir)
+    features = backend.get_feature_set()
+    backend.close()
+    assert all(features[m] == {'available': True} for m in (
+        'cert_store_cert_ls', 'cert_store_set_pair', 'cert_store_cert_check', 'cert_store_reload'))
