@@ -347,3 +347,20 @@ def test_the_feature_set_shows_the_certificate_store(state_dir: Path) -> None:
     backend.close()
     assert all(features[m] == {'available': True} for m in (
         'cert_store_cert_ls', 'cert_store_set_pair', 'cert_store_cert_check', 'cert_store_reload'))
+
+
+def test_entity_ls_golden_table(orch: Orch) -> None:
+    """PrettyTable's look, as every `ceph orch` listing: left-aligned, two spaces after each
+    column (trailing ones kept), no border."""
+    assert orch('certmgr', 'entity', 'ls').stdout.splitlines() == [
+        'ENTITY        SCOPE    CERTIFICATES                                            KEYS                                                    TARGETS  ',
+        'grafana       host     grafana_ssl_cert                                        grafana_ssl_key                                         -        ',
+        'ingress       service  ingress_ssl_cert                                        ingress_ssl_key                                         -        ',
+        'iscsi         service  iscsi_ssl_cert                                          iscsi_ssl_key                                           -        ',
+        'mgmt-gateway  global   mgmt_gateway_ssl_cert                                   mgmt_gateway_ssl_key                                    -        ',
+        'nfs           service  nfs_ssl_cert,nfs_ssl_ca_cert                            nfs_ssl_key                                             -        ',
+        'nvmeof        service  nvmeof_ssl_cert,nvmeof_client_cert,nvmeof_root_ca_cert  nvmeof_ssl_key,nvmeof_client_key,nvmeof_encryption_key  -        ',
+        'oauth2-proxy  host     oauth2_proxy_ssl_cert                                   oauth2_proxy_ssl_key                                    -        ',
+        'rgw           service  rgw_ssl_cert                                            rgw_ssl_key                                             -        ',
+        'smb           service  smb_ssl_cert,smb_ssl_ca_cert                            smb_ssl_key                                             -        ',
+    ]
