@@ -422,23 +422,39 @@ class CertMgr:
         return "OK"
 
     # -- what daemons get --------------------------------------------------------------------
+    def _inline_pair(self, service_name: str) -> Optional[Tuple[str, str]]:
+        """The certificate and key a spec embeds (``ssl: true``, ``certificate_source:
+        inline``): they belong to the spec, and win over the store for its daemons."""
+        row = self.store.get_spec(service_name)
+        if row is None or row.deleted:
+            return None
+        tls = row.spec.get("spec") or {}
+        if tls.get("ssl") and tls.get("certificate_source") == "inline" and \
+                tls.get("ssl_cert") and tls.get("ssl_key"):
+            return str(tls["ssl_cert"]), str(tls["ssl_key"])
+        return None
+
     def files_for(self, daemon_type: str, service_name: str, hostname: str) -> Dict[str, str]:
-        """The files (name in the daemon's config dir -> PEM) a daemon gets from its entity's
-        stored pair, as cephadm hands grafana its ``certs/cert_file``, haproxy its
-        ``haproxy.pem``, mgmt-gateway ``nginx.crt``; nothing when no pair is set."""
+        """The files (name in the daemon's config dir -> PEM) a daemon gets: its spec's
+        inline pair, else its entity's stored pair (cephadm hands grafana its
+        ``certs/cert_file``, haproxy its ``haproxy.pem``, mgmt-gateway ``nginx.crt``, ...);
+        nothing when neither is set."""
         entity = "ingress" if daemon_type == "haproxy" else daemon_type
         if entity not in BINDINGS or daemon_type not in DAEMON_FILES:
             return {}
-        scope, certs, keys = BINDINGS[entity]
-        target = {SERVICE: service_name, HOST: hostname}.get(scope, GLOBAL)
-        cert = self._objects(CERT_PREFIX, certs[0]).get(target)
-        key = self._objects(KEY_PREFIX, keys[0]).get(target)
-        if not cert or not key:
-            return {}
+        pair = self._inline_pair(service_name)
+        if pair is None:
+            scope, certs, keys = BINDINGS[entity]
+            target = {SERVICE: service_name, HOST: hostname}.get(scope, GLOBAL)
+            cert = self._objects(CERT_PREFIX, certs[0]).get(target)
+            key = self._objects(KEY_PREFIX, keys[0]).get(target)
+            if not cert or not key:
+                return {}
+            pair = str(cert["pem"]), str(key["pem"])
         names = DAEMON_FILES[daemon_type]
         if len(names) == 1:  # one file: the certificate then its key
-            return {names[0]: f"{cert['pem']}{key['pem']}"}
-        return {names[0]: str(cert["pem"]), names[1]: str(key["pem"])}
+            return {names[0]: pair[0] + pair[1]}
+        return {names[0]: pair[0], names[1]: pair[1]}
 
 
 def render_plain(data: Any, indent: int = 0) -> str:

@@ -96,3 +96,33 @@ def test_reload_writes_the_stored_pairs_into_the_daemons_dirs(cluster, tmp_path)
     events = json.loads(orch(state, "ps", "--daemon-type", "grafana", "--format",
                              "json"))[0]["events"]
     assert any("redeploy grafana.host1" in e.lower() for e in events), events
+
+
+def test_a_specs_inline_pair_goes_to_its_daemons_when_they_deploy(start_hosts, tmp_path):
+    """``ssl: true`` with ``certificate_source: inline``: the spec's own certificate wins over
+    the store, and the daemon has it from its first deploy (no reload)."""
+    import yaml
+
+    from ceph_orch_cli.backends.ssh import keys
+
+    hosts = start_hosts(1)
+    state = tmp_path / "state"
+    files = keys.SSHFiles(state)
+    keys.set_private_key(files, hosts.client_key.read_text())
+    keys.set_config(files, hosts.ssh_config())
+    cert, key = pair(tmp_path / "inline.pem", "inline.test")
+    pair(tmp_path / "stored.pem", "stored.test")
+    (tmp_path / "gw.yaml").write_text(yaml.safe_dump({
+        "service_type": "mgmt-gateway", "placement": {"hosts": ["host1"]},
+        "spec": {"ssl": True, "certificate_source": "inline", "ssl_cert": cert,
+                 "ssl_key": key}}))
+    orch(state, "host", "add", "host1", hosts.hosts[0].addr)
+    orch(state, "certmgr", "cert-key", "set", "mgmt-gateway", "-i", str(tmp_path / "stored.pem"))
+    orch(state, "apply", "-i", str(tmp_path / "gw.yaml"))
+    [gw] = json.loads(orch(state, "ps", "--daemon-type", "mgmt-gateway", "--format", "json"))
+    fsid = gw["systemd_unit"].split("@")[0][len("ceph-"):]
+    etc = hosts.hosts[0].root / "var/lib/ceph" / fsid / gw["daemon_name"] / "etc"
+    assert (etc / "nginx.crt").read_text() == cert
+    assert (etc / "nginx.key").read_text() == key
+    run = [c for c in hosts.hosts[0].engine_calls() if c[0] == "run" and "-d" in c][-1]
+    assert f"{etc}/nginx.crt:/etc/nginx/ssl/nginx.crt:Z" in run
