@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import errno
 import fnmatch
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from ceph_orch_cli.cluster import certificates, tls_objects
 from ceph_orch_cli.orchestrator import DaemonDescription, handle_orch_error
@@ -79,6 +79,17 @@ def _scopes(kind: str) -> Dict[str, Tuple[str, str]]:
 CERT_SCOPES = _scopes("cert")
 KEY_SCOPES = _scopes("key")
 FILTER_KEYS = ("name", "scope", "status", "service", "host", "signed-by")
+
+
+class Stored(NamedTuple):
+    """One certificate ``cert ls`` and ``cert check`` see."""
+    name: str
+    scope: str
+    target: str
+    pem: str
+    signed_by: str
+    #: its key when that is not in the store (a spec's inline pair)
+    key: Optional[str] = None
 
 
 def _error(message: str, code: int = errno.EINVAL) -> OrchestratorError:
@@ -163,10 +174,23 @@ class CertMgr:
         found = self._objects(CERT_PREFIX if kind == "cert" else KEY_PREFIX, name).get(target)
         if found:
             return str(found["pem"])
+        inline = self._inline_object(kind, name, target)
+        if inline is not None:
+            return inline
         if no_exception_when_missing:
             return ""
         what = "certificate" if kind == "cert" else "key"
         raise _error(f"No secret found for {what} {name}{_where(target)}", errno.ENOENT)
+
+    def _inline_object(self, kind: str, name: str, target: str) -> Optional[str]:
+        """The certificate or key of ``name`` a spec embeds for ``target``, if one does."""
+        scope, entity = (CERT_SCOPES if kind == "cert" else KEY_SCOPES)[name]
+        owner = {SERVICE: target, GLOBAL: entity}.get(scope)
+        pair = self._inline_pair(owner) if owner and entity in BINDINGS else None
+        if pair is None:
+            return None
+        first = BINDINGS[entity][1 if kind == "cert" else 2][0]
+        return (pair[0] if kind == "cert" else pair[1]) if name == first else None
 
     @handle_orch_error
     def cert_get(self, name: str, service_name: Optional[str] = None,
@@ -244,6 +268,11 @@ class CertMgr:
         if scope == HOST and not hostname:
             raise _error(f"{entity} certificates are per host: give --hostname")
         target = self._target(cert_name, CERT_SCOPES, service_name, hostname)
+        if self._inline_object("cert", cert_name, target) is not None:
+            owner = target if scope == SERVICE else entity
+            raise _error(f"{cert_name}{_where(target)} is not editable: the spec of {owner} "
+                         "embeds it (certificate_source: inline); change the spec instead",
+                         errno.EPERM)
         text = inbuf if inbuf else "".join(p for p in (cert, key) if p)
         certs, key_pem = tls_objects.split_bundle(text)
         if key_pem is None:
@@ -284,20 +313,36 @@ class CertMgr:
         return f"Key for {name}{_where(target)} removed correctly"
 
     # -- listings ----------------------------------------------------------------------------
-    def _stored_certs(self, include_cephadm_signed: bool
-                      ) -> List[Tuple[str, str, str, str, str]]:
-        """(name, scope, target, pem, signed_by) of every certificate ``cert ls`` shows."""
-        out = [(ROOT_CA_CERT, GLOBAL, GLOBAL, self._root()["cert"], "cephadm")]
+    def _inline_certs(self) -> List[Stored]:
+        """The pairs specs embed (``certificate_source: inline``): listed and checked, owned
+        by their spec (``cert-key set`` refuses to replace them)."""
+        out: List[Stored] = []
+        for row in self.store.get_specs():
+            entity, pair = row.service_type, self._inline_pair(row.service_name)
+            if pair is None or entity not in BINDINGS:
+                continue
+            scope, certs, _ = BINDINGS[entity]
+            targets = ([row.service_name] if scope == SERVICE else [GLOBAL] if scope == GLOBAL
+                       else sorted({d.hostname for d in self.core.daemons(
+                           service_name=row.service_name) if d.hostname}))
+            out.extend(Stored(certs[0], scope, t, pair[0], "user", pair[1]) for t in targets)
+        return out
+
+    def _stored_certs(self, include_cephadm_signed: bool) -> List[Stored]:
+        """Every certificate ``cert ls`` shows: the root CA, the stored ones, the specs'
+        inline ones and (when asked) those cephadm signed for itself."""
+        out = [Stored(ROOT_CA_CERT, GLOBAL, GLOBAL, self._root()["cert"], "cephadm")]
         for name, (scope, _) in sorted(CERT_SCOPES.items()):
             for target, obj in sorted(self._objects(CERT_PREFIX, name).items()):
-                out.append((name, scope, target, str(obj["pem"]),
-                            "user" if obj.get("user_made", True) else "cephadm"))
+                out.append(Stored(name, scope, target, str(obj["pem"]),
+                                  "user" if obj.get("user_made", True) else "cephadm"))
+        out.extend(self._inline_certs())
         if include_cephadm_signed:
             for purpose in CEPHADM_SIGNED:
                 issued = self.store.get_setting(f"{certificates.ISSUED_PREFIX}/{purpose}")
                 if issued:
-                    out.append((f"cephadm-signed_{purpose}_cert", GLOBAL, GLOBAL,
-                                str(issued["cert"]), "cephadm"))
+                    out.append(Stored(f"cephadm-signed_{purpose}_cert", GLOBAL, GLOBAL,
+                                      str(issued["cert"]), "cephadm", str(issued["key"])))
         return out
 
     @staticmethod
@@ -316,14 +361,14 @@ class CertMgr:
         threshold = self._threshold()
         signed = include_cephadm_signed or wanted.get("signed-by") == "cephadm"
         out: Dict[str, Any] = {}
-        for name, scope, target, pem, signed_by in self._stored_certs(signed):
+        for c in self._stored_certs(signed):
             try:
-                info = tls_objects.certificate_info(pem, show_details, threshold, signed_by)
+                info = tls_objects.certificate_info(c.pem, show_details, threshold, c.signed_by)
             except OrchestratorError as e:
-                info = {"status": "invalid", "signed_by": signed_by, "error": str(e)}
-            if self._matches(wanted, name, scope, target, info):
-                entry = out.setdefault(name, {"scope": scope, "certificates": {}})
-                entry["certificates"][target] = info
+                info = {"status": "invalid", "signed_by": c.signed_by, "error": str(e)}
+            if self._matches(wanted, c.name, c.scope, c.target, info):
+                entry = out.setdefault(c.name, {"scope": c.scope, "certificates": {}})
+                entry["certificates"][c.target] = info
         return out
 
     @handle_orch_error
@@ -359,22 +404,25 @@ class CertMgr:
                 for entity, (scope, certs, keys) in sorted(BINDINGS.items())}
 
     # -- check and reload --------------------------------------------------------------------
-    def _check_one(self, name: str, target: str, pem: str, threshold: int) -> Optional[str]:
-        where = f"{name}{_where(target)}"
-        key_name = name.replace("_cert", "_key")
+    def _check_one(self, c: Stored, threshold: int) -> Optional[str]:
+        where = f"{c.name}{_where(c.target)}"
+        key_name = c.name.replace("_cert", "_key")
         try:
-            leaf = tls_objects.load_certificates(pem)[0]
+            leaf = tls_objects.load_certificates(c.pem)[0]
         except OrchestratorError as e:
             return f"Invalid certificate for {where}: {e}"
         days = tls_objects.remaining_days(leaf)
         if days < 0:
             return f"Certificate for {where} has expired ({-days} days ago)"
-        if key_name in KEY_SCOPES and name != ROOT_CA_CERT:
-            key = self._objects(KEY_PREFIX, key_name).get(target)
+        if c.name != ROOT_CA_CERT and (c.key is not None or key_name in KEY_SCOPES):
+            key = c.key
+            if key is None:
+                stored = self._objects(KEY_PREFIX, key_name).get(c.target)
+                key = str(stored["pem"]) if stored else None
             if not key:
                 return f"Invalid certificate for {where}: missing key {key_name}"
             try:
-                ok = tls_objects.key_matches(leaf, tls_objects.load_private_key(key["pem"]))
+                ok = tls_objects.key_matches(leaf, tls_objects.load_private_key(key))
             except OrchestratorError as e:
                 return f"Invalid certificate for {where}: {e}"
             if not ok:
@@ -388,8 +436,8 @@ class CertMgr:
     def cert_check(self) -> List[str]:
         """The problems cephadm's periodic check raises CEPHADM_CERT_ERROR/WARNING for."""
         threshold = self._threshold()
-        problems = [p for name, _, target, pem, _ in self._stored_certs(True)
-                    for p in [self._check_one(name, target, pem, threshold)] if p]
+        problems = [p for c in self._stored_certs(True)
+                    for p in [self._check_one(c, threshold)] if p]
         return problems or ["All certificates are valid"]
 
     def _users(self) -> List[DaemonDescription]:

@@ -364,3 +364,27 @@ def test_entity_ls_golden_table(orch: Orch) -> None:
         'rgw           service  rgw_ssl_cert                                            rgw_ssl_key                                             -        ',
         'smb           service  smb_ssl_cert,smb_ssl_ca_cert                            smb_ssl_key                                             -        ',
     ]
+
+
+def test_a_specs_inline_pair_is_listed_checked_and_owned_by_the_spec(orch: Orch, demo: object,
+                                                                     tmp_path: Path, ca) -> None:
+    _, cert, key = leaf(ca, tmp_path, 'gw')
+    spec = tmp_path / 'gw.yaml'
+    spec.write_text(yaml.safe_dump({
+        'service_type': 'mgmt-gateway', 'placement': {'hosts': ['host1']},
+        'spec': {'ssl': True, 'certificate_source': 'inline', 'ssl_cert': cert,
+                 'ssl_key': key}}))
+    assert orch('apply', '-i', str(spec)).exit_code == 0
+    data = json.loads(orch('certmgr', 'cert', 'ls', '--filter-by', 'signed-by=user',
+                           '--format', 'json').stdout)
+    assert data['mgmt_gateway_ssl_cert']['scope'] == 'global'
+    assert data['mgmt_gateway_ssl_cert']['certificates']['global']['subject'] == {
+        'commonName': 'gw'}
+    # its key lives in the spec: nothing is missing
+    assert orch('certmgr', 'cert', 'check').stdout == 'All certificates are valid\n'
+    other, _, _ = leaf(ca, tmp_path, 'other')
+    assert_clean_failure(orch('certmgr', 'cert-key', 'set', 'mgmt-gateway', '-i', str(other)),
+                         1, 'Error EPERM: mgmt_gateway_ssl_cert is not editable: the spec of '
+                            'mgmt-gateway embeds it (certificate_source: inline)')
+    assert orch('certmgr', 'cert', 'get', 'mgmt_gateway_ssl_cert').stdout == cert
+    assert orch('certmgr', 'key', 'get', 'mgmt_gateway_ssl_key').stdout == key
