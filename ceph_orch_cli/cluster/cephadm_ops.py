@@ -1,6 +1,6 @@
 """What ``ceph cephadm ...`` does on the engine's side: host checks and preparation, the
-registry login, the extra ceph.conf text, the configuration checker's switches and
-``osd activate``.
+registry login, the extra ceph.conf text, the configuration checker's switches,
+``osd activate`` and ``systemd-unit ls`` (from the daemon cache).
 
 Work on a host goes through the ``HostDriver``: ``check_host`` (every driver),
 ``prepare_host``, ``registry_login`` and ``activate_osds`` (optional; a driver without them
@@ -39,6 +39,10 @@ OSD_RECONFIG_SETTING = "extra_ceph_conf/osd_reconfig"
 EXTRA_CONF_DIGEST = "extra_ceph_conf changed"
 
 REGISTRY_URL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.:/_-]*$")
+
+#: a daemon's status (``DaemonDescriptionStatus``) as its systemd unit's ActiveState
+UNIT_STATES = {1: "active", 2: "activating", 0: "inactive", -1: "failed", -2: "unknown"}
+
 REGISTRY_USAGE = ("Invalid arguments. Give <url> <username> <password>, or -i <file> with the "
                   "login as JSON")
 REGISTRY_JSON_USAGE = ('the registry login JSON needs "url", "username" and "password", e.g.\n'
@@ -173,6 +177,27 @@ class CephadmOps:
             else:
                 out.append(f"Created no osd(s) on host {name}; already created?")
         return out
+
+    # -- systemd units ------------------------------------------------------------------------
+    @handle_orch_error
+    def systemd_unit_ls(self, hostname: Optional[str] = None, daemon_type: Optional[str] = None,
+                        daemon_id: Optional[str] = None) -> Dict[str, Any]:
+        """Each host's cluster target and the unit of each of its daemons, with the unit's
+        state as the last refresh saw the daemon (``ceph-<fsid>@<daemon>.service``)."""
+        if hostname and self.core.maybe_host(hostname) is None:
+            raise OrchestratorError(f"Host '{hostname}' is not managed", errno=-errno.ENOENT)
+        fsid = self.core.fsid()
+        out: Dict[str, Any] = {}
+        for dd in self.core.daemons(hostname=hostname, daemon_type=daemon_type,
+                                    daemon_id=daemon_id):
+            host = out.setdefault(dd.hostname or "", {"target": f"ceph-{fsid}.target",
+                                                      "units": {}})
+            unit = dd.systemd_unit or f"ceph-{fsid}@{dd.name()}"
+            host["units"][dd.name()] = {
+                "unit": unit if unit.endswith(".service") else unit + ".service",
+                "state": UNIT_STATES.get(int(dd.status) if dd.status is not None else -2,
+                                         "unknown")}
+        return {h: out[h] for h in sorted(out)}
 
     # -- extra ceph.conf ----------------------------------------------------------------------
     @handle_orch_error

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Sequence, Tuple
 
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
@@ -32,7 +32,7 @@ CERT_DAYS = 365 * 3
 ROOT_CA_NAME = "cephadm-root"
 
 
-def _crypto():  # type: ignore[no-untyped-def]
+def _crypto() -> Tuple[Any, Any, Any, Any, Any]:
     try:
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
@@ -45,12 +45,12 @@ def _crypto():  # type: ignore[no-untyped-def]
     return x509, hashes, serialization, rsa, NameOID
 
 
-def _new_key():  # type: ignore[no-untyped-def]
+def _new_key() -> Any:
     _, _, _, rsa, _ = _crypto()
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def _key_pem(key) -> str:  # type: ignore[no-untyped-def]
+def _key_pem(key: Any) -> str:
     _, _, serialization, _, _ = _crypto()
     return key.private_bytes(serialization.Encoding.PEM,
                              serialization.PrivateFormat.TraditionalOpenSSL,
@@ -126,7 +126,7 @@ def issue(store: "Store", fsid: str, common_name: str,
 
 
 def issued(store: "Store", fsid: str, name: str, common_name: str,
-           names: Sequence[str]) -> Dict[str, str]:
+           names: Sequence[str]) -> Dict[str, Any]:
     """A stored certificate for one purpose (``name``), issued again when its names change."""
     key = f"{ISSUED_PREFIX}/{name}"
     wanted = sorted(dict.fromkeys(n for n in names if n))

@@ -20,7 +20,8 @@ The parts and what each is built with (the constructors are the dependency graph
 - ``cephadm_ops.CephadmOps(core)``: ``orch cephadm check-host|prepare-host|registry-login|osd
   activate|set-extra-ceph-conf|config-check ...``;
 - ``client_keyrings.ClientKeyrings(core, files)``: ``orch client-keyring ...``; ``files`` is the
-  backend's ``KeyringFiles`` seam (default: the store's record is all, as on the local backend).
+  backend's ``KeyringFiles`` seam (default: the store's record is all, as on the local backend);
+- ``certmgr.CertMgr(core, services)``: ``orch certmgr ...`` and ``orch cert-store ...``.
 
 This class builds them, registers the workflows' pass steps, and delegates every interface
 method to the part that owns it; it holds no logic of its own beyond ``available``,
@@ -33,6 +34,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional
                     Tuple)
 
 from ceph_orch_cli.cluster.ceph import CephCluster
+from ceph_orch_cli.cluster.certmgr import CertMgr
 from ceph_orch_cli.cluster.cephadm_ops import CephadmOps
 from ceph_orch_cli.cluster.client_keyrings import ClientKeyrings
 from ceph_orch_cli.cluster.core import (BATCH_HOSTS, CRASH_AFTER_ENV, DEVICE_CACHE_TIMEOUT,
@@ -85,6 +87,7 @@ class ClusterOrchestrator(Orchestrator):
         self.devices = DeviceReplace(core, osd_queue)
         self.client_keyrings = ClientKeyrings(core)
         self.cephadm = CephadmOps(core)
+        self.certmgr = CertMgr(core, services)
         core.workflow_steps.extend([osd_queue.osd_removal_step, self.maintenance.drain_step,
                                     self.upgrade.upgrade_step, self.client_keyrings.sync,
                                     self.cephadm.extra_conf_step])
@@ -487,6 +490,60 @@ class ClusterOrchestrator(Orchestrator):
         """What each host holds (``{host: {path: {entity, mode, uid, gid}}}``)."""
         return self.client_keyrings.host_files()
 
+    # -- certmgr.CertMgr (`orch certmgr ...`, `orch cert-store ...`) ------------
+    def cert_store_cert_ls(self, filter_by: str = '', show_details: bool = False,
+                           include_cephadm_signed: bool = False) -> OrchResult[Dict[str, Any]]:
+        return self.certmgr.cert_ls(filter_by, show_details, include_cephadm_signed)
+
+    def cert_store_key_ls(self, include_cephadm_generated_keys: bool = False
+                          ) -> OrchResult[Dict[str, Any]]:
+        return self.certmgr.key_ls(include_cephadm_generated_keys)
+
+    def cert_store_entity_ls(self) -> OrchResult[Dict[str, Any]]:
+        return self.certmgr.entity_ls()
+
+    def cert_store_get_cert(self, cert_name: str, service_name: Optional[str] = None,
+                            hostname: Optional[str] = None,
+                            no_exception_when_missing: bool = False) -> OrchResult[str]:
+        return self.certmgr.cert_get(cert_name, service_name, hostname,
+                                     no_exception_when_missing)
+
+    def cert_store_get_key(self, key_name: str, service_name: Optional[str] = None,
+                           hostname: Optional[str] = None,
+                           no_exception_when_missing: bool = False) -> OrchResult[str]:
+        return self.certmgr.key_get(key_name, service_name, hostname, no_exception_when_missing)
+
+    def cert_store_set_cert(self, cert_name: str, cert: Optional[str],
+                            service_name: Optional[str] = None,
+                            hostname: Optional[str] = None) -> OrchResult[str]:
+        return self.certmgr.cert_set(cert_name, cert, service_name, hostname)
+
+    def cert_store_set_key(self, key_name: str, key: Optional[str],
+                           service_name: Optional[str] = None,
+                           hostname: Optional[str] = None) -> OrchResult[str]:
+        return self.certmgr.key_set(key_name, key, service_name, hostname)
+
+    def cert_store_set_pair(self, entity: str, cert: Optional[str] = None,
+                            key: Optional[str] = None, cert_name: Optional[str] = None,
+                            service_name: Optional[str] = None, hostname: Optional[str] = None,
+                            force: bool = False, inbuf: Optional[str] = None) -> OrchResult[str]:
+        return self.certmgr.cert_key_set(entity, cert, key, cert_name, service_name, hostname,
+                                         force, inbuf)
+
+    def cert_store_rm_cert(self, cert_name: str, service_name: Optional[str] = None,
+                           hostname: Optional[str] = None) -> OrchResult[str]:
+        return self.certmgr.cert_rm(cert_name, service_name, hostname)
+
+    def cert_store_rm_key(self, key_name: str, service_name: Optional[str] = None,
+                          hostname: Optional[str] = None) -> OrchResult[str]:
+        return self.certmgr.key_rm(key_name, service_name, hostname)
+
+    def cert_store_cert_check(self) -> OrchResult[List[str]]:
+        return self.certmgr.cert_check()
+
+    def cert_store_reload(self) -> OrchResult[str]:
+        return self.certmgr.reload()
+
     # -- cephadm_ops.CephadmOps (`ceph cephadm ...`, not in Ceph's interface) ----
     def check_host(self, host: str, addr: Optional[str] = None) -> OrchResult[str]:
         return self.cephadm.check_host(host, addr)
@@ -522,6 +579,10 @@ class ClusterOrchestrator(Orchestrator):
 
     def config_check_health(self) -> OrchResult[Dict[str, Dict[str, Any]]]:
         return self.cephadm.config_check_health()
+
+    def systemd_unit_ls(self, hostname: Optional[str] = None, daemon_type: Optional[str] = None,
+                        daemon_id: Optional[str] = None) -> OrchResult[Dict[str, Any]]:
+        return self.cephadm.systemd_unit_ls(hostname, daemon_type, daemon_id)
 
     # -- devices_replace.DeviceReplace ----------------------------------------
     def replace_device(self, hostname: str, device: str, clear: bool = False,

@@ -1,12 +1,12 @@
 """`orch cephadm ...`: Ceph's `ceph cephadm` commands, and the daemon runtime.
 
 - the SSH identity (`generate-key`, `get-pub-key`, `set-priv-key`, `set-pub-key`,
-  `clear-key`, `get-user`, `set-user`, `get-ssh-config`, `set-ssh-config`,
+  `get-signed-cert`, `set-signed-cert` (a CA-signed certificate of the key), `clear-key`, `get-user`, `set-user`, `get-ssh-config`, `set-ssh-config`,
   `clear-ssh-config`): files in the state dir (``backends.ssh.keys``), usable before `orch set
   backend ssh`; `orch ssh ...` registers these same commands under its older names;
 - hosts (`check-host`, `prepare-host`, `registry-login`, `osd activate`), the extra ceph.conf
-  text and the configuration checker (`config-check ls|status|enable|disable`): the backend's
-  engine (``cluster/cephadm_ops.py``);
+  text, the configuration checker (`config-check ls|status|enable|disable`) and the daemons'
+  systemd units (`systemd-unit ls`): the backend's engine (``cluster/cephadm_ops.py``);
 - `set-runtime`/`get-runtime`: how the SSH backend's hosts run daemons (container or package);
 - the cluster's own state (`attach`, `export-state`, `import-state`): see
   ``backends/ssh/shared_state.py``.
@@ -21,6 +21,7 @@ import click
 from ceph_orch_cli.commands._common import (CephCommand, app_of, call, ceph_commands,
                                             complete_hosts, emit, format_option, option,
                                             orch_of, progress, read_inbuf, result_str)
+from ceph_orch_cli.commands.context import FORMAT_CHOICES
 
 
 def _backend(ctx: click.Context, method: str, lacks: str = 'has no daemon runtime to set'):
@@ -141,6 +142,15 @@ def _key_input(inbuf: str, what: str) -> str:
     return text
 
 
+def _unchanged(path: Any, text: str, strip: bool = True) -> bool:
+    """Whether ``path`` already holds ``text``; cephadm then answers ``value unchanged``."""
+    same = path.exists() and (path.read_text().strip() == text.strip() if strip
+                              else path.read_text() == text)
+    if same:
+        emit('value unchanged')
+    return bool(same)
+
+
 def _set_key(ctx: click.Context, inbuf: str, public: bool) -> None:
     """`set-priv-key`/`set-pub-key -i FILE`: an unchanged key is said so, an empty file
     refused; a private key brings its public key, a public key must match the private one."""
@@ -148,9 +158,7 @@ def _set_key(ctx: click.Context, inbuf: str, public: bool) -> None:
     files = _files(ctx)
     what = 'public key' if public else 'private key'
     text = _key_input(inbuf, what)
-    path = files.public_key if public else files.private_key
-    if path.exists() and path.read_text().strip() == text.strip():
-        emit('value unchanged')
+    if _unchanged(files.public_key if public else files.private_key, text):
         return
     (keys.set_public_key if public else keys.set_private_key)(files, text)
     emit(f'Set ssh {what}')
@@ -172,10 +180,32 @@ def set_pub_key(ctx: click.Context, inbuf: str) -> None:
     _set_key(ctx, inbuf, public=True)
 
 
+@cephadm.command('get-signed-cert')
+@click.pass_context
+def get_signed_cert(ctx: click.Context) -> None:
+    """Show SSH signed cert for connecting to cluster hosts using CA signed keys."""
+    from ceph_orch_cli.backends.ssh import keys
+    emit(keys.get_signed_cert(_files(ctx)))
+
+
+@cephadm.command('set-signed-cert')
+@click.option('-i', 'inbuf', required=True, help='The key\'s id-cert.pub (- for stdin)')
+@click.pass_context
+def set_signed_cert(ctx: click.Context, inbuf: str) -> None:
+    """Set a signed cert if CA signed keys are being used (use -i <cert_filename>)."""
+    from ceph_orch_cli.backends.ssh import keys
+    files = _files(ctx)
+    text = read_inbuf(inbuf) or ''
+    if not text.strip():
+        raise _error('empty cert file provided')
+    if not _unchanged(files.certificate, text):
+        keys.set_signed_cert(files, text)
+
+
 @cephadm.command('clear-key')
 @click.pass_context
 def clear_key(ctx: click.Context) -> None:
-    """Clear cluster SSH key."""
+    """Clear cluster SSH key (and its signed cert)."""
     from ceph_orch_cli.backends.ssh import keys
     keys.clear_key(_files(ctx))
 
@@ -220,10 +250,8 @@ def set_ssh_config(ctx: click.Context, inbuf: str) -> None:
     from ceph_orch_cli.backends.ssh import keys
     files = _files(ctx)
     text = read_inbuf(inbuf) or ''
-    if files.config.exists() and files.config.read_text() == text:
-        emit('value unchanged')
-        return
-    keys.set_config(files, text)
+    if not _unchanged(files.config, text, strip=False):
+        keys.set_config(files, text)
 
 
 @cephadm.command('clear-ssh-config')
@@ -282,6 +310,38 @@ def osd_activate(ctx: click.Context, host: Tuple[str, ...]) -> None:
     """Start OSD containers for existing OSDs."""
     with progress(ctx):
         emit(result_str(call(_engine(ctx, 'osd_activate')(list(host)))))
+
+
+@cephadm.group('systemd-unit')
+def systemd_unit() -> None:
+    """The systemd units of the daemons."""
+
+
+ceph_commands(systemd_unit)
+
+
+@systemd_unit.command('ls')
+@click.argument('hostname', required=False, shell_complete=complete_hosts)
+@click.argument('daemon_type', required=False)
+@click.argument('daemon_id', required=False)
+@click.option('--format', 'fmt', type=click.Choice(FORMAT_CHOICES), default='json-pretty',
+              show_default=True, help='Output format (plain: a table)')
+@click.pass_context
+def systemd_unit_ls(ctx: click.Context, hostname: Optional[str], daemon_type: Optional[str],
+                    daemon_id: Optional[str], fmt: str) -> None:
+    """List the systemd units of the daemons on each host (from the daemon cache)."""
+    from ceph_orch_cli import output
+    hosts = call(_engine(ctx, 'systemd_unit_ls')(hostname, daemon_type, daemon_id))
+    if fmt != 'plain':
+        emit(output.to_format(hosts, fmt, many=False).rstrip('\n'))
+        return
+    table = output.Table(['HOST', 'UNIT', 'DAEMON', 'STATE'])
+    for host, units in hosts.items():
+        states = {u['state'] for u in units['units'].values()}
+        table.add_row((host, units['target'], '-', 'active' if 'active' in states else 'inactive'))
+        for name, unit in output.natsorted(list(units['units'].items()), key=lambda kv: kv[0]):
+            table.add_row((host, unit['unit'], name, unit['state']))
+    emit(table.get_string())
 
 
 # --------------------------------------------------------------------------- ceph.conf

@@ -1,7 +1,8 @@
 """`orch ssh ...`: the older names of `orch cephadm`'s SSH identity commands.
 
 The same command objects as `commands/cephadm.py` (one implementation): `generate-key`,
-`get-pub-key`, `set-priv-key`, `set-pub-key`, `clear-key`, `get-user`, `set-user`, and
+`get-pub-key`, `set-priv-key`, `set-pub-key`, `get-signed-cert`, `set-signed-cert`,
+`clear-key`, `get-user`, `set-user`, and
 `get-config`/`set-config`/`clear-config` for cephadm's `*-ssh-config`. Only `forget-host-key`
 is orch's own (orch checks host keys; cephadm does not).
 """
@@ -24,6 +25,8 @@ for _name, _command in (('generate-key', _cephadm.generate_key),
                         ('get-pub-key', _cephadm.get_pub_key),
                         ('set-priv-key', _cephadm.set_priv_key),
                         ('set-pub-key', _cephadm.set_pub_key),
+                        ('get-signed-cert', _cephadm.get_signed_cert),
+                        ('set-signed-cert', _cephadm.set_signed_cert),
                         ('clear-key', _cephadm.clear_key),
                         ('get-user', _cephadm.get_user),
                         ('set-user', _cephadm.set_user),

@@ -590,6 +590,73 @@ class Orchestrator:
         """A certificate and key signed by the cluster's root CA for a module's endpoint."""
         raise NotImplementedError()
 
+    # ----------------------------------------------------------------- certificate store
+    # Squid's ``cert-store`` and Tentacle's ``certmgr``: the TLS objects of the services, per
+    # certificate name and scope (service, host or global); see cluster/certmgr.py.
+
+    def cert_store_cert_ls(self, filter_by: str = '', show_details: bool = False,
+                           include_cephadm_signed: bool = False) -> OrchResult[Dict[str, Any]]:
+        """The stored certificates: per name its scope and each target's certificate facts."""
+        raise NotImplementedError()
+
+    def cert_store_key_ls(self, include_cephadm_generated_keys: bool = False
+                          ) -> OrchResult[Dict[str, Any]]:
+        """The stored private keys' type and size per name and target (never the keys)."""
+        raise NotImplementedError()
+
+    def cert_store_entity_ls(self) -> OrchResult[Dict[str, Any]]:
+        """The entities (service types) that take certificates, with their names and scope."""
+        raise NotImplementedError()
+
+    def cert_store_get_cert(self, cert_name: str, service_name: Optional[str] = None,
+                            hostname: Optional[str] = None,
+                            no_exception_when_missing: bool = False) -> OrchResult[str]:
+        """One stored certificate (PEM)."""
+        raise NotImplementedError()
+
+    def cert_store_get_key(self, key_name: str, service_name: Optional[str] = None,
+                           hostname: Optional[str] = None,
+                           no_exception_when_missing: bool = False) -> OrchResult[str]:
+        """One stored private key (PEM)."""
+        raise NotImplementedError()
+
+    def cert_store_set_cert(self, cert_name: str, cert: Optional[str],
+                            service_name: Optional[str] = None,
+                            hostname: Optional[str] = None) -> OrchResult[str]:
+        """Store a user's certificate under a name and its scope's target."""
+        raise NotImplementedError()
+
+    def cert_store_set_key(self, key_name: str, key: Optional[str],
+                           service_name: Optional[str] = None,
+                           hostname: Optional[str] = None) -> OrchResult[str]:
+        """Store a user's private key under a name and its scope's target."""
+        raise NotImplementedError()
+
+    def cert_store_set_pair(self, entity: str, cert: Optional[str] = None,
+                            key: Optional[str] = None, cert_name: Optional[str] = None,
+                            service_name: Optional[str] = None, hostname: Optional[str] = None,
+                            force: bool = False, inbuf: Optional[str] = None) -> OrchResult[str]:
+        """Store a validated certificate and its key for an entity (``cert-key set``)."""
+        raise NotImplementedError()
+
+    def cert_store_rm_cert(self, cert_name: str, service_name: Optional[str] = None,
+                           hostname: Optional[str] = None) -> OrchResult[str]:
+        """Remove a stored certificate."""
+        raise NotImplementedError()
+
+    def cert_store_rm_key(self, key_name: str, service_name: Optional[str] = None,
+                          hostname: Optional[str] = None) -> OrchResult[str]:
+        """Remove a stored private key."""
+        raise NotImplementedError()
+
+    def cert_store_cert_check(self) -> OrchResult[List[str]]:
+        """The stored certificates' problems (expired, expiring, invalid, key missing)."""
+        raise NotImplementedError()
+
+    def cert_store_reload(self) -> OrchResult[str]:
+        """Re-read the store and give the daemons that use it their files again."""
+        raise NotImplementedError()
+
     def get_security_config(self) -> OrchResult[Dict[str, bool]]:
         """Whether security (TLS, authentication) is enabled for the monitoring stack."""
         raise NotImplementedError()

@@ -100,6 +100,9 @@ class SSHHostDriver(HostDriver):
         self._runtime = runtime
         #: keys, config and monmaps from the cluster, once there is one (see cluster_files.py)
         self.cluster_files = cluster_files
+        #: the TLS files a daemon gets from the certificate manager (``CertMgr.files_for``):
+        #: ``(daemon_type, service_name, hostname) -> {name: PEM}``, put in its config files
+        self.tls_files: Optional[Callable[[str, str, str], Dict[str, str]]] = None
         self.command_timeout = command_timeout
         self._agent = agent_source()
         self._agent_sha = hashlib.sha256(self._agent).hexdigest()
@@ -233,6 +236,12 @@ class SSHHostDriver(HostDriver):
         payload = asdict(request)
         if self.cluster_files is not None:
             payload.update(self.cluster_files.for_daemon(host, request))
+        tls = self.tls_files(request.daemon_type, request.service_name,
+                             host.hostname) if self.tls_files else {}
+        if tls:
+            config = dict(payload.get("config") or {})
+            config["files"] = {**(config.get("files") or {}), **tls}
+            payload["config"] = config
         return self.call(host, "deploy", payload)
 
     def prepare_osds(self, host: "HostSpec", request: OsdPrepareRequest) -> List[Dict[str, Any]]:

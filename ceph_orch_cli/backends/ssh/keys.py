@@ -1,7 +1,8 @@
 """The SSH identity the backend connects with, kept in ``<state_dir>/ssh/`` (mode 0700).
 
-Files: ``id`` (private key, 0600), ``id.pub``, ``user``, ``ssh_config`` (OpenSSH format) and
-``known_hosts``. cephadm once let ``set-priv-key`` and ``set-pub-key`` leave a mismatched pair
+Files: ``id`` (private key, 0600), ``id.pub``, ``id-cert.pub`` (a CA-signed certificate of the
+key, as ``set-signed-cert`` stores it; OpenSSH's name for it, and the transport offers it with
+the key when present), ``user``, ``ssh_config`` (OpenSSH format) and ``known_hosts``. cephadm once let ``set-priv-key`` and ``set-pub-key`` leave a mismatched pair
 that broke every connection (field notes §1.24), so the public key is always derived from the
 private key when one is set, and a public key that does not belong to the private key is
 refused. No message here ever contains key material.
@@ -32,6 +33,7 @@ class SSHFiles:
         self.dir = Path(state_dir) / "ssh"
         self.private_key = self.dir / "id"
         self.public_key = self.dir / "id.pub"
+        self.certificate = self.dir / "id-cert.pub"
         self.user_file = self.dir / "user"
         self.config = self.dir / "ssh_config"
         self.known_hosts = self.dir / "known_hosts"
@@ -146,10 +148,19 @@ def set_private_key(files: SSHFiles, text: str) -> str:
     """Store a private key and the public key derived from it; return the public line."""
     key = _load_private_text(text)
     files.ensure_dir()
+    if files.certificate.exists() and not _still_certified(files, key):
+        files.certificate.unlink()  # it certified the old key: offering it would only fail
     _write_private(files.private_key, text.encode() if text.endswith("\n") else (text + "\n").encode())
     public = _public_line(key)
     _write_private(files.public_key, (public + "\n").encode(), mode=0o644)
     return public
+
+
+def _still_certified(files: SSHFiles, key) -> bool:
+    try:
+        return certificate_matches(key, _certificate_blob(files.certificate.read_text()))
+    except (OSError, OrchestratorError):
+        return False
 
 
 def set_public_key(files: SSHFiles, text: str) -> str:
@@ -240,9 +251,65 @@ def default_config(files: SSHFiles) -> str:
             "  ConnectTimeout=10\n")
 
 
+def _certificate_blob(text: str):
+    """The OpenSSH user certificate of a ``-cert.pub`` line (paramiko's ``PublicBlob``)."""
+    from paramiko.pkey import PublicBlob
+
+    line = text.strip()
+    if "\n" in line or "-cert-v01@openssh.com " not in line + " ":
+        raise OrchestratorValidationError(
+            "the signed cert is not an OpenSSH certificate line (<type>-cert-v01@openssh.com "
+            "<base64> [comment], as ssh-keygen -s writes to id-cert.pub)")
+    try:
+        return PublicBlob.from_string(line)
+    except (ValueError, TypeError, IndexError):
+        raise OrchestratorValidationError("the signed cert could not be read") from None
+
+
+def certificate_matches(key, blob) -> bool:
+    """Whether a certificate certifies ``key``: after the certificate's type and nonce come the
+    key's own public fields (PROTOCOL.certkeys), the same bytes as the key's public blob."""
+    import paramiko
+
+    if not blob.key_type.startswith(key.get_name()):
+        return False
+    try:
+        cert = paramiko.Message(blob.key_blob)
+        cert.get_text()
+        cert.get_binary()  # the nonce
+        own = paramiko.Message(key.asbytes())
+        own.get_text()
+        return bool(cert.get_remainder().startswith(own.get_remainder()))
+    except (paramiko.SSHException, ValueError, IndexError, TypeError):
+        return False
+
+
+def set_signed_cert(files: SSHFiles, text: str) -> None:
+    """Store a CA-signed certificate of the stored private key (`set-signed-cert -i`)."""
+    blob = _certificate_blob(text)
+    if not files.private_key.exists():
+        raise OrchestratorValidationError(
+            "no SSH private key is set: set the key the certificate signs first "
+            "(`orch cephadm set-priv-key -i FILE`)")
+    from ceph_orch_cli.backends.ssh.transport import load_private_key
+
+    if not certificate_matches(load_private_key(files.private_key, certificate=False), blob):
+        raise OrchestratorValidationError(
+            "the signed cert does not certify the stored private key")
+    files.ensure_dir()
+    _write_private(files.certificate, (text.strip() + "\n").encode(), mode=0o644)
+
+
+def get_signed_cert(files: SSHFiles) -> str:
+    try:
+        return files.certificate.read_text().strip()
+    except FileNotFoundError:
+        raise OrchestratorError("No signed cert defined", errno=-errno.ENOENT) from None
+
+
 def clear_key(files: SSHFiles) -> None:
-    """Forget the cluster key pair (`orch cephadm clear-key`)."""
-    for path in (files.private_key, files.public_key):
+    """Forget the cluster key pair and its signed cert (`orch cephadm clear-key`)."""
+    for path in (files.private_key, files.public_key, files.certificate):
         try:
             path.unlink()
         except FileNotFoundError:

@@ -88,6 +88,7 @@ class SSHOrchestrator(ClusterOrchestrator):
         store.attach_remote(AgentStateRemote(driver, self._admin_host))
         self._workflow_steps.append(self.client_files_step)
         self.client_keyrings.files = SSHKeyringFiles(self)
+        driver.tls_files = self.certmgr.files_for
 
     # -- what the driver and the cluster need from the store (called after __init__) --------
     def _stored_fsid(self) -> str:

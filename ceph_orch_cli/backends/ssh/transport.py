@@ -395,12 +395,17 @@ def _quiet_paramiko() -> None:
         logger.addHandler(logging.NullHandler())
 
 
-def load_private_key(path: Path) -> "paramiko.PKey":
-    """Load a private key of any type paramiko knows; the message never shows key material."""
+def load_private_key(path: Path, certificate: bool = True) -> "paramiko.PKey":
+    """Load a private key of any type paramiko knows; the message never shows key material.
+
+    A CA-signed certificate beside it (``<key>-cert.pub``, where OpenSSH and ``orch cephadm
+    set-signed-cert`` keep it) comes with it (paramiko's ``from_path`` loads it), so
+    authentication offers the certificate (hosts with ``TrustedUserCAKeys`` accept it);
+    ``certificate=False`` gives the bare key."""
     import paramiko
 
     try:
-        return paramiko.PKey.from_path(str(path))
+        key = paramiko.PKey.from_path(str(path))
     except paramiko.PasswordRequiredException:
         raise OrchestratorError(f"cannot load the SSH private key {path}: it is protected by "
                                 "a passphrase") from None
@@ -411,6 +416,9 @@ def load_private_key(path: Path) -> "paramiko.PKey":
         # never echo the parser's message: it may quote key material
         raise OrchestratorError(f"cannot load the SSH private key {path}: not a supported "
                                 "private key (ed25519, ecdsa, rsa)") from None
+    if not certificate:
+        key.public_blob = None  # from_path loaded <key>-cert.pub; the caller wants the bare key
+    return key
 
 
 class _NoDelaySocket(socket.socket):
