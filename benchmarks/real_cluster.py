@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -64,16 +65,32 @@ def bench_real(ctx: Context) -> List[Row]:
     rows = _rows()
     from tests.realceph import conftest  # the one place the test hosts are imported from
     reason = conftest.missing_ceph()
+    if ctx.scale.ssh_hosts == 0:  # the smoke test's size: no test hosts, as the SSH rows
+        reason = f"not run at scale {ctx.scale.name}"
     if reason:
         for row in rows:
             row.skipped = f"skipped ({reason})"
         return rows
+    # the commands run with the operator's environment: bytecode cached (Context.base_env)
+    saved, env = dict(os.environ), ctx.base_env()
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        _run(ctx, conftest, rows)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return rows
+
+
+def _run(ctx: Context, conftest: Any, rows: List[Row]) -> None:
     with tempfile.TemporaryDirectory(prefix="orch-bench-real-") as tmp:
         work = Path(tmp)
-        first = int(os.environ.get("ORCH_REALCEPH_FIRST", "11"))
-        hosts = conftest.SSHTestHosts(work / "hosts", 3, disks=[10 * GB], ceph_shim=False,
-                                      first=first)
-        hosts.start()
+        hosts = _start_hosts(conftest, work)
+        if hosts is None:
+            for row in rows:
+                row.error = "no loop device for every test host (losetup failed twice)"
+            return
         try:
             _measure(ctx, conftest, hosts, work, rows)
         except BaseException as e:  # pytest.fail's Failed is a BaseException: a row error
@@ -82,9 +99,35 @@ def bench_real(ctx: Context) -> List[Row]:
             for row in rows:
                 if row.figure is None and not row.skipped:
                     row.error = f"{type(e).__name__}: {str(e).splitlines()[0][:300]}"
+            ctx.setup_notes.append("real cluster at the failure: " + _diagnose(hosts))
         finally:
             hosts.close()
-    return rows
+
+
+def _start_hosts(conftest: Any, work: Path) -> Any:
+    """Three test hosts with a disk each. ``losetup -f`` can lose a race for a free loop
+    device to another process on the machine: a host without its disk is started again."""
+    first = int(os.environ.get("ORCH_REALCEPH_FIRST", "11"))
+    for attempt in range(2):
+        hosts = conftest.SSHTestHosts(work / f"hosts{attempt}", 3, disks=[10 * GB],
+                                      ceph_shim=False, first=first)
+        hosts.start()
+        if all(h.devices for h in hosts.hosts):
+            return hosts
+        hosts.close()
+    return None
+
+
+def _diagnose(hosts: Any) -> str:
+    """What the cluster and the first host's agent say, for a row that failed."""
+    out = []
+    for argv in (["ceph", "-s"], ["ceph", "osd", "tree"]):
+        try:
+            r = hosts.hosts[0].run(argv, timeout=60)
+            out.append(f"`{' '.join(argv)}`: {(r.stdout + r.stderr).decode()[-1500:]}")
+        except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+            out.append(f"`{' '.join(argv)}`: {e}")
+    return " | ".join(out)
 
 
 def _measure(ctx: Context, conftest: Any, hosts: Any, work: Path, rows: List[Row]) -> None:
@@ -104,9 +147,26 @@ def _measure(ctx: Context, conftest: Any, hosts: Any, work: Path, rows: List[Row
     ctx.log(f"  real cluster up: {boot.note}, total {phases['total']:.1f} s")
     ps.figure = Figure(seconds=_timed(ctx.fast_runs, lambda: cluster.orch("ps")),
                        memory_kind="n/a")
+    ps.note = _without_version_check(ctx, conftest, cluster, work)
     refresh.figure = Figure(seconds=_timed(ctx.runs, lambda: cluster.orch("ps", "--refresh")),
                             memory_kind="n/a")
     _question(ctx, cluster, question)
+
+
+def _without_version_check(ctx: Context, conftest: Any, cluster: Any, work: Path) -> str:
+    """`orch ps` on a copy of the state dir that does not know it caches a cluster (as
+    before the cluster kept the state): what the one question for the state's version costs
+    a read command (a new process: paramiko's import, the SSH handshake, the agent)."""
+    import shutil
+    import sqlite3
+    copy = work / "state-copy"
+    shutil.copytree(cluster.state_dir, copy)
+    with sqlite3.connect(copy / "orch.db") as db:
+        db.execute("UPDATE settings SET value = 'false' WHERE key = 'bootstrapped'")
+    alone = conftest.RealCluster(cluster.hosts, copy, work)
+    plain = statistics.median(_timed(ctx.fast_runs, lambda: alone.orch("ps")))
+    return (f"the same `orch ps` without the cluster's version check (a copy of the state dir "
+            f"not marked bootstrapped, as before issue 14): {plain * 1000:.0f} ms")
 
 
 def _timed(runs: int, call: Any) -> List[float]:
