@@ -139,7 +139,8 @@ class ClientKeyrings:
         spec = ClientKeyringSpec(entity, PlacementSpec.from_string(placement),
                                  mode=parse_mode(mode), uid=uid, gid=gid,
                                  include_ceph_conf=not no_ceph_conf)
-        with self.store.transaction():
+        # the writer lock around the read-modify-write: another admin host's change is seen
+        with self.store.writer(), self.store.transaction():
             raw = dict(self.store.get_setting(KEYRINGS_SETTING, {}) or {})
             raw[entity] = spec.to_json()
             self.store.set_setting(KEYRINGS_SETTING, raw)
@@ -148,7 +149,7 @@ class ClientKeyrings:
 
     @handle_orch_error
     def client_keyring_rm(self, entity: str) -> str:
-        with self.store.transaction():
+        with self.store.writer(), self.store.transaction():
             raw = dict(self.store.get_setting(KEYRINGS_SETTING, {}) or {})
             if entity not in raw:
                 return ''  # as cephadm: removing an unmanaged entity is not an error

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from ceph_orch_cli.backends.ssh import keys
-from tests.realceph.conftest import RealCluster, bring_up, wait_until
+from tests.realceph.conftest import (CLUSTER_CONF, RealCluster, SSHTestHosts, bring_up,
+                                     missing_ceph, wait_until)
 
 pytestmark = [pytest.mark.realceph, pytest.mark.timeout(1800)]
 
@@ -42,18 +43,18 @@ def _orch(state: Path, *args: str, check: bool = True, **extra: str) -> subproce
     return result
 
 
-def _state_dir(cluster: RealCluster, name: str) -> Path:
+def _state_dir(cluster: RealCluster, name: str, extra_ssh_config: str = "") -> Path:
     state = cluster.work / name
     files = keys.SSHFiles(state)
     keys.set_private_key(files, cluster.hosts.client_key.read_text())
-    keys.set_config(files, cluster.hosts.ssh_config())
+    keys.set_config(files, cluster.hosts.ssh_config() + extra_ssh_config)
     return state
 
 
-def _services(state: Path):
+def _services(state: Path, **extra: str):
     return sorted((s["service_name"], json.dumps(s.get("placement"), sort_keys=True),
                    s["status"].get("size"))
-                  for s in json.loads(_orch(state, "ls", "--format", "json").stdout))
+                  for s in json.loads(_orch(state, "ls", "--format", "json", **extra).stdout))
 
 
 def _hosts(state: Path):
@@ -64,6 +65,15 @@ def _hosts(state: Path):
 def _daemons(state: Path, *extra: str):
     return sorted((d["daemon_name"], d["hostname"]) for d in
                   json.loads(_orch(state, "ps", "--format", "json", *extra).stdout))
+
+
+def _at_once(*jobs) -> None:
+    """Run ``jobs`` in threads at the same time (two admin hosts typing at once)."""
+    threads = [threading.Thread(target=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 def _labels(state: Path, host: str):
@@ -117,7 +127,7 @@ def test_a_label_added_on_one_shows_on_the_other(admins):
 
 def test_writes_from_both_at_once_lose_nothing_and_place_no_daemon_twice(cluster, admins):
     a, b = admins
-    rounds = 4
+    rounds = 8
     failures = []
 
     def worker(state: Path, tag: str, n: int) -> None:
@@ -129,12 +139,7 @@ def test_writes_from_both_at_once_lose_nothing_and_place_no_daemon_twice(cluster
                 failures.append((tag, args, r.stderr[-1500:]))
 
     for n in range(rounds):
-        threads = [threading.Thread(target=worker, args=(a, "a", n)),
-                   threading.Thread(target=worker, args=(b, "b", n))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        _at_once(lambda: worker(a, "a", n), lambda: worker(b, "b", n))
     assert not failures
     want = {f"u{t}{n}" for t in "ab" for n in range(rounds)}
     for state in (a, b):
@@ -145,6 +150,46 @@ def test_writes_from_both_at_once_lose_nothing_and_place_no_daemon_twice(cluster
     assert len(race) == 1, race
     running = cluster.host(race[0][1]).run(["pgrep", "-f", "ceph-mds.*race"]).stdout.split()
     assert len(running) == 1
+
+
+def test_client_keyrings_and_certificates_are_kept_in_the_cluster(cluster, admins):
+    a, b = admins
+    cluster.ceph("auth", "get-or-create", "client.shared", "mon", "allow r")
+    _orch(a, "client-keyring", "set", "client.shared", "label:_admin")
+    listed = json.loads(_orch(b, "client-keyring", "ls", "--format", "json").stdout)
+    assert [k["entity"] for k in listed if k["entity"] == "client.shared"] == ["client.shared"]
+    dumped = json.loads(cluster.ceph("config-key", "dump", "mgr/orch/"))
+    assert "client.shared" in dumped["mgr/orch/setting/client_keyrings"]
+    keyring = cluster.host("host1").root / "etc/ceph/ceph.client.shared.keyring"
+
+    def written() -> bool:
+        if not keyring.exists():
+            _orch(b, "serve", "--once")  # the pass that writes what is missing
+        return keyring.exists()
+    wait_until("the shared keyring on host1", written, 120, every=2)
+    assert "client.shared" in keyring.read_text()
+    # the root CA (settings backend/certs/...): made by one admin host, the same on the other
+    cert = _orch(a, "sd", "dump", "cert").stdout
+    assert "BEGIN CERTIFICATE" in cert and _orch(b, "sd", "dump", "cert").stdout == cert
+    dumped = json.loads(cluster.ceph("config-key", "dump", "mgr/orch/"))
+    assert "mgr/orch/setting/backend/certs/root_ca" in dumped
+    _orch(b, "client-keyring", "rm", "client.shared")
+    assert "client.shared" not in _orch(a, "client-keyring", "ls").stdout
+
+
+def test_the_first_command_with_orch_admin_host_pulls_the_state(cluster, admins):
+    a, _ = admins
+    h1 = cluster.host("host1")
+    # an operator's new machine: the SSH key, and the admin host's address (port 22 in real
+    # life; the test hosts listen on another port, said for that address in the ssh config)
+    third = _state_dir(cluster, "state3", f"Host {h1.addr}\n    Port {h1.port}\n    User root\n")
+    first = _orch(third, "ls", "--format", "json", ORCH_ADMIN_HOST=h1.addr)
+    assert "Attached to the cluster" in first.stderr
+    assert sorted((s["service_name"], json.dumps(s.get("placement"), sort_keys=True),
+                   s["status"].get("size")) for s in json.loads(first.stdout)) == _services(a)
+    assert _hosts(third) == _hosts(a)
+    assert _daemons(third) == _daemons(a)
+    assert _orch(third, "ls", "--export").stdout == _orch(a, "ls", "--export").stdout
 
 
 def test_a_killed_lock_holder_blocks_the_other_for_one_lease_at_most(cluster, admins):
@@ -187,7 +232,7 @@ def test_a_lost_state_dir_attached_again_gets_everything_back(cluster, admins):
     assert _hosts(a) == hosts and _services(a) == services
 
 
-def test_export_then_import_state_reproduces_ls_export(cluster, admins):
+def test_export_then_import_state_onto_the_same_cluster_reproduces_ls_export(cluster, admins):
     a, b = admins
     saved = cluster.work / "state.json"
     _orch(a, "cephadm", "export-state", "-o", str(saved))
@@ -199,3 +244,93 @@ def test_export_then_import_state_reproduces_ls_export(cluster, admins):
     assert _orch(a, "ls", "--export").stdout == before
     assert _orch(b, "ls", "--export").stdout == before
     assert "a0" in _labels(a, "host4")
+
+
+# -- a second, one-host cluster: right after bootstrap, and a restore onto a fresh cluster ------
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    """A one-host cluster just bootstrapped (no OSDs, so no lock pool: writers take turns
+    through the mon lock), with a second admin host attached. Its host sits four addresses
+    after the main cluster's first (its mon binds Ceph's fixed ports)."""
+    reason = missing_ceph()
+    if reason:
+        pytest.skip(reason)
+    work = tmp_path_factory.mktemp("fresh")
+    first = int(os.environ.get("ORCH_REALCEPH_FIRST", "11")) + 4
+    hosts = SSHTestHosts(work / "hosts", 1, ceph_shim=False, first=first)
+    hosts.start()
+    try:
+        (work / "cluster.conf").write_text(CLUSTER_CONF)
+        small = RealCluster(hosts, work / "c1", work)
+        c1, c2 = _state_dir(small, "c1"), _state_dir(small, "c2")
+        _bootstrap(small, c1)
+        _orch(c2, "cephadm", "attach", "host1", small.host("host1").addr)
+        yield small, c1, c2
+    finally:
+        hosts.close()
+
+
+def _bootstrap(small: RealCluster, state: Path) -> None:
+    _orch(state, "cephadm", "set-runtime", "package")
+    out = _orch(state, "bootstrap", "host1", "--mon-ip", small.host("host1").addr,
+                "--config", str(small.work / "cluster.conf"), "--skip-monitoring-stack").stdout
+    assert "Bootstrap complete." in out
+
+
+def test_two_writers_right_after_bootstrap_take_turns_through_the_mons(fresh):
+    small, c1, c2 = fresh
+    assert small.osd_stat()["num_up_osds"] == 0  # no pool for a RADOS lock can exist
+    rounds = 8
+    failures = []
+
+    def worker(state: Path, tag: str) -> None:
+        for n in range(rounds):
+            for args in (("host", "label", "add", "host1", f"{tag}{n}"),
+                         ("apply", "mds", f"e{tag}{n}", "--unmanaged")):
+                r = _orch(state, *args, check=False)
+                if r.returncode != 0:
+                    failures.append((tag, args, r.stderr[-1500:]))
+
+    _at_once(lambda: worker(c1, "a"), lambda: worker(c2, "b"))
+    assert not failures
+    labels = {f"{t}{n}" for t in "ab" for n in range(rounds)}
+    specs = {f"mds.e{t}{n}" for t in "ab" for n in range(rounds)}
+    for state in (c1, c2):
+        assert labels <= set(_labels(state, "host1"))
+        assert specs <= {s[0] for s in _services(state)}
+    # the mon lock was what they took, and it is free again
+    holder = json.loads(small.ceph("config-key", "get", "mgr/orch-lock/holder"))
+    assert holder["state_dir"] in (str(c1), str(c2))
+    assert "client.orch-lock" not in small.ceph("auth", "ls")
+
+
+def test_export_then_import_state_onto_a_fresh_cluster_reproduces_ls_export(fresh):
+    small, c1, _ = fresh
+    _orch(c1, "apply", "rgw", "s3", "--unmanaged")
+    saved = small.work / "state.json"
+    _orch(c1, "cephadm", "export-state", "-o", str(saved))
+    before = _orch(c1, "ls", "--export").stdout
+    old_fsid = small.ceph("fsid").strip()
+    # the cluster is lost: its host dies and comes back with empty disks
+    host = small.host("host1")
+    small.hosts.stop(host)
+    shutil.rmtree(host.root)
+    host.root.mkdir()
+    small.hosts.restart(host)
+    # a new cluster on it, from a new state dir, and the state restored into it
+    c3 = _state_dir(small, "c3")
+    _bootstrap(small, c3)
+    new_fsid = small.ceph("fsid").strip()
+    assert new_fsid != old_fsid
+    out = _orch(c3, "cephadm", "import-state", "-i", str(saved)).stdout
+    assert "Imported" in out and f"kept this cluster's fsid {new_fsid}" in out
+    assert _orch(c3, "ls", "--export").stdout == before
+    # the new cluster's mons hold it: an admin host attached afresh shows the same
+    records = json.loads(saved.read_text())["records"]
+    dumped = json.loads(small.ceph("config-key", "dump", "mgr/orch/"))
+    specs = {k: v for k, v in records.items() if k.startswith("mgr/orch/spec/")}
+    assert {k: v for k, v in dumped.items() if k.startswith("mgr/orch/spec/")} == specs
+    assert json.loads(dumped["mgr/orch/setting/fsid"]) == new_fsid
+    c4 = _state_dir(small, "c4")
+    _orch(c4, "cephadm", "attach", "host1", host.addr)
+    assert _orch(c4, "ls", "--export").stdout == before

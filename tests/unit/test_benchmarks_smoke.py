@@ -14,7 +14,8 @@ RUN = ROOT / "benchmarks" / "run"
 
 ROWS = ["`python3 -c pass`", "`orch --help`", "`orch host ls`", "`orch ls`",
         "`orch ps --format json`", "`orch apply -i`", "`HostAssignment.place()`, host_pattern",
-        "`HostAssignment.place()`, count", "`DriveSelection`", "SSH refresh"]
+        "`HostAssignment.place()`, count", "`DriveSelection`", "SSH refresh",
+        "real cluster: `orch bootstrap` to HEALTH_OK", "real cluster: `orch ps --refresh`"]
 
 
 def test_every_benchmark_row_runs_at_tiny_size(tmp_path: Path) -> None:
@@ -28,6 +29,8 @@ def test_every_benchmark_row_runs_at_tiny_size(tmp_path: Path) -> None:
     assert "error:" not in proc.stdout
     # the SSH row never starts sshd at the tiny size; it says why it was skipped
     assert "skipped (not run at scale tiny)" in proc.stdout
+    # nor a real cluster (benchmarks/real_cluster.py)
+    assert proc.stdout.count("skipped (not run at scale tiny)") >= 6
     recorded = results.read_text()
     assert "## smoke" in recorded
     assert "Machine:" in recorded and "Python" in recorded

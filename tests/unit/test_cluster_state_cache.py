@@ -2,8 +2,11 @@
 config-key store and lock: two state dirs share one truth; writes go to the cluster first."""
 from __future__ import annotations
 
+import errno
+import json
+import threading
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
@@ -19,6 +22,12 @@ class MemoryCluster:
         self.lock_holder: Optional[tuple] = None  # (cookie, holder, expires)
         self.fail_after: Optional[int] = None
         self.asked = 0
+        #: None: the RADOS lock works; else why it is unavailable (no lock pool yet)
+        self.no_pool: Optional[str] = None
+        #: cephx entities (entity -> key) and config-key records, as the mons keep them
+        self.auth: Dict[str, str] = {}
+        self.mon_keys: Dict[str, str] = {}
+        self.mon_mutex = threading.Lock()  # the mons commit one proposal at a time
 
 
 class MemoryRemote(StateRemote):
@@ -43,7 +52,36 @@ class MemoryRemote(StateRemote):
             else:
                 self.c.keys[k] = v
 
+    def mon_command(self, cmd: Dict[str, Any], argv: List[str],
+                    inbuf: str = "") -> Tuple[int, str, str]:
+        """The few mon commands the mon lock sends, with the mons' answers."""
+        with self.c.mon_mutex:
+            prefix, entity = cmd["prefix"], cmd.get("entity")
+            if prefix == "auth add":
+                key = inbuf.split("key = ", 1)[1].strip()
+                if self.c.auth.get(entity, key) != key:
+                    return errno.EEXIST, "", f"entity {entity} exists but key does not match"
+                self.c.auth[entity] = key
+                return 0, "", ""
+            if prefix == "auth get":
+                if entity not in self.c.auth:
+                    return errno.ENOENT, "", "failed to find"
+                return 0, json.dumps([{"entity": entity, "key": self.c.auth[entity]}]), ""
+            if prefix == "auth rm":
+                self.c.auth.pop(entity, None)
+                return 0, "", ""
+            if prefix == "config-key get":
+                if cmd["key"] not in self.c.mon_keys:
+                    return errno.ENOENT, "", ""
+                return 0, self.c.mon_keys[cmd["key"]], ""
+            if prefix == "config-key set":
+                self.c.mon_keys[cmd["key"]] = cmd["val"]
+                return 0, "", ""
+        raise AssertionError(f"unexpected mon command {cmd}")
+
     def lock(self, op: str, cookie: str, holder: Dict[str, Any], duration: int) -> Dict[str, Any]:
+        if self.c.no_pool:
+            return {"unavailable": self.c.no_pool}
         now = time.time()
         held = self.c.lock_holder
         if held and held[2] < now:
@@ -193,3 +231,66 @@ def test_without_a_cluster_nothing_is_asked(tmp_path):
     a.put_specs([spec("mon")])
     a.get_specs()
     assert cluster.keys == {} and cluster.asked == 0
+
+
+# -- before the lock pool exists: the mon lock (backends/ssh/mon_lock.py) ---------------------
+def test_before_the_lock_pool_exists_writers_take_turns_through_the_mons(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORCH_LOCK_LEASE", "30")
+    cluster = MemoryCluster()
+    cluster.no_pool = "only 0 OSDs up (the lock pool needs 3)"
+    a, b = admin(tmp_path, "a", cluster), admin(tmp_path, "b", cluster)
+    a.put_host({"hostname": "host1", "addr": "10.0.0.1", "labels": []})
+    inside: List[str] = []
+    overlaps: List[str] = []
+
+    def label(store: ClusterStore, tag: str) -> None:
+        for n in range(10):
+            def add(h: Dict[str, Any]) -> Dict[str, Any]:
+                if inside:
+                    overlaps.append(tag)
+                inside.append(tag)
+                time.sleep(0.002)  # widen the window a second writer would slip into
+                inside.remove(tag)
+                return dict(h, labels=h["labels"] + [f"{tag}{n}"])
+            store.update_host("host1", add)
+
+    threads = [threading.Thread(target=label, args=(s, t)) for s, t in ((a, "a"), (b, "b"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not overlaps
+    a._checked = False
+    labels = a.get_host("host1").spec["labels"]
+    assert sorted(labels) == sorted(f"{t}{n}" for t in "ab" for n in range(10))
+    assert "client.orch-lock" not in cluster.auth  # released
+
+
+def test_a_dead_mon_lock_holder_is_taken_over_after_its_lease(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORCH_LOCK_LEASE", "1")
+    monkeypatch.setenv("ORCH_LOCK_TIMEOUT", "20")
+    cluster = MemoryCluster()
+    cluster.no_pool = "no OSDs yet"
+    cluster.auth["client.orch-lock"] = "a-key-of-an-orch-that-was-killed"
+    a = admin(tmp_path, "a", cluster)
+    a.put_specs([spec("mds.fs")])
+    assert "mgr/orch/spec/mds.fs" in cluster.keys
+    assert set(cluster.auth) == set()  # the dead key and the steal entity are gone
+
+
+def test_a_live_mon_lock_holder_keeps_a_rados_lock_taker_out(tmp_path, monkeypatch):
+    """The change from the mon lock to the RADOS lock: the pool came up while an orch held
+    the mon lock; the next writer, with the RADOS lock in hand, still waits for it."""
+    monkeypatch.setenv("ORCH_LOCK_LEASE", "30")
+    monkeypatch.setenv("ORCH_LOCK_TIMEOUT", "1")
+    cluster = MemoryCluster()
+    cluster.no_pool = "no OSDs yet"
+    a, b = admin(tmp_path, "a", cluster), admin(tmp_path, "b", cluster)
+    with a.writer():
+        assert a.cluster_lock.modes == ("mon",)
+        cluster.no_pool = None
+        with pytest.raises(OrchestratorError, match="state lock"):
+            b.put_specs([spec("mds.late")])
+        assert cluster.lock_holder is None  # b let the RADOS lock go again
+    b.put_specs([spec("mds.late")])
+    assert b.cluster_lock.modes == () and "mgr/orch/spec/mds.late" in cluster.keys

@@ -17,7 +17,7 @@ import random
 import string
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 
 from ceph_orch_cli.backends.ssh.ceph_cli import CephCLICluster, CephCommandError
 from ceph_orch_cli.backends.ssh.cluster_files import ClusterFiles
@@ -52,6 +52,9 @@ DEFAULT_RUNTIME = "container"
 BOOTSTRAPPED_SETTING = "bootstrapped"
 #: the hosts orch wrote /etc/ceph client files to (removed again when they lose `_admin`)
 CLIENT_FILES_SETTING = "client_files_hosts"
+#: a new state dir's first command attaches to the cluster through this admin host (address,
+#: or a name in the ssh config), as `orch cephadm attach` does
+ADMIN_HOST_ENV = "ORCH_ADMIN_HOST"
 #: the binary root of the package runtime: the host's own packages
 PACKAGE_IMAGE = "deb:system"
 #: what cephadm's `--single-host-defaults` sets
@@ -84,8 +87,11 @@ class SSHOrchestrator(ClusterOrchestrator):
                                  known_osd_ids=self._known_osd_ids, driver=driver)
         driver.cluster_files = ClusterFiles(cluster, self._bootstrapped, self._extra_conf)
         super().__init__(store, driver, cluster)
+        #: the driver with its SSH-only calls (``self.driver`` is typed as the engine's seam)
+        self.ssh_driver = driver
         # once bootstrapped, the cluster's config-key store is the home of the state
         store.attach_remote(AgentStateRemote(driver, self._admin_host))
+        store.first_read = self._attach_from_env
         self._workflow_steps.append(self.client_files_step)
         self.client_keyrings.files = SSHKeyringFiles(self)
         driver.tls_files = self.certmgr.files_for
@@ -170,7 +176,7 @@ class SSHOrchestrator(ClusterOrchestrator):
                                                                           spec.addr):
             raise OrchestratorError(KEYS_MISSING)
         try:
-            self.driver.learn_host_key(spec)
+            self.ssh_driver.learn_host_key(spec)
         except (HostUnreachable, HostActionError):
             pass  # the engine's check below fails the same way and words the error
         super()._check_reachable(spec)
@@ -218,18 +224,20 @@ class SSHOrchestrator(ClusterOrchestrator):
             raise_if_exception(self.add_host(spec))
         config = initial_config + ("\n" + SINGLE_HOST_CONFIG if single_host_defaults else "")
         mgr_id = f"{hostname.split('.')[0]}.{''.join(random.choices(string.ascii_lowercase, k=6))}"
-        self.driver.bootstrap(spec, {
+        self.ssh_driver.bootstrap(spec, {
             "fsid": self._stored_fsid(), "mon_id": hostname, "mgr_id": mgr_id, "mon_ip": ip,
             "image": image, "initial_config": config})
         self.store.set_setting(BOOTSTRAPPED_SETTING, True)
-        self.core.refresh([spec], force=True)
         notes: List[str] = []
         specs = [ServiceSpec("mon"), ServiceSpec("mgr"), ServiceSpec("crash")]
         if not skip_monitoring_stack:
             notes.append("The package runtime has no monitoring stack binaries "
                          "(prometheus, grafana, alertmanager, node-exporter): not deployed.")
-        self.apply(specs)
-        self.client_files_step()
+        # the cluster is now the home of the state: take its writer lock once for the rest
+        with self.core.converge_lock():
+            self.core.refresh([spec], force=True)
+            self.apply(specs)
+            self.client_files_step()
         return {"fsid": self._stored_fsid(), "host": hostname, "mon_ip": ip,
                 "mon": f"mon.{hostname}", "mgr": f"mgr.{mgr_id}", "image": image,
                 "runtime": self.runtime(), "notes": notes}
@@ -239,11 +247,7 @@ class SSHOrchestrator(ClusterOrchestrator):
         them off hosts that lost the label), as cephadm does. Returns the hosts changed."""
         if not self._bootstrapped():
             return None
-        admin, others = [], []
-        for host in self.core.host_specs():
-            if (host.status or "").lower() in ("offline", "maintenance"):
-                continue
-            (admin if "_admin" in (host.labels or []) else others).append(host)
+        admin, others = self._admin_and_other_hosts()
         had = set(self.store.get_setting(CLIENT_FILES_SETTING, []) or [])
         stale = [h for h in others if h.hostname in had]
         stale_names = {h.hostname for h in stale}
@@ -258,22 +262,23 @@ class SSHOrchestrator(ClusterOrchestrator):
                  "ceph.client.admin.keyring": {"text": keyring, "mode": 0o600}}
         gone = {name: None for name in files}
         results = self.driver.map_hosts(
-            lambda h: self.driver.write_client_files(h, gone if h.hostname in stale_names else files),  # type: ignore[attr-defined]
+            lambda h: self.ssh_driver.write_client_files(h, gone if h.hostname in stale_names else files),
             admin + stale)
-        changed: Dict[str, List[str]] = {}
-        now_had = set(had)
-        for name, result in results.items():
-            if isinstance(result, BaseException):
-                continue
-            if result.get("written") or result.get("removed"):
-                changed[name] = list(result.get("written") or []) + list(result.get("removed") or [])
-            if name in {h.hostname for h in admin}:
-                now_had.add(name)
-            else:
-                now_had.discard(name)
+        changed, now_had = _client_files_outcome(results, {h.hostname for h in admin}, had)
         if now_had != had:
             self.store.set_setting(CLIENT_FILES_SETTING, sorted(now_had))
         return changed or None
+
+    def _admin_and_other_hosts(self) -> Tuple[List["HostSpec"], List["HostSpec"]]:
+        """The reachable hosts, split into those labelled ``_admin`` and the rest (offline
+        and maintenance hosts are left as they are until they are back)."""
+        admin: List["HostSpec"] = []
+        others: List["HostSpec"] = []
+        for host in self.core.host_specs():
+            if (host.status or "").lower() in ("offline", "maintenance"):
+                continue
+            (admin if "_admin" in (host.labels or []) else others).append(host)
+        return admin, others
 
     # -- the cluster's own state (shared_state.py): attach, export, import ----------------------
     def attach_cluster(self, hostname: str, addr: Optional[str] = None) -> str:
@@ -286,7 +291,7 @@ class SSHOrchestrator(ClusterOrchestrator):
         spec = HostSpec(hostname, addr=addr or "")
         if self.ssh_files.missing_keys() and not self._identity_configured(hostname, addr):
             raise OrchestratorError(KEYS_MISSING)
-        self.driver.learn_host_key(spec)
+        self.ssh_driver.learn_host_key(spec)
         remote: AgentStateRemote = store.remote  # type: ignore[assignment]
         remote.pinned = (hostname, addr)
         try:
@@ -307,13 +312,31 @@ class SSHOrchestrator(ClusterOrchestrator):
         hosts = self.core.host_specs()
         for host in hosts:
             try:
-                self.driver.learn_host_key(host)
+                self.ssh_driver.learn_host_key(host)
             except (HostUnreachable, HostActionError):
                 pass  # the refresh marks it offline
         self.core.refresh(hosts, force=True)
         services = len(store.get_specs())
         return (f"Attached to the cluster {self._stored_fsid()} through {hostname}: "
                 f"{len(hosts)} hosts, {services} services")
+
+    def _attach_from_env(self) -> None:
+        """``ORCH_ADMIN_HOST`` on a state dir that knows no cluster and no host yet: the first
+        command pulls the cluster's state first (``attach_cluster``), so it answers as the
+        first admin host would. Without SSH keys yet (``orch ssh set-priv-key`` is what runs
+        first) it waits for a later command; a failure is said and the command goes on."""
+        target = os.environ.get(ADMIN_HOST_ENV, "").strip()
+        store: ClusterStore = self.store  # type: ignore[assignment]
+        if not target or self._bootstrapped() or store.get_hosts():
+            return
+        if self.ssh_files.missing_keys() and not self._identity_configured(target):
+            return
+        try:
+            message = self.attach_cluster(target)
+        except (OrchestratorError, HostUnreachable, HostActionError) as e:
+            store.say(f"orch: cannot attach through {ADMIN_HOST_ENV}={target}: {e}")
+            return
+        store.say(f"orch: {message} ({ADMIN_HOST_ENV})")
 
     def export_state(self) -> str:
         """`orch cephadm export-state`: the whole durable state as one JSON document."""
@@ -336,8 +359,34 @@ class SSHOrchestrator(ClusterOrchestrator):
                 not all(isinstance(k, str) and isinstance(v, str) for k, v in records.items()):
             raise OrchestratorValidationError(
                 f"not an orch state export (format {EXPORT_FORMAT!r} with records)")
+        note = ""
+        fsid_key = f"mgr/orch/setting/{FSID_SETTING}"
+        if self._bootstrapped() and fsid_key in records:
+            # a restore onto a fresh cluster: the state is the old one's, the cluster is this
+            ours = json.dumps(self._stored_fsid())
+            if records[fsid_key] != ours:
+                note = f" (kept this cluster's fsid {self._stored_fsid()})"
+                records = dict(records, **{fsid_key: ours})
         store.import_records(records)
-        return f"Imported {len(records)} records"
+        return f"Imported {len(records)} records{note}"
+
+def _client_files_outcome(results: Dict[str, Any], admin_names: Set[str],
+                          had: Set[str]) -> Tuple[Dict[str, List[str]], Set[str]]:
+    """What ``client_files_step``'s writes did: the files changed per host, and the hosts that
+    now hold client files (a host whose write failed keeps what it had)."""
+    changed: Dict[str, List[str]] = {}
+    now_had = set(had)
+    for name, result in results.items():
+        if isinstance(result, BaseException):
+            continue
+        if result.get("written") or result.get("removed"):
+            changed[name] = list(result.get("written") or []) + list(result.get("removed") or [])
+        if name in admin_names:
+            now_had.add(name)
+        else:
+            now_had.discard(name)
+    return changed, now_had
+
 
 class SSHKeyringFiles:
     """`orch client-keyring` files on real hosts, through the agent's ``client-files``.

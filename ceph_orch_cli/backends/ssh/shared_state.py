@@ -45,8 +45,9 @@ change hold it, so two admin hosts never converge at once or lose each other's u
 killed ``orch`` stops renewing: the lock expires after at most one lease. A writer that
 finds it taken waits, printing who holds it, and fails after ``ORCH_LOCK_TIMEOUT`` (300 s)
 naming the holder's host, pid, state dir and how long it has held the lock. Before the pool
-can exist (no OSDs yet, right after bootstrap) the lock is skipped; the state dir's flock
-still serialises the processes of one admin host.
+can exist (no OSDs yet, right after bootstrap) the same lease and holder semantics come from
+an atomic create-if-absent on the mons (``mon_lock.py``: ``auth add`` of a lock entity with
+a fresh key), and the change from one lock to the other lets no second writer in.
 """
 from __future__ import annotations
 
@@ -65,6 +66,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
+from ceph_orch_cli.backends.ssh.mon_lock import MonLock
 from ceph_orch_cli.cluster.store import Store
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
@@ -119,6 +121,7 @@ def record_of(c: sqlite3.Connection, kind: str, k: str) -> Tuple[str, Optional[s
     """The config-key record of one tracked row: (key, value), value None if it is gone."""
     def one(sql: str, *params: Any) -> Optional[Tuple[Any, ...]]:
         return c.execute(sql, params).fetchone()
+    value: Any
     if kind == "spec":
         r = one("SELECT service_type, spec, created, deleted, unmanaged, rank_map FROM specs "
                 "WHERE service_name = ?", k)
@@ -221,7 +224,7 @@ def load_records(c: sqlite3.Connection, records: Dict[str, str]) -> None:
     c.executemany("INSERT INTO tuned_profiles VALUES (?, ?)",
                   [(k, json.dumps(v)) for k, v in by_kind.get("tuned", {}).items()])
     c.execute("DELETE FROM events")
-    rows = []
+    rows: List[Tuple[Any, ...]] = []
     for k, lines in by_kind.get("event", {}).items():
         ekind, subject = k.split("/", 1)
         rows.extend((ekind, subject, lvl, msg, created) for lvl, msg, created in lines)
@@ -254,6 +257,11 @@ class StateRemote:
     def lock(self, op: str, cookie: str, holder: Dict[str, Any], duration: int) -> Dict[str, Any]:
         raise NotImplementedError
 
+    def mon_command(self, cmd: Dict[str, Any], argv: List[str],
+                    inbuf: str = "") -> Tuple[int, str, str]:
+        """One mon command: (rc >= 0, out, err). The mon lock (``mon_lock.py``) uses it."""
+        raise NotImplementedError
+
 
 class AgentStateRemote(StateRemote):
     """The records and the lock through the agent's ``state-keys``/``state-lock`` on an
@@ -284,6 +292,13 @@ class AgentStateRemote(StateRemote):
                                          "cookie": cookie, "holder": holder,
                                          "duration": duration})
 
+    def mon_command(self, cmd: Dict[str, Any], argv: List[str],
+                    inbuf: str = "") -> Tuple[int, str, str]:
+        reply = self._call("ceph", {"cmd": dict(cmd, format="json"), "argv": argv,
+                                    "inbuf": inbuf, "timeout": 30})
+        return (int(reply.get("rc", 1)), str(reply.get("out") or ""),
+                str(reply.get("err") or ""))
+
 
 def _env_seconds(name: str, default: float) -> float:
     try:
@@ -303,6 +318,9 @@ class ClusterLock:
         host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:24] or "host"
         self.cookie = f"{host}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.lost = False
+        self.mon = MonLock(remote)
+        #: which locks are held: ("rados",), ("mon",), or both while the pool comes up
+        self.modes: Tuple[str, ...] = ()
         self._stop: Optional[threading.Event] = None
         self._thread: Optional[threading.Thread] = None
 
@@ -317,20 +335,17 @@ class ClusterLock:
                 f"{holder.get('state_dir', '?')}) for {age:.0f}s")
 
     def acquire(self) -> bool:
-        """Take the lock, waiting for its holder; False when there is no lock to take yet."""
+        """Take the lock (the RADOS lock, else the mon lock before the pool exists), waiting
+        for its holder; True once held."""
         lease = int(_env_seconds(LEASE_ENV, DEFAULT_LEASE))
         timeout = _env_seconds(TIMEOUT_ENV, DEFAULT_TIMEOUT)
         start = time.monotonic()
         said = -1e9
         me = self.holder()
         while True:
-            answer = self.remote.lock("lock", self.cookie, me, lease)
-            if answer.get("unavailable"):
-                logger.debug("no writer lock yet: %s", answer["unavailable"])
-                return False
-            if answer.get("locked"):
+            holder = self._try(me, lease)
+            if holder is None:
                 break
-            holder = answer.get("holder") or {}
             waited = time.monotonic() - start
             if waited >= timeout:
                 raise OrchestratorError(
@@ -351,19 +366,57 @@ class ClusterLock:
             time.sleep(float(hold))
         return True
 
+    def _try(self, me: Dict[str, Any], lease: int) -> Optional[Dict[str, Any]]:
+        """One attempt; None when held now (``self.modes`` says which locks), else who holds
+        it. The order makes the change from the mon lock to the RADOS lock safe (see
+        ``mon_lock.py``)."""
+        answer = self.remote.lock("lock", self.cookie, me, lease)
+        if answer.get("locked"):
+            other = self.mon.live_holder(lease)
+            if other is None:
+                self.modes = ("rados",)
+                return None
+            self.remote.lock("unlock", self.cookie, {}, 0)
+            return other
+        if not answer.get("unavailable"):
+            return dict(answer.get("holder") or {})
+        logger.debug("no RADOS lock yet (%s): the mon lock", answer["unavailable"])
+        got, holder = self.mon.try_lock(me, lease)
+        if not got:
+            return holder or {"host": "an orch that has not described itself yet"}
+        again = self.remote.lock("lock", self.cookie, me, lease)
+        if again.get("unavailable"):
+            self.modes = ("mon",)
+            return None
+        if again.get("locked"):
+            self.modes = ("mon", "rados")
+            return None
+        self.mon.unlock()
+        return dict(again.get("holder") or {})
+
     def _renew(self, me: Dict[str, Any], lease: int) -> None:
         assert self._stop is not None
         while not self._stop.wait(max(1.0, lease / 3)):
             try:
-                answer = self.remote.lock("renew", self.cookie, me, lease)
+                held = self._renew_once(me, lease)
             except Exception as exc:  # noqa: BLE001 - keep renewing; the lease covers a blip
                 logger.warning("could not renew the state lock: %s", exc)
                 continue
-            if answer.get("busy"):
+            if not held:
                 self.lost = True
+                return
+
+    def _renew_once(self, me: Dict[str, Any], lease: int) -> bool:
+        if "rados" in self.modes:
+            answer = self.remote.lock("renew", self.cookie, me, lease)
+            if answer.get("busy"):
                 logger.error("lost the cluster's state lock to %s",
                              self.describe(answer.get("holder") or {}))
-                return
+                return False
+        if "mon" in self.modes and not self.mon.renew(me):
+            logger.error("lost the cluster's state lock (the mon lock was taken over)")
+            return False
+        return True
 
     def release(self) -> None:
         if self._stop is not None:
@@ -371,8 +424,12 @@ class ClusterLock:
             if self._thread is not None:
                 self._thread.join(timeout=30)
         self._stop = self._thread = None
+        modes, self.modes = self.modes, ()
         try:
-            self.remote.lock("unlock", self.cookie, {}, 0)
+            if "rados" in modes:
+                self.remote.lock("unlock", self.cookie, {}, 0)
+            if "mon" in modes:
+                self.mon.unlock()
         except Exception as exc:  # noqa: BLE001 - the lease ends it anyway
             logger.warning("could not release the state lock (it expires with its lease): %s",
                            exc)
@@ -395,6 +452,9 @@ class ClusterStore(Store):
         self.say = say
         self.remote: Optional[StateRemote] = None
         self.cluster_lock: Optional[ClusterLock] = None
+        #: called once, before the first read of a process (the SSH backend's
+        #: ``ORCH_ADMIN_HOST`` attach of a new state dir)
+        self.first_read: Optional[Callable[[], None]] = None
         self._tracking = False
         self._pulling = False
         self._checked = False
@@ -426,6 +486,8 @@ class ClusterStore(Store):
     def query(self, sql: str, params: Any = ()) -> List[Tuple[Any, ...]]:
         if not self._checked and self.remote is not None:
             self._checked = True
+            if self.first_read is not None:
+                self.first_read()
             self.check_fresh()
         return super().query(sql, params)
 
