@@ -30,7 +30,6 @@ COMPLEXITY_ALLOWED = {
     'PlacementSpec.from_string': 'deployment/service_spec/placement.py',
     'NFSServiceSpec.validate': 'deployment/service_spec/gateways.py',
     'DriveSelection.assign_devices': 'deployment/drive_selection/selector.py',
-    'SSHOrchestrator.client_files_step': 'backends/ssh/orchestrator.py',
 }
 
 
