@@ -373,10 +373,12 @@ class CertMgr:
             out.extend(Stored(certs[0], scope, t, pair[0], "user", pair[1]) for t in targets)
         return out
 
-    def _stored_certs(self, include_cephadm_signed: bool) -> List[Stored]:
-        """Every certificate ``cert ls`` shows: the root CA, the stored ones, the specs'
-        inline ones and (when asked) those cephadm signed for itself."""
-        out = [Stored(ROOT_CA_CERT, GLOBAL, GLOBAL, self._root()["cert"], "cephadm")]
+    def _stored_certs(self, include_cephadm_signed: bool, with_root: bool = True) -> List[Stored]:
+        """Every certificate ``cert ls`` shows: the root CA (made on first use: not by the
+        health checks, which skip it), the stored ones, the specs' inline ones and (when
+        asked) those cephadm signed."""
+        out = [Stored(ROOT_CA_CERT, GLOBAL, GLOBAL, self._root()["cert"], "cephadm")
+               ] if with_root else []
         for name, (scope, _) in sorted(CERT_SCOPES.items()):
             for target, obj in sorted(self._objects(CERT_PREFIX, name).items()):
                 out.append(Stored(name, scope, target, str(obj["pem"]),
@@ -489,10 +491,10 @@ class CertMgr:
                            "days left", c, days)
         return None
 
-    def _problems(self) -> List[Problem]:
+    def _problems(self, with_root: bool = True) -> List[Problem]:
         threshold = self._threshold()
-        return [p for c in self._stored_certs(True) for p in [self._check_one(c, threshold)]
-                if p]
+        return [p for c in self._stored_certs(True, with_root)
+                for p in [self._check_one(c, threshold)] if p]
 
     @handle_orch_error
     def cert_check(self) -> List[str]:
@@ -505,8 +507,8 @@ class CertMgr:
         every user-made one, and cephadm-signed ones while automated rotation is off (with
         it on, the serve pass renews them). The root CA is not checked, as in cephadm."""
         rotate = self.signed.rotation_enabled()
-        problems = [p for p in self._problems() if p.stored.name != ROOT_CA_CERT
-                    and (p.stored.signed_by == "user" or not rotate)]
+        problems = [p for p in self._problems(with_root=False)
+                    if p.stored.signed_by == "user" or not rotate]
         out: Dict[str, Dict[str, Any]] = {}
         for check, severity, statuses in ((CERT_ERROR, "error", ("invalid", "expired")),
                                           (CERT_WARNING, "warning", ("expiring",))):

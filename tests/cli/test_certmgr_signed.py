@@ -188,3 +188,15 @@ def test_grafana_takes_an_inline_pair_which_wins_over_signing(orch: Orch, demo: 
     assert _signed(orch) == {}
     listed = json.loads(orch('certmgr', 'cert', 'ls', '--format', 'json').stdout)
     assert listed['grafana_ssl_cert']['certificates']['host6']['signed_by'] == 'user'
+
+
+def test_status_reads_the_certificates_health_without_minting_a_root_ca(
+        orch: Orch, demo: object, state_dir: Path) -> None:
+    from ceph_orch_cli.cluster import certificates
+
+    assert orch('status').exit_code == 0
+    backend = load_backend('local', state_dir)
+    try:
+        assert backend.store.get_setting(certificates.ROOT_CA_KEY) is None
+    finally:
+        backend.close()
