@@ -525,10 +525,12 @@ class CertMgr:
 
     def certificates_step(self) -> Dict[str, List[str]]:
         """The serve pass's certificate step: cephadm-signed pairs issued, renewed, dropped
-        (``SignedCerts.renew``), and the daemons given their new one."""
+        (``SignedCerts.renew``), and the daemons given their new one by a redeploy (a
+        deploy gets its first one, so a daemon issued one here was running without it)."""
         report, changed = self.signed.renew()
-        if changed:
-            self.services.daemon_actions("redeploy", changed, None)
+        dds = [d for verb in sorted(changed) for d in changed[verb]]
+        if dds:
+            self.services.daemon_actions("redeploy", dds, None)
         return report
 
     def _users(self) -> List[DaemonDescription]:

@@ -9,13 +9,13 @@ address plus the spec's ``custom_sans`` (and an ingress' virtual IP), as cephadm
 ``cephadm-signed_<service>_cert`` with the host as target (host scope, as in cephadm).
 
 They live in one setting (``backend/certmgr/signed``: ``{service: {host: {"cert", "key",
-"names"}}}``). A deploy on the SSH backend asks for the pair while hosts work in parallel,
-so a missing one is issued in memory (``pair``) and written by the commit hook
-(``flush``) inside the transaction that records the batch: the daemon and the store agree.
-The serve pass's step (``renew``, run by ``CertMgr.certificates_step``) issues missing ones, renews those within
-``certificate_renewal_threshold_days`` when ``certificate_automated_rotation_enabled`` is on
-(cephadm's module options, backend settings here), forgets those whose daemon is gone and
-redeploys the daemons whose certificate changed.
+"names"}}}``). A deploy (the SSH driver's, and the local one's) asks for the pair while hosts
+work in parallel, so a missing one is issued in memory (``pair``) and written by the commit
+hook (``flush``) inside the transaction that records the batch: the daemon and the store
+agree. The serve pass's step (``renew``, run by ``CertMgr.certificates_step``) issues those a
+running daemon lacks, renews those within ``certificate_renewal_threshold_days`` when
+``certificate_automated_rotation_enabled`` is on (cephadm's module options, backend settings
+here), forgets those whose daemon is gone, and names the daemons whose pair changed.
 """
 from __future__ import annotations
 
@@ -167,10 +167,10 @@ class SignedCerts:
                 entry[0].append(dd)
         return out
 
-    def renew(self) -> Tuple[Dict[str, List[str]], List[DaemonDescription]]:
+    def renew(self) -> Tuple[Dict[str, List[str]], Dict[str, List[DaemonDescription]]]:
         """Issue the missing pairs, renew the expiring ones (rotation on), forget those of
-        daemons that are gone: what was done, and the daemons whose pair changed (to be
-        redeployed: they read their certificate when they start)."""
+        daemons that are gone: what was done, and per verb (``issued``, ``renewed``) the
+        daemons whose pair changed (they read their certificate when they start)."""
         users = self._users()
         stored = self.stored()
         threshold, rotate = self._threshold(), self.rotation_enabled()
@@ -184,7 +184,7 @@ class SignedCerts:
                 changed[(service, host)] = "renewed"
         gone = [(s, h) for s, hosts in stored.items() for h in hosts if (s, h) not in users]
         if not changed and not gone:
-            return {}, []
+            return {}, {}
         fresh = {k: self._issue(self.names_for(k[1], users[k][1])) for k in changed}
 
         def apply(signed: Dict[str, Dict[str, Any]]) -> None:
@@ -201,7 +201,10 @@ class SignedCerts:
             report.setdefault(verb, []).append(f"{service}@{host}")
         if gone:
             report["removed"] = sorted(f"{s}@{h}" for s, h in gone)
-        return report, [d for k in changed for d in users[k][0]]
+        daemons: Dict[str, List[DaemonDescription]] = {}
+        for key, verb in changed.items():
+            daemons.setdefault(verb, []).extend(users[key][0])
+        return report, daemons
 
     @staticmethod
     def _days_left(entry: Dict[str, Any]) -> int:

@@ -1,8 +1,8 @@
-"""cephadm-signed certificates on the local backend: the serve pass gives every daemon that
-serves TLS without a certificate of the user's one signed by the root CA, renews it before it
-expires (``certificate_automated_rotation_enabled``), forgets it with its daemon; and the
-certificates that need the user raise CEPHADM_CERT_WARNING / CEPHADM_CERT_ERROR in
-`orch status`."""
+"""cephadm-signed certificates on the local backend: every daemon that serves TLS without a
+certificate of the user's gets one signed by the root CA when it is deployed; the serve pass
+renews it before it expires (``certificate_automated_rotation_enabled``) and forgets it with
+its daemon; and the certificates that need the user raise CEPHADM_CERT_WARNING /
+CEPHADM_CERT_ERROR in `orch status`."""
 from __future__ import annotations
 
 import json
@@ -45,14 +45,16 @@ def _events(orch: Orch, dtype: str) -> List[str]:
                                        'json').stdout) for e in d.get('events', [])]
 
 
-def test_the_serve_pass_signs_a_certificate_for_each_tls_daemon(orch: Orch, demo: object,
-                                                               tmp_path: Path) -> None:
+def _apply_secure_rgw(orch: Orch, tmp_path: Path) -> None:
     (tmp_path / 'rgw.yaml').write_text(yaml.safe_dump({
         'service_type': 'rgw', 'service_id': 'secure', 'placement': {'hosts': ['host4']},
         'spec': {'ssl': True, 'custom_sans': ['s3.example.com']}}))
     assert orch('apply', '-i', str(tmp_path / 'rgw.yaml')).exit_code == 0
-    assert _serve(orch)['certificates_step'] == {
-        'issued': ['grafana@host6', 'rgw.secure@host4']}
+
+
+def test_a_deploy_signs_a_certificate_for_each_tls_daemon(orch: Orch, demo: object,
+                                                          tmp_path: Path) -> None:
+    _apply_secure_rgw(orch, tmp_path)
     signed = _signed(orch)
     # grafana serves https by default; the demo's plain rgw.myrgw gets nothing
     assert sorted(signed) == ['cephadm-signed_grafana_cert', 'cephadm-signed_rgw.secure_cert']
@@ -68,26 +70,38 @@ def test_the_serve_pass_signs_a_certificate_for_each_tls_daemon(orch: Orch, demo
         'certmgr', 'cert', 'get', 'cephadm-signed_rgw.secure_cert', '--hostname',
         'host4').stdout.encode())
     leaf.verify_directly_issued_by(root)
-    assert any('Issued the cephadm-signed certificate of rgw.secure' in e
-               for e in _events(orch, 'rgw'))
     # hidden unless asked for; the key is not listed either
     assert 'cephadm-signed_grafana_cert' not in orch('certmgr', 'cert', 'ls').stdout
     assert 'cephadm-signed' not in orch('certmgr', 'key', 'ls').stdout
-    assert _serve(orch) == {}  # nothing more to do
+    assert _serve(orch) == {}  # issued with the deploy: nothing left for the serve pass
 
 
-def test_a_users_certificate_or_an_http_grafana_needs_none(orch: Orch, demo: object,
+def test_the_serve_pass_issues_one_a_running_daemon_lacks(orch: Orch, demo: object,
+                                                          state_dir: Path) -> None:
+    from ceph_orch_cli.cluster import certmgr_signed
+
+    backend = load_backend('local', state_dir)  # as a store written before signing existed
+    backend.store.set_setting(certmgr_signed.SIGNED_SETTING, None)
+    backend.close()
+    assert _serve(orch)['certificates_step'] == {'issued': ['grafana@host6']}
+    assert 'host6' in _signed(orch)['cephadm-signed_grafana_cert']
+    events = _events(orch, 'grafana')
+    assert any('Issued the cephadm-signed certificate of grafana' in e for e in events)
+    assert any('redeploy grafana.host6' in e for e in events), events
+
+
+def test_an_http_grafana_needs_none(orch: Orch, demo: object,
                                                           tmp_path: Path) -> None:
     (tmp_path / 'grafana.yaml').write_text(yaml.safe_dump({
         'service_type': 'grafana', 'placement': {'hosts': ['host6']},
         'spec': {'protocol': 'http'}}))
     assert orch('apply', '-i', str(tmp_path / 'grafana.yaml')).exit_code == 0
-    assert 'certificates_step' not in _serve(orch)
+    # the demo's https grafana had one: it goes with the next pass
+    assert _serve(orch)['certificates_step'] == {'removed': ['grafana@host6']}
     assert _signed(orch) == {}
 
 
 def test_cephadm_signed_objects_are_not_editable(orch: Orch, demo: object) -> None:
-    _serve(orch)
     assert_clean_failure(orch('certmgr', 'cert', 'rm', 'cephadm-signed_grafana_cert',
                               '--hostname', 'host6'), 1,
                          'cephadm-signed_grafana_cert is not editable: cephadm signs and '
@@ -98,30 +112,30 @@ def test_cephadm_signed_objects_are_not_editable(orch: Orch, demo: object) -> No
 
 
 def test_expiring_certificates_are_renewed_with_rotation_and_warned_about_without(
-        orch: Orch, demo: object, state_dir: Path) -> None:
+        orch: Orch, demo: object, state_dir: Path, tmp_path: Path) -> None:
     # certificates shorter-lived than the renewal threshold (30 days) expire "soon" at once
     _setting(state_dir, 'certificate_duration_days', 20)
-    _serve(orch)
-    first = _signed(orch)['cephadm-signed_grafana_cert']['host6']
+    _apply_secure_rgw(orch, tmp_path)
+    first = _signed(orch)['cephadm-signed_rgw.secure_cert']['host4']
     assert first['status'] == 'expiring'
     assert 'health_checks' not in json.loads(orch('status', '--format', 'json').stdout)
 
-    assert _serve(orch)['certificates_step'] == {'renewed': ['grafana@host6']}
-    second = _signed(orch)['cephadm-signed_grafana_cert']['host6']
+    assert _serve(orch)['certificates_step'] == {'renewed': ['rgw.secure@host4']}
+    second = _signed(orch)['cephadm-signed_rgw.secure_cert']['host4']
     assert second['serial_number'] != first['serial_number']
-    events = _events(orch, 'grafana')
-    assert any('Renewed the cephadm-signed certificate of grafana' in e for e in events)
-    assert any('redeploy grafana.host6' in e for e in events), events
+    events = _events(orch, 'rgw')
+    assert any('Renewed the cephadm-signed certificate of rgw.secure' in e for e in events)
+    assert any('redeploy rgw.secure.host4' in e for e in events), events
 
     _setting(state_dir, 'certificate_automated_rotation_enabled', False)
     assert 'certificates_step' not in _serve(orch)
-    assert _signed(orch)['cephadm-signed_grafana_cert']['host6']['serial_number'] == \
+    assert _signed(orch)['cephadm-signed_rgw.secure_cert']['host4']['serial_number'] == \
         second['serial_number']
     status = json.loads(orch('status', '--format', 'json').stdout)
     assert status['health_checks'] == {'CEPHADM_CERT_WARNING': {
         'severity': 'warning', 'count': 1,
         'summary': 'Detected 1 cephadm certificate(s) issues: 1 expiring',
-        'detail': ["Certificate 'cephadm-signed_grafana_cert (host6)' (cephadm-signed) is "
+        'detail': ["Certificate 'cephadm-signed_rgw.secure_cert (host4)' (cephadm-signed) is "
                    f"about to expire (remaining days: {second['validity']['remaining_days']})"]}}
     plain = orch('status').stdout
     assert ('Health: HEALTH_WARN\n[WRN] CEPHADM_CERT_WARNING: Detected 1 cephadm '
@@ -160,7 +174,6 @@ def test_a_users_expired_certificate_raises_the_error_check(orch: Orch, demo: ob
 
 
 def test_a_removed_daemons_certificate_is_forgotten(orch: Orch, demo: object) -> None:
-    _serve(orch)
     assert 'cephadm-signed_grafana_cert' in _signed(orch)
     assert orch('rm', 'grafana').exit_code == 0
     assert _serve(orch).get('certificates_step') == {'removed': ['grafana@host6']}
@@ -184,14 +197,14 @@ def test_grafana_takes_an_inline_pair_which_wins_over_signing(orch: Orch, demo: 
     assert orch('apply', '-i', str(tmp_path / 'grafana.yaml')).exit_code == 0
     exported = yaml.safe_load(orch('ls', 'grafana', '--export').stdout)['spec']
     assert exported['certificate_source'] == 'inline' and exported['ssl_cert'] == cert
-    assert 'certificates_step' not in _serve(orch)
+    assert _serve(orch)['certificates_step'] == {'removed': ['grafana@host6']}
     assert _signed(orch) == {}
     listed = json.loads(orch('certmgr', 'cert', 'ls', '--format', 'json').stdout)
     assert listed['grafana_ssl_cert']['certificates']['host6']['signed_by'] == 'user'
 
 
 def test_status_reads_the_certificates_health_without_minting_a_root_ca(
-        orch: Orch, demo: object, state_dir: Path) -> None:
+        orch: Orch, state_dir: Path) -> None:
     from ceph_orch_cli.cluster import certificates
 
     assert orch('status').exit_code == 0

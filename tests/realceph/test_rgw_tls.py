@@ -10,29 +10,13 @@ import urllib.request
 
 import pytest
 
-from tests.realceph.conftest import wait_until
+from tests.realceph.conftest import CLUSTER_CONF, wait_until
 
 pytestmark = [pytest.mark.realceph, pytest.mark.timeout(900)]
 
 #: one host, one OSD per disk, pools of one replica: the least a gateway needs
-CONF = """\
-[global]
-mon_data_avail_warn = 2
-mon_warn_on_pool_no_redundancy = false
-osd_pool_default_size = 1
-osd_pool_default_min_size = 1
-osd_pool_default_pg_num = 8
-osd_pool_default_pgp_num = 8
-osd_pool_default_pg_autoscale_mode = off
-auth_allow_insecure_global_id_reclaim = false
-ms_bind_ipv6 = false
-public_network = 127.0.0.0/8
-mgr_disabled_modules = alerts,influx,insights,iostat,localpool,mirroring,nfs,osd_perf_query,osd_support,prometheus,restful,selftest,snap_schedule,stats,telegraf,test_orchestrator,zabbix
-[osd]
-bluestore_cache_autotune = false
-bluestore_cache_size = 67108864
-osd_memory_cache_min = 67108864
-"""
+CONF = CLUSTER_CONF.replace("osd_pool_default_size = 3", "osd_pool_default_size = 1").replace(
+    "osd_pool_default_min_size = 2", "osd_pool_default_min_size = 1")
 SPECS = """\
 service_type: osd
 service_id: all

@@ -79,8 +79,9 @@ def test_reload_writes_the_stored_pairs_into_the_daemons_dirs(cluster, tmp_path)
     gateway = cluster_dir / daemons["mgmt-gateway"]["daemon_name"] / "etc"
     # before the user gives one, each has the pair cephadm signed for its host, from its
     # first deploy, and the store holds the same (what `cert get` prints)
-    for name, files in (("grafana", grafana / "cert_file"), ("mgmt-gateway", gateway / "nginx.crt")):
-        assert files.read_text() == orch(state, "certmgr", "cert", "get",
+    for name, path in (("grafana", grafana / "cert_file"),
+                       ("mgmt-gateway", gateway / "nginx.crt")):
+        assert path.read_text() == orch(state, "certmgr", "cert", "get",
                                          f"cephadm-signed_{name}_cert", "--hostname", "host1")
         assert "cephadm-root" in json.dumps(json.loads(orch(
             state, "certmgr", "cert", "ls", "--include-cephadm-signed", "--format", "json"))[
