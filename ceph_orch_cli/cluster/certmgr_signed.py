@@ -139,11 +139,15 @@ class SignedCerts:
         """Commit hook: write the pairs deploys were given (inside the batch's transaction)."""
         with self._lock:
             pending, self._pending = self._pending, {}
-        if pending:
-            self._write(lambda signed: [signed.setdefault(s, {}).__setitem__(h, v)
-                                        for (s, h), v in pending.items()])
+        if not pending:
+            return
 
-    def _write(self, change: Any) -> None:
+        def add(signed: Dict[str, Dict[str, Any]]) -> None:
+            for (service, host), value in pending.items():
+                signed.setdefault(service, {})[host] = value
+        self._write(add)
+
+    def _write(self, change: Callable[[Dict[str, Dict[str, Any]]], None]) -> None:
         with self.store.transaction():
             signed = self.stored()
             change(signed)
