@@ -237,6 +237,14 @@ elif cmd in (["osd", "set-group"], ["osd", "unset-group"]):
         (have.add if args[1] == "set-group" else have.discard)(args[2])
         flags[who] = sorted(have)
     save()
+elif cmd == ["config", "set"] and len(args) == 5:
+    cluster.setdefault("config", {}).setdefault(args[2], {})[args[3]] = args[4]
+    save()
+elif cmd == ["config-key", "set"] and len(args) in (4, 5):
+    value = sys.stdin.read() if args[3:] == ["-i", "-"] else args[3]
+    cluster.setdefault("config_keys", {})[args[2]] = value
+    save()
+    err("set %s" % args[2])
 elif args[:2] == ["osd", "ls"]:
     out(sorted(int(i) for i in osds))
 elif args[:3] == ["osd", "crush", "reweight"]:

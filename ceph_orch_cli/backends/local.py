@@ -189,6 +189,10 @@ class LocalHostDriver(HostDriver):
         self._state: Dict[str, Dict[str, Any]] = {}
         self._dirty: Set[str] = set()
         self._rng = random.Random()
+        #: the TLS files a daemon gets (``CertMgr.files_for``), asked at each deploy as the SSH
+        #: driver does; a simulated daemon keeps none, but a cephadm-signed pair it needs is
+        #: issued then, with its deploy, as on a real host
+        self.tls_files: Optional[Callable[[str, str, str], Dict[str, str]]] = None
 
     # -- state -------------------------------------------------------------------------
     @property
@@ -409,6 +413,8 @@ class LocalHostDriver(HostDriver):
         else:
             self._check_ports(host.hostname, st, request.name, request.ports, request.ip)
             entry = self._ls_entry(host, request, old)
+            if self.tls_files is not None:
+                self.tls_files(request.daemon_type, request.service_name, host.hostname)
             if st["maintenance"]:
                 entry["state"] = "stopped"
             st["daemons"][request.name] = entry
@@ -585,4 +591,5 @@ class LocalOrchestrator(ClusterOrchestrator):
         super().__init__(store, driver, cluster,
                          node_proxy=SimulatedNodeProxy(lambda: driver.fleet))
         self.core.commit_hooks.extend([driver.flush, cluster.flush])
+        driver.tls_files = self.certmgr.files_for
         self.core.reload_hooks.extend([driver.reload, cluster.reload])

@@ -102,8 +102,9 @@ def _san(names: Sequence[str]) -> List[object]:
 
 
 def issue(store: "Store", fsid: str, common_name: str,
-          names: Sequence[str]) -> Tuple[str, str]:
-    """A new certificate and key for ``names`` (hostnames and addresses) signed by the root CA."""
+          names: Sequence[str], days: int = CERT_DAYS) -> Tuple[str, str]:
+    """A new certificate and key for ``names`` (hostnames and addresses) signed by the root
+    CA, valid ``days`` (cephadm's ``certificate_duration_days``)."""
     x509, hashes, serialization, _, NameOID = _crypto()
     ca = root_ca(store, fsid)
     ca_cert = x509.load_pem_x509_certificate(ca["cert"].encode())
@@ -116,7 +117,7 @@ def issue(store: "Store", fsid: str, common_name: str,
                .public_key(key.public_key())
                .serial_number(x509.random_serial_number())
                .not_valid_before(now - datetime.timedelta(minutes=5))
-               .not_valid_after(now + datetime.timedelta(days=CERT_DAYS))
+               .not_valid_after(now + datetime.timedelta(days=days))
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True))
     san = _san(list(names) or [common_name])
     if san:

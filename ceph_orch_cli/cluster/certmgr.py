@@ -22,7 +22,8 @@ import errno
 import fnmatch
 from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
-from ceph_orch_cli.cluster import certificates, tls_objects
+from ceph_orch_cli.cluster import certificates, certmgr_signed, tls_objects
+from ceph_orch_cli.cluster.certmgr_signed import SignedCerts
 from ceph_orch_cli.orchestrator import DaemonDescription, handle_orch_error
 from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
@@ -54,6 +55,7 @@ BINDINGS: Dict[str, Tuple[str, Tuple[str, ...], Tuple[str, ...]]] = {
 }
 #: the certificates cephadm signs for its own use (``certificates.issued``), by purpose
 CEPHADM_SIGNED = ("prometheus",)
+RGW_PEM = "rgw.pem"
 #: the files a daemon of each type gets from its entity's stored pair: (cert, key), or one
 #: file holding both
 DAEMON_FILES: Dict[str, Tuple[str, ...]] = {
@@ -63,7 +65,12 @@ DAEMON_FILES: Dict[str, Tuple[str, ...]] = {
     "oauth2-proxy": ("oauth2-proxy.crt", "oauth2-proxy.key"),
     "nvmeof": ("server_cert", "server_key"),
     "iscsi": ("iscsi-gateway.crt", "iscsi-gateway.key"),
+    # not a file: the SSH driver hands it to ClusterFiles, which puts it in the config-key
+    # store (``rgw/cert/<service>``) where ``rgw_frontends`` points
+    "rgw": (RGW_PEM,),
 }
+#: cephadm's health checks for the certificates it cannot fix by itself
+CERT_ERROR, CERT_WARNING = "CEPHADM_CERT_ERROR", "CEPHADM_CERT_WARNING"
 
 
 def _scopes(kind: str) -> Dict[str, Tuple[str, str]]:
@@ -79,6 +86,25 @@ def _scopes(kind: str) -> Dict[str, Tuple[str, str]]:
 CERT_SCOPES = _scopes("cert")
 KEY_SCOPES = _scopes("key")
 FILTER_KEYS = ("name", "scope", "status", "service", "host", "signed-by")
+
+
+class Problem(NamedTuple):
+    """What ``cert check`` says of one certificate and what its health check details."""
+    status: str  # invalid, expired or expiring
+    message: str
+    stored: "Stored"
+    days: int = 0
+    error: str = ""
+
+    def detail(self) -> str:
+        """cephadm's ``CertInfo.get_status_description``."""
+        source = "user-made" if self.stored.signed_by == "user" else "cephadm-signed"
+        what = f"'{self.stored.name}{_where(self.stored.target)}' ({source})"
+        if self.status == "expired":
+            return f"Certificate {what} has expired"
+        if self.status == "invalid":
+            return f"Certificate {what} is not valid (error: {self.error})"
+        return f"Certificate {what} is about to expire (remaining days: {self.days})"
 
 
 class Stored(NamedTuple):
@@ -121,6 +147,7 @@ class CertMgr:
         self.core = core
         self.store = core.store
         self.services = services
+        self.signed = SignedCerts(core, self._has_user_pair)
 
     # -- the store ---------------------------------------------------------------------------
     def _objects(self, prefix: str, name: str) -> Dict[str, Dict[str, Any]]:
@@ -154,6 +181,8 @@ class CertMgr:
     def _editable(self, name: str) -> None:
         if name in (ROOT_CA_CERT, ROOT_CA_KEY):
             raise _error(f"{name} is not editable: cephadm manages its root CA", errno.EPERM)
+        if certmgr_signed.service_of(name):
+            raise _error(f"{name} is not editable: cephadm signs and renews it", errno.EPERM)
 
     def _save(self, prefix: str, name: str, target: str, pem: Optional[str]) -> None:
         with self.store.transaction():
@@ -170,6 +199,9 @@ class CertMgr:
         scopes = CERT_SCOPES if kind == "cert" else KEY_SCOPES
         if name in (ROOT_CA_CERT, ROOT_CA_KEY):
             return self._root()["cert" if kind == "cert" else "key"]
+        signed_for = certmgr_signed.service_of(name)
+        if signed_for:
+            return self._signed_get(kind, name, signed_for, hostname, no_exception_when_missing)
         target = self._target(name, scopes, service_name, hostname)
         found = self._objects(CERT_PREFIX if kind == "cert" else KEY_PREFIX, name).get(target)
         if found:
@@ -181,6 +213,19 @@ class CertMgr:
             return ""
         what = "certificate" if kind == "cert" else "key"
         raise _error(f"No secret found for {what} {name}{_where(target)}", errno.ENOENT)
+
+    def _signed_get(self, kind: str, name: str, service: str, hostname: Optional[str],
+                    no_exception_when_missing: bool) -> str:
+        """A cephadm-signed certificate or key: host scoped, as in cephadm."""
+        if not hostname:
+            raise _error(f"{name} is host scoped: need host name (--hostname)")
+        found = self.signed.stored().get(service, {}).get(hostname)
+        if found:
+            return str(found["cert" if kind == "cert" else "key"])
+        if no_exception_when_missing:
+            return ""
+        what = "certificate" if kind == "cert" else "key"
+        raise _error(f"No secret found for {what} {name} ({hostname})", errno.ENOENT)
 
     def _inline_object(self, kind: str, name: str, target: str) -> Optional[str]:
         """The certificate or key of ``name`` a spec embeds for ``target``, if one does."""
@@ -328,16 +373,22 @@ class CertMgr:
             out.extend(Stored(certs[0], scope, t, pair[0], "user", pair[1]) for t in targets)
         return out
 
-    def _stored_certs(self, include_cephadm_signed: bool) -> List[Stored]:
-        """Every certificate ``cert ls`` shows: the root CA, the stored ones, the specs'
-        inline ones and (when asked) those cephadm signed for itself."""
-        out = [Stored(ROOT_CA_CERT, GLOBAL, GLOBAL, self._root()["cert"], "cephadm")]
+    def _stored_certs(self, include_cephadm_signed: bool, with_root: bool = True) -> List[Stored]:
+        """Every certificate ``cert ls`` shows: the root CA (made on first use: not by the
+        health checks, which skip it), the stored ones, the specs' inline ones and (when
+        asked) those cephadm signed."""
+        out = [Stored(ROOT_CA_CERT, GLOBAL, GLOBAL, self._root()["cert"], "cephadm")
+               ] if with_root else []
         for name, (scope, _) in sorted(CERT_SCOPES.items()):
             for target, obj in sorted(self._objects(CERT_PREFIX, name).items()):
                 out.append(Stored(name, scope, target, str(obj["pem"]),
                                   "user" if obj.get("user_made", True) else "cephadm"))
         out.extend(self._inline_certs())
         if include_cephadm_signed:
+            for service, hosts in sorted(self.signed.stored().items()):
+                out.extend(Stored(certmgr_signed.cert_name(service), HOST, host,
+                                  str(obj["cert"]), "cephadm", str(obj["key"]))
+                           for host, obj in sorted(hosts.items()))
             for purpose in CEPHADM_SIGNED:
                 issued = self.store.get_setting(f"{certificates.ISSUED_PREFIX}/{purpose}")
                 if issued:
@@ -404,41 +455,83 @@ class CertMgr:
                 for entity, (scope, certs, keys) in sorted(BINDINGS.items())}
 
     # -- check and reload --------------------------------------------------------------------
-    def _check_one(self, c: Stored, threshold: int) -> Optional[str]:
+    def _check_one(self, c: Stored, threshold: int) -> Optional[Problem]:
         where = f"{c.name}{_where(c.target)}"
         key_name = c.name.replace("_cert", "_key")
+
+        def invalid(error: str, message: str = "") -> Problem:
+            return Problem("invalid", message or f"Invalid certificate for {where}: {error}",
+                           c, error=error)
         try:
             leaf = tls_objects.load_certificates(c.pem)[0]
         except OrchestratorError as e:
-            return f"Invalid certificate for {where}: {e}"
+            return invalid(str(e))
         days = tls_objects.remaining_days(leaf)
         if days < 0:
-            return f"Certificate for {where} has expired ({-days} days ago)"
+            return Problem("expired", f"Certificate for {where} has expired ({-days} days ago)",
+                           c, days)
         if c.name != ROOT_CA_CERT and (c.key is not None or key_name in KEY_SCOPES):
             key = c.key
             if key is None:
                 stored = self._objects(KEY_PREFIX, key_name).get(c.target)
                 key = str(stored["pem"]) if stored else None
             if not key:
-                return f"Invalid certificate for {where}: missing key {key_name}"
+                return invalid("missing key", f"Invalid certificate for {where}: missing key "
+                                              f"{key_name}")
             try:
                 ok = tls_objects.key_matches(leaf, tls_objects.load_private_key(key))
             except OrchestratorError as e:
-                return f"Invalid certificate for {where}: {e}"
+                return invalid(str(e))
             if not ok:
-                return (f"Invalid certificate for {where}: the certificate is not valid for "
-                        f"the key {key_name}")
+                return invalid("the certificate is not valid for the key",
+                               f"Invalid certificate for {where}: the certificate is not valid "
+                               f"for the key {key_name}")
         if days < threshold:
-            return f"Certificate for {where} is about to expire: {days} days left"
+            return Problem("expiring", f"Certificate for {where} is about to expire: {days} "
+                           "days left", c, days)
         return None
+
+    def _problems(self, with_root: bool = True) -> List[Problem]:
+        threshold = self._threshold()
+        return [p for c in self._stored_certs(True, with_root)
+                for p in [self._check_one(c, threshold)] if p]
 
     @handle_orch_error
     def cert_check(self) -> List[str]:
         """The problems cephadm's periodic check raises CEPHADM_CERT_ERROR/WARNING for."""
-        threshold = self._threshold()
-        problems = [p for c in self._stored_certs(True)
-                    for p in [self._check_one(c, threshold)] if p]
-        return problems or ["All certificates are valid"]
+        return [p.message for p in self._problems()] or ["All certificates are valid"]
+
+    def raised_checks(self) -> Dict[str, Dict[str, Any]]:
+        """cephadm's certificate health checks: ``CEPHADM_CERT_ERROR`` (invalid or expired)
+        and ``CEPHADM_CERT_WARNING`` (expiring) for the certificates that need the user:
+        every user-made one, and cephadm-signed ones while automated rotation is off (with
+        it on, the serve pass renews them). The root CA is not checked, as in cephadm."""
+        rotate = self.signed.rotation_enabled()
+        problems = [p for p in self._problems(with_root=False)
+                    if p.stored.signed_by == "user" or not rotate]
+        out: Dict[str, Dict[str, Any]] = {}
+        for check, severity, statuses in ((CERT_ERROR, "error", ("invalid", "expired")),
+                                          (CERT_WARNING, "warning", ("expiring",))):
+            found = [p for p in problems if p.status in statuses]
+            if not found:
+                continue
+            counts = ", ".join(f"{n} {s}" for s in ("invalid", "expired", "expiring")
+                               for n in [sum(1 for p in found if p.status == s)] if n)
+            out[check] = {"severity": severity, "count": len(found),
+                          "summary": f"Detected {len(found)} cephadm certificate(s) issues: "
+                                     f"{counts}",
+                          "detail": [p.detail() for p in found]}
+        return out
+
+    def certificates_step(self) -> Dict[str, List[str]]:
+        """The serve pass's certificate step: cephadm-signed pairs issued, renewed, dropped
+        (``SignedCerts.renew``), and the daemons given their new one by a redeploy (a
+        deploy gets its first one, so a daemon issued one here was running without it)."""
+        report, changed = self.signed.renew()
+        dds = [d for verb in sorted(changed) for d in changed[verb]]
+        if dds:
+            self.services.daemon_actions("redeploy", dds, None)
+        return report
 
     def _users(self) -> List[DaemonDescription]:
         """The daemons that use a stored certificate (those ``reload`` redeploys)."""
@@ -482,23 +575,36 @@ class CertMgr:
             return str(tls["ssl_cert"]), str(tls["ssl_key"])
         return None
 
+    def _user_pair(self, entity: str, service_name: str,
+                   hostname: str) -> Optional[Tuple[str, str]]:
+        """The spec's inline pair, else the entity's stored pair for this daemon's target."""
+        pair = self._inline_pair(service_name)
+        if pair is not None or entity not in BINDINGS:
+            return pair
+        scope, certs, keys = BINDINGS[entity]
+        target = {SERVICE: service_name, HOST: hostname}.get(scope, GLOBAL)
+        cert = self._objects(CERT_PREFIX, certs[0]).get(target)
+        key = self._objects(KEY_PREFIX, keys[0]).get(target)
+        return (str(cert["pem"]), str(key["pem"])) if cert and key else None
+
+    def _has_user_pair(self, service_name: str, hostname: str, service_type: str) -> bool:
+        return self._user_pair(service_type, service_name, hostname) is not None
+
     def files_for(self, daemon_type: str, service_name: str, hostname: str) -> Dict[str, str]:
         """The files (name in the daemon's config dir -> PEM) a daemon gets: its spec's
-        inline pair, else its entity's stored pair (cephadm hands grafana its
-        ``certs/cert_file``, haproxy its ``haproxy.pem``, mgmt-gateway ``nginx.crt``, ...);
-        nothing when neither is set."""
+        inline pair, else its entity's stored pair, else - when its service serves TLS
+        with ``certificate_source: cephadm-signed`` - the pair cephadm signs for it
+        (cephadm hands grafana its ``certs/cert_file``, haproxy its ``haproxy.pem``,
+        mgmt-gateway ``nginx.crt``, ...); nothing when the daemon serves no TLS."""
         entity = "ingress" if daemon_type == "haproxy" else daemon_type
         if entity not in BINDINGS or daemon_type not in DAEMON_FILES:
             return {}
-        pair = self._inline_pair(service_name)
+        pair = self._user_pair(entity, service_name, hostname)
         if pair is None:
-            scope, certs, keys = BINDINGS[entity]
-            target = {SERVICE: service_name, HOST: hostname}.get(scope, GLOBAL)
-            cert = self._objects(CERT_PREFIX, certs[0]).get(target)
-            key = self._objects(KEY_PREFIX, keys[0]).get(target)
-            if not cert or not key:
+            row = self.store.get_spec(service_name)
+            if row is None or row.deleted or not certmgr_signed.wants_signed(entity, row.spec):
                 return {}
-            pair = str(cert["pem"]), str(key["pem"])
+            pair = self.signed.pair(service_name, hostname, row.spec)
         names = DAEMON_FILES[daemon_type]
         if len(names) == 1:  # one file: the certificate then its key
             return {names[0]: pair[0] + pair[1]}

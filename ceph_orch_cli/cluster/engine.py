@@ -90,7 +90,13 @@ class ClusterOrchestrator(Orchestrator):
         self.certmgr = CertMgr(core, services)
         core.workflow_steps.extend([osd_queue.osd_removal_step, self.maintenance.drain_step,
                                     self.upgrade.upgrade_step, self.client_keyrings.sync,
-                                    self.cephadm.extra_conf_step])
+                                    self.cephadm.extra_conf_step,
+                                    self.certmgr.certificates_step])
+        # the cephadm-signed pairs deploys were handed, written with the batch that deployed
+        core.commit_hooks.append(self.certmgr.signed.flush)
+        #: where `orch status` finds raised health checks: one mechanism for every source
+        self.health_sources: List[Callable[[], Dict[str, Dict[str, Any]]]] = [
+            self.cephadm.raised_checks, self.certmgr.raised_checks]
         # the core's hook lists, under the names backends and tests use
         self._workflow_steps = core.workflow_steps
         self._commit_hooks = core.commit_hooks
@@ -134,7 +140,9 @@ class ClusterOrchestrator(Orchestrator):
     def available(self) -> Tuple[bool, str, Dict[str, Any]]:
         details: Dict[str, Any] = {"paused": self.core.paused(),
                                    "workers": self.driver.max_workers}
-        health = self.cephadm.raised_checks()  # the configuration checker's warnings
+        health: Dict[str, Dict[str, Any]] = {}
+        for source in self.health_sources:  # the configuration checker's, the certificates'
+            health.update(source())
         if health:
             details["health_checks"] = health
         return True, "", details

@@ -45,7 +45,9 @@ def status(ctx: click.Context, detail: bool, fmt: str) -> None:
     if 'workers' in result and detail:
         text += f"\nHost Parallelism: {result['workers']}"
     if result.get('health_checks'):
-        text += "\nHealth: HEALTH_WARN\n" + health_lines(result['health_checks'])
+        checks = result['health_checks']
+        worst = 'ERR' if any(c.get('severity') == 'error' for c in checks.values()) else 'WARN'
+        text += f"\nHealth: HEALTH_{worst}\n" + health_lines(checks)
     emit(text)
 
 
@@ -53,7 +55,8 @@ def health_lines(checks: Dict[str, Any]) -> str:
     """Raised health checks as `ceph health detail` shows them."""
     lines = []
     for name, check in sorted(checks.items()):
-        lines.append(f"[WRN] {name}: {check['summary']}")
+        level = 'ERR' if check.get('severity') == 'error' else 'WRN'
+        lines.append(f"[{level}] {name}: {check['summary']}")
         lines.extend(f"    {d}" for d in check.get('detail') or [])
     return "\n".join(lines)
 

@@ -1,5 +1,6 @@
 """A certificate set with `orch certmgr cert-key set` reaches the daemons that use it on real
-SSH test hosts: `orch certmgr reload` redeploys them and each gets the files cephadm gives
+SSH test hosts (until then they have the one cephadm signed for them): `orch certmgr reload`
+redeploys them and each gets the files cephadm gives
 its type (grafana ``etc/grafana/certs/cert_file``/``cert_key``, mgmt-gateway
 ``etc/nginx.crt``/``nginx.key``), the key readable by the owner only. The container engine is
 the recording shim (the one faked edge)."""
@@ -76,7 +77,15 @@ def test_reload_writes_the_stored_pairs_into_the_daemons_dirs(cluster, tmp_path)
     state, cluster_dir, daemons = cluster
     grafana = cluster_dir / daemons["grafana"]["daemon_name"] / "etc/grafana/certs"
     gateway = cluster_dir / daemons["mgmt-gateway"]["daemon_name"] / "etc"
-    assert not (grafana / "cert_file").exists() and not (gateway / "nginx.crt").exists()
+    # before the user gives one, each has the pair cephadm signed for its host, from its
+    # first deploy, and the store holds the same (what `cert get` prints)
+    for name, path in (("grafana", grafana / "cert_file"),
+                       ("mgmt-gateway", gateway / "nginx.crt")):
+        assert path.read_text() == orch(state, "certmgr", "cert", "get",
+                                         f"cephadm-signed_{name}_cert", "--hostname", "host1")
+        assert "cephadm-root" in json.dumps(json.loads(orch(
+            state, "certmgr", "cert", "ls", "--include-cephadm-signed", "--format", "json"))[
+                f"cephadm-signed_{name}_cert"]["certificates"]["host1"]["issuer"])
 
     g_cert, g_key = pair(tmp_path / "grafana.pem", "grafana.test")
     m_cert, m_key = pair(tmp_path / "gw.pem", "gw.test")

@@ -439,7 +439,10 @@ def test_mgmt_gateway_and_oauth2_proxy_mount_their_configs_and_certificates(depl
             f"{etc}/nginx_internal_server.conf:/etc/nginx_internal_server.conf:Z",
             f"{etc}/nginx_external_server.conf:/etc/nginx_external_server.conf:Z",
             f"{etc}/nginx_internal.crt:/etc/nginx/ssl/nginx_internal.crt:Z",
-            f"{etc}/nginx_internal.key:/etc/nginx/ssl/nginx_internal.key:Z"])
+            f"{etc}/nginx_internal.key:/etc/nginx/ssl/nginx_internal.key:Z",
+            # the pair cephadm signed for it (certificate_source: cephadm-signed)
+            f"{etc}/nginx.crt:/etc/nginx/ssl/nginx.crt:Z",
+            f"{etc}/nginx.key:/etc/nginx/ssl/nginx.key:Z"])
     etc = f"{d.ddir('oauth2-proxy.host1')}/etc"
     assert d.argv("oauth2-proxy.host1") == d.head("oauth2-proxy.host1") + ["--user", "65534", "-d"] + d.tail(
         "quay.io/oauth2-proxy/oauth2-proxy:v7.6.0", [], [

@@ -1670,11 +1670,26 @@ def _package_argv(fsid, name, ddir, image, request):
     if dtype == "mon" and addr:
         argv += ["--public-addr", addr]
     if dtype == "rgw":
-        port = (request.get("ports") or [80])[0]
-        bind = request.get("ip") or addr
-        argv += ["--rgw-frontends", "beast endpoint=%s:%d" % (bind, port) if bind
-                 else "beast port=%d" % port]
+        argv += ["--rgw-frontends", _rgw_frontends(request, request.get("ip") or addr)]
     return argv + list(request.get("extra_entrypoint_args") or [])
+
+
+def _rgw_frontends(request, bind):
+    """The frontends a gateway this agent starts listens on: the orchestrator's
+    ``rgw_frontends`` (cephadm's, as set in the config database: TLS, certificate, extra
+    arguments), bound to the host's address when it names only a port (hosts that share one
+    network namespace, as test hosts on loopback do, would otherwise take each other's
+    port); without one, beast on the request's port."""
+    port = (request.get("ports") or [80])[0]
+    value = (request.get("config") or {}).get("rgw_frontends")
+    if not value:
+        return "beast endpoint=%s:%d" % (bind, port) if bind else "beast port=%d" % port
+    if bind and value.startswith("beast "):
+        where = "[%s]" % bind if ":" in bind else bind
+        value = re.sub(r"(?<![\w])(ssl_)?port=(\d+)",
+                       lambda m: "%sendpoint=%s:%s" % (m.group(1) or "", where, m.group(2)),
+                       value)
+    return value
 
 
 def _package_env(fsid, name, ddir):

@@ -289,6 +289,22 @@ class CephCLICluster(CephCluster):
             value = answer.out
         return str(value).strip() if value is not None else ""
 
+    def config_set(self, who: str, key: str, value: str) -> None:
+        """``ceph config set WHO KEY VALUE``: an option in the monitors' config database."""
+        self._do(CephCommand("config set", ["config", "set", who, key, value],
+                             {"who": who, "name": key, "value": value}))
+
+    def config_key_set(self, key: str, value: str) -> None:
+        """``ceph config-key set KEY -i -`` with ``value`` as input; ``value`` may be a
+        secret: never logged, not in an error."""
+        try:
+            # the value as input (a PEM has newlines, which no argument may carry)
+            self._do(CephCommand("config-key set", ["config-key", "set", key, "-i", "-"],
+                                 {"key": key}, inbuf=value))
+        except CephCommandError as exc:  # its message would carry the value
+            raise CephCommandError(["config-key", "set", key, "<value>"], self.admin_host()[0],
+                                   exc.rc, exc.stderr) from None
+
     def status(self) -> Dict[str, Any]:
         """``ceph status`` as JSON."""
         return self._json(CephCommand("status", ["status"])) or {}

@@ -10,19 +10,23 @@ cluster exists (before ``orch bootstrap`` there is nothing to ask).
 """
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
 import socket
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from ceph_orch_cli.backends.ssh.ceph_cli import CephCLICluster, CephCommandError
 from ceph_orch_cli.cluster import keyrings
 from ceph_orch_cli.cluster.driver import DeployRequest
+from ceph_orch_cli.orchestrator.errors import OrchestratorError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ceph_orch_cli.deployment.hostspec import HostSpec
 
 logger = logging.getLogger(__name__)
+#: where cephadm keeps an RGW service's certificate and key (one PEM)
+RGW_CERT_KEY = "rgw/cert/{}"
 
 
 def host_ip(host: "HostSpec") -> Optional[str]:
@@ -65,6 +69,29 @@ def combine_confs(base: str, extra: str) -> str:
             merged.set(section, key, value)
     return "".join(f"[{section}]\n" + "".join(f"\t{k} = {v}\n" for k, v in merged.items(section))
                    for section in merged.sections())
+
+
+def rgw_frontends(spec: Dict[str, Any], service_name: str, port: int,
+                  ip: Optional[str]) -> str:
+    """cephadm's ``rgw_frontends`` for one gateway: beast (or civetweb) on ``port``, on
+    ``ip`` when the spec's networks chose one, with TLS from the config-key
+    ``rgw/cert/<service>`` when the spec says ``ssl: true``, then the spec's
+    ``rgw_frontend_extra_args``."""
+    ftype = spec.get("rgw_frontend_type") or "beast"
+    cert = f"ssl_certificate=config://{RGW_CERT_KEY.format(service_name)}"
+    where = (f"[{ip}]" if ":" in ip else ip) if ip else ""
+    args: List[str] = []
+    if ftype == "beast":
+        if spec.get("ssl"):
+            args += [f"ssl_endpoint={where}:{port}" if ip else f"ssl_port={port}", cert]
+        else:
+            args.append(f"endpoint={where}:{port}" if ip else f"port={port}")
+    else:
+        args.append(f"port={where + ':' if where else ''}{port}{'s' if spec.get('ssl') else ''}")
+        if spec.get("ssl"):
+            args.append(cert)
+    args.extend(str(a) for a in spec.get("rgw_frontend_extra_args") or [])
+    return f"{ftype} {' '.join(args)}"
 
 
 class ClusterFiles:
@@ -127,6 +154,29 @@ class ClusterFiles:
                     keyrings.entity_name(request.name), caps)
         extra["files"] = files
         return extra
+
+    def configure_rgw(self, request: DeployRequest, pem: Optional[str]) -> Optional[str]:
+        """What cephadm's RGW service sets before a gateway starts: ``rgw_realm``,
+        ``rgw_zonegroup`` and ``rgw_zone`` for its service's section, its certificate (when
+        ``ssl``) in the config-key store, and ``rgw_frontends`` for the daemon's own
+        section. Returns that ``rgw_frontends`` (None before a cluster exists)."""
+        if not self.active():
+            return None
+        spec = dict((request.config or {}).get("spec") or {})
+        service = request.service_name
+        if spec.get("ssl") and not pem:
+            raise OrchestratorError(f"{service} has ssl: true but no certificate: set one "
+                                    "with `orch certmgr cert-key set rgw --service-name "
+                                    f"{service}`", errno=-errno.ENOENT)
+        for option in ("rgw_realm", "rgw_zonegroup", "rgw_zone"):
+            if spec.get(option):
+                self.cluster.config_set(f"client.{service}", option, str(spec[option]))
+        if spec.get("ssl") and pem:
+            self.cluster.config_key_set(RGW_CERT_KEY.format(service), pem)
+        port = (request.ports or [443 if spec.get("ssl") else 80])[0]
+        value = rgw_frontends(spec, service, port, request.ip)
+        self.cluster.config_set(f"client.{request.name}", "rgw_frontends", value)
+        return value
 
     def for_osds(self, host: "HostSpec") -> Dict[str, Any]:
         """What ``prepare-osds`` needs: the config and the bootstrap-osd key."""

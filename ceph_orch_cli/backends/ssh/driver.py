@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 from ceph_orch_cli.backends.ssh import agent as agent_module
 from ceph_orch_cli.backends.ssh.pool import ConnectionPool
 from ceph_orch_cli.backends.ssh.transport import AgentSessionEnded, Connection, quote_command
+from ceph_orch_cli.cluster.certmgr import RGW_PEM
 from ceph_orch_cli.cluster.reconcile import DEFAULT_IMAGE
 from ceph_orch_cli.cluster.driver import (
     DeployRequest, HostActionError, HostDriver, HostUnreachable, OsdPrepareRequest,
@@ -238,11 +239,23 @@ class SSHHostDriver(HostDriver):
             payload.update(self.cluster_files.for_daemon(host, request))
         tls = self.tls_files(request.daemon_type, request.service_name,
                              host.hostname) if self.tls_files else {}
+        if request.daemon_type == "rgw":
+            self._configure_rgw(payload, request, tls.pop(RGW_PEM, None))
         if tls:
             config = dict(payload.get("config") or {})
             config["files"] = {**(config.get("files") or {}), **tls}
             payload["config"] = config
         return self.call(host, "deploy", payload)
+
+    def _configure_rgw(self, payload: Dict[str, Any], request: DeployRequest,
+                       pem: Optional[str]) -> None:
+        """A gateway's options and certificate go to the cluster (config database and
+        config-key store, as cephadm keeps them), not into its directory; the agent reads
+        ``rgw_frontends`` from the request for a daemon it starts itself."""
+        frontends = (self.cluster_files.configure_rgw(request, pem)
+                     if self.cluster_files is not None else None)
+        if frontends:
+            payload["config"] = {**(payload.get("config") or {}), "rgw_frontends": frontends}
 
     def prepare_osds(self, host: "HostSpec", request: OsdPrepareRequest) -> List[Dict[str, Any]]:
         _validated(agent_module.valid_fsid, request.fsid)

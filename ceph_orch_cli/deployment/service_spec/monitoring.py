@@ -8,7 +8,7 @@ from collections import OrderedDict
 from typing import Any, ClassVar, Dict, List, Optional, Tuple
 
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
-from ceph_orch_cli.deployment.service_spec.fields import _COMMON, _FieldSpec
+from ceph_orch_cli.deployment.service_spec.fields import _COMMON, _TLS, _FieldSpec
 from ceph_orch_cli.deployment.service_spec.validators import _is_hex, valid_addr
 
 
@@ -60,7 +60,9 @@ class AlertManagerSpec(MonitoringSpec):
 class GrafanaSpec(MonitoringSpec):
     _TYPES = ('grafana',)
     _NOT_INHERITED = frozenset({'remote_write_url', 'remote_write_allowed_metrics'})
-    _BASE = _COMMON | {'ssl', 'certificate_source'}
+    #: the TLS block as Ceph's GrafanaSpec has it: an inline ``ssl_cert``/``ssl_key``
+    #: (``certificate_source: inline``), ``custom_sans`` for a cephadm-signed one
+    _BASE = _COMMON | _TLS
     only_bind_port_on_networks: bool = False
     #: ``http`` or ``https``
     protocol: Optional[str] = 'https'
