@@ -43,7 +43,7 @@ class NFSServiceSpec(_FieldSpec):
     tls_ciphers: Optional[str] = None
     enable_nfsv3: bool = False
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         hosts: List[Dict[str, Any]] = []
         for host_obj in self.kmip_host_list or []:
             if isinstance(host_obj, str):
@@ -183,7 +183,7 @@ class RGWSpec(_FieldSpec):
             return f'{realm}.{zone}'
         return service_id
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         self.d3n_cache = self.d3n_cache or {}
         self.qat = self.qat or {}
         if self.concentrator == 'haproxy':
@@ -320,7 +320,7 @@ class NvmeofServiceSpec(_FieldSpec):
     flat_bdevs_per_cluster: Optional[int] = None
     cluster_connections: Optional[int] = None
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         self.pool = self.pool or '.nvmeof'
         self.port = self.port or 5500
         self.group = self.group or ''
@@ -393,7 +393,7 @@ class IscsiServiceSpec(_FieldSpec):
     #: the API over TLS (old specs' way of enabling ``ssl``)
     api_secure: Optional[bool] = None
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         if not self.api_secure and self.ssl_cert and self.ssl_key:
             self.api_secure = True
         # old specs enabled TLS through api_secure only

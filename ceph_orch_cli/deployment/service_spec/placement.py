@@ -13,8 +13,8 @@ import re
 from ipaddress import ip_address, ip_network
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Union
 
-from ceph_orch_cli.deployment.hostspec import (HostSpec, SpecValidationError, assert_valid_host,
-                                              assert_valid_label)
+from ceph_orch_cli.deployment.hostspec import (KNOWN_GOOD_LABELS, HostSpec, SpecValidationError,
+                                              assert_valid_host, assert_valid_label)
 from ceph_orch_cli.deployment.service_spec.validators import (handle_type_error, type_error_text,
                                                           unwrap_ipv6)
 
@@ -26,6 +26,7 @@ _PATTERN_CHARS = frozenset('[]?*:=')
 _HOST_RE = re.compile(r'^(.*?)(:|=|$)')
 _IP_RE = re.compile(r':(.*?)(=|$)')
 _NAME_RE = re.compile(r'=(.*?)$')
+_new_instance = object.__new__
 
 
 class HostPlacementSpec(NamedTuple):
@@ -124,6 +125,15 @@ def _compiled_fnmatch(pattern: str) -> 're.Pattern[str]':
 @functools.lru_cache(maxsize=16384)
 def _parse_host(host: str, require_network: bool) -> HostPlacementSpec:
     return HostPlacementSpec._parse(host, require_network)
+
+
+def _no_pattern() -> 'HostPattern':
+    """``HostPattern()``: no pattern (a fresh one each time: a placement's own)."""
+    pattern = _new_instance(HostPattern)
+    pattern.pattern = None
+    pattern.pattern_type = PatternType.fnmatch
+    pattern.compiled_regex = None
+    return pattern
 
 
 def _pop_prefixed_int(words: List[str], prefix: str) -> Optional[int]:
@@ -262,7 +272,7 @@ class PlacementSpec:
         self.count = count
         self.count_per_host = count_per_host
         #: fnmatch patterns to select hosts. Can also be a single host.
-        self.host_pattern: HostPattern = (HostPattern() if host_pattern is None
+        self.host_pattern: HostPattern = (_no_pattern() if host_pattern is None
                                           else HostPattern.to_host_pattern(host_pattern))
         self.validate()
 
@@ -355,9 +365,17 @@ class PlacementSpec:
         try:
             if cls is PlacementSpec and data.__class__ is dict and \
                     _SIMPLE_PLACEMENT.issuperset(data):
-                # what cls(**data) does, without binding keyword arguments
-                return cls._new(data.get('label'), None, data.get('count'),
-                                data.get('count_per_host'), data.get('host_pattern'))
+                # what cls(**data) does (see _set), without binding keyword arguments
+                ps = _new_instance(cls)
+                ps.label = data.get('label')
+                ps.hosts = []
+                ps.count = data.get('count')
+                ps.count_per_host = data.get('count_per_host')
+                pattern = data.get('host_pattern')
+                ps.host_pattern = _no_pattern() if pattern is None else \
+                    HostPattern.to_host_pattern(pattern)
+                ps.validate()
+                return ps
             c = data.copy()
             hosts = c.get('hosts', [])
             if isinstance(hosts, str):
@@ -379,8 +397,9 @@ class PlacementSpec:
             r['count'] = self.count
         if self.count_per_host:
             r['count_per_host'] = self.count_per_host
-        if self.host_pattern:
-            r['host_pattern'] = self.host_pattern.to_json()
+        pattern = self.host_pattern
+        if pattern.pattern if pattern.__class__ is HostPattern else pattern:
+            r['host_pattern'] = pattern.to_json()
         return r
 
     @staticmethod
@@ -397,28 +416,33 @@ class PlacementSpec:
             raise SpecValidationError(f'{name} must be >= 1')
 
     def validate(self) -> None:
-        if self.hosts and self.label:
+        hosts = self.hosts
+        label = self.label
+        if hosts and label:
             raise SpecValidationError('Host and label are mutually exclusive')
-        if self.label is not None:
-            assert_valid_label(self.label)
-        if self.count is not None:
-            self._check_int(self.count, 'num/count')
+        if label is not None and not (label.__class__ is str and label in KNOWN_GOOD_LABELS):
+            assert_valid_label(label)
+        count = self.count
+        if count is not None and (count.__class__ is not int or count < 1):
+            self._check_int(count, 'num/count')
         if self.count_per_host is not None:
-            self._check_int(self.count_per_host, 'count-per-host')
-        if self.count_per_host is not None and not (
-                self.label or self.hosts or self.host_pattern):
+            self._validate_count_per_host()
+        if hosts:
+            if self.host_pattern:
+                raise SpecValidationError('cannot combine host patterns and hosts')
+            for h in hosts:
+                h.validate()
+
+    def _validate_count_per_host(self) -> None:
+        self._check_int(self.count_per_host, 'count-per-host')
+        if not (self.label or self.hosts or self.host_pattern):
             raise SpecValidationError(
                 'count-per-host must be combined with label or hosts or host_pattern')
-        if self.count is not None and self.count_per_host is not None:
+        if self.count is not None:
             raise SpecValidationError('cannot combine count and count-per-host')
-        if (self.count_per_host is not None and self.hosts
-                and any(hs.network or hs.name for hs in self.hosts)):
+        if self.hosts and any(hs.network or hs.name for hs in self.hosts):
             raise SpecValidationError(
                 'count-per-host cannot be combined explicit placement with names or networks')
-        if self.host_pattern and self.hosts:
-            raise SpecValidationError('cannot combine host patterns and hosts')
-        for h in self.hosts:
-            h.validate()
 
     @classmethod
     def from_string(cls, arg: Optional[str]) -> 'PlacementSpec':
