@@ -136,6 +136,22 @@ def _no_pattern() -> 'HostPattern':
     return pattern
 
 
+def _placement_words(arg: Optional[str]) -> List[str]:
+    """The words of a ``--placement`` string: split at spaces, else at semicolons, else at
+    commas (except inside address vectors, ``[v2:..,v1:..]``)."""
+    if arg is None or not arg:
+        return []
+    if not isinstance(arg, str):
+        raise SpecValidationError('invalid placement %s' % arg)
+    if ' ' in arg:
+        return arg.split(' ')
+    if ';' in arg:
+        return arg.split(';')
+    if ',' in arg and '[' not in arg:
+        return arg.split(',')
+    return [arg]
+
+
 def _pop_prefixed_int(words: List[str], prefix: str) -> Optional[int]:
     """The number of the first ``<prefix><int>`` word, taken out of ``words``; None if none."""
     for word in words:
@@ -490,21 +506,7 @@ pattern_type=PatternType.fnmatch))
         >>> PlacementSpec.from_string(None)
         PlacementSpec()
         """
-        if arg is None or not arg:
-            strings: List[str] = []
-        elif isinstance(arg, str):
-            if ' ' in arg:
-                strings = arg.split(' ')
-            elif ';' in arg:
-                strings = arg.split(';')
-            elif ',' in arg and '[' not in arg:
-                # commas separate hosts, except inside address vectors ([v2:..,v1:..])
-                strings = arg.split(',')
-            else:
-                strings = [arg]
-        else:
-            raise SpecValidationError('invalid placement %s' % arg)
-
+        strings = _placement_words(arg)
         count = None
         count_per_host = None
         if strings:
