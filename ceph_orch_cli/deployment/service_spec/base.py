@@ -342,7 +342,12 @@ class ServiceSpec:
         ret['service_type'] = self.service_type
         if self.service_id:
             ret['service_id'] = self.service_id
-        ret['service_name'] = self.service_name()
+        stype = self.service_type
+        if self.__class__.service_name is _SERVICE_NAME and stype.__class__ is str:
+            # service_name(), inline (no type overrides it)
+            ret['service_name'] = stype + '.' + self.service_id if self.service_id else stype
+        else:
+            ret['service_name'] = self.service_name()
         placement = self.placement.to_json()
         if placement:
             ret['placement'] = placement
@@ -433,7 +438,7 @@ class ServiceSpec:
                                           'only [a-zA-Z0-9_.-] allowed')
         if self.placement is not None:
             self.placement.validate()
-        self._validate_field_types()
+        check_field_types(self)  # _validate_field_types, one call less
         if self.config:
             for k in self.config:
                 if k in self.MANAGED_CONFIG_OPTIONS:
@@ -495,6 +500,7 @@ def _network_problem(network: str) -> Optional[str]:
 
 
 _NORMALIZE_JSON = ServiceSpec.normalize_json
+_SERVICE_NAME = ServiceSpec.service_name
 _FROM_JSON_IMPL = ServiceSpec._from_json_impl.__func__  # type: ignore[attr-defined]
 
 #: The codecs (``codec.SpecCodec``, False for a kind without one): ``(class, type, None)``

@@ -114,7 +114,9 @@ class SpecCodec:
     def build(self, doc: Dict[str, Any]) -> Optional['ServiceSpec']:
         """The spec ``cls._from_json_impl(doc)`` builds, before it validates; None for a
         document the long way has to read (it gives the same spec or error)."""
-        fields = self._fields()
+        fields = self.template.copy()
+        for name, default in self.fresh:  # _fields(), inline: once per spec read
+            fields[name] = copy.deepcopy(default) if default else type(default)()
         top = self.top
         service_id = placement = None
         for key, value in doc.items():
