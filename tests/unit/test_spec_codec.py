@@ -77,3 +77,15 @@ def test_a_value_with_to_json_is_converted_under_spec():
         'snmp_version': 'V2c', 'snmp_destination': '192.168.1.1:162',
         'credentials': {'snmp_community': 'public'}}})
     assert spec.to_json()['spec']['snmp_version'] == 'V2c'
+
+
+def test_named_hosts_found_valid_are_remembered_and_bad_ones_still_refused():
+    from ceph_orch_cli.deployment.service_spec import HostPlacementSpec, PlacementSpec
+    good = {'hosts': ['h1:10.0.0.1=a', 'h2:10.0.0.0/24']}
+    for _ in range(2):  # the second time from what the first found
+        assert PlacementSpec.from_json(good).to_json() == good
+    for _ in range(2):
+        with pytest.raises(SpecValidationError, match='Invalid network'):
+            PlacementSpec(hosts=[HostPlacementSpec('h1', '10.0.0.999', '')])
+    with pytest.raises(SpecValidationError):  # a part that is no string: refused, not hashed
+        PlacementSpec.from_json({'hosts': [{'hostname': 'h1', 'network': ['x'], 'name': ''}]})

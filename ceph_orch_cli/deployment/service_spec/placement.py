@@ -11,7 +11,7 @@ import fnmatch
 import functools
 import re
 from ipaddress import ip_address, ip_network
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Set, Union
 
 from ceph_orch_cli.deployment.hostspec import (KNOWN_GOOD_LABELS, HostSpec, SpecValidationError,
                                               assert_valid_host, assert_valid_label)
@@ -88,6 +88,14 @@ class HostPlacementSpec(NamedTuple):
     def validate(self) -> None:
         """The host name, and the network part: an IP, a CIDR or an address vector (Ceph
         raises ``ValueError``; here it is the spec's error, naming the host)."""
+        self._validate()
+        if self.__class__ is HostPlacementSpec and len(_VALID_HOSTS) < 16384:
+            try:
+                _VALID_HOSTS.add(self)
+            except TypeError:  # a part that is not a string (the checks took it)
+                pass
+
+    def _validate(self) -> None:
         assert_valid_host(self.hostname)
         network = self.network
         networks = network.split(',') if ',' in network else ([network] if network else [])
@@ -125,6 +133,18 @@ def _compiled_fnmatch(pattern: str) -> 're.Pattern[str]':
 @functools.lru_cache(maxsize=16384)
 def _parse_host(host: str, require_network: bool) -> HostPlacementSpec:
     return HostPlacementSpec._parse(host, require_network)
+
+
+#: hosts of placements found valid (immutable, and the checks are a pure function of the
+#: three strings; the network part costs an ``ipaddress`` parse each time otherwise)
+_VALID_HOSTS: Set[HostPlacementSpec] = set()
+
+
+def _known_valid(host: Any) -> bool:
+    try:
+        return host.__class__ is HostPlacementSpec and host in _VALID_HOSTS
+    except TypeError:  # unhashable parts: the checks say what is wrong
+        return False
 
 
 def _no_pattern() -> 'HostPattern':
@@ -447,7 +467,8 @@ class PlacementSpec:
             if self.host_pattern:
                 raise SpecValidationError('cannot combine host patterns and hosts')
             for h in hosts:
-                h.validate()
+                if not _known_valid(h):
+                    h.validate()
 
     def _validate_count_per_host(self) -> None:
         self._check_int(self.count_per_host, 'count-per-host')
