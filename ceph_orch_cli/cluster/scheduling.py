@@ -417,35 +417,8 @@ class HostAssignment:
         """Return ``(all_slots, slots_to_add, daemons_to_remove)``."""
         self.validate()
         count = self.spec.placement.count
-        reschedule = self.primary_daemon_type in RESCHEDULE_FROM_OFFLINE_HOSTS_TYPES
-
-        names = self._shuffled_hostnames()
-        if names is not None and reschedule:
-            gone = self._offline_not_in_maintenance()
-            if gone:
-                names = [n for n in names if n not in gone]
-        if (names is not None and count is not None and not self.related_service_daemons
-                and not (self.allow_colo and count > len(names))):
-            # one slot per host, and only the first `count` or so are ever needed: slots
-            # are made for the hosts kept or added (1,000 of 10,000), not for every host
-            existing_active, existing_standby, existing_slots, others, to_remove, ranks = \
-                self._keep_existing_by_name(names)
-        else:
-            if names is not None:
-                dtype, ports = self.primary_daemon_type, self.ports_start
-                candidates = [DaemonPlacement(dtype, name, ports=ports) for name in names]
-            else:
-                candidates = self.get_candidates()
-                if reschedule:
-                    candidates = self.remove_non_maintenance_unreachable_candidates(candidates)
-
-            if count is None:
-                candidates = _expand(candidates, self.spec.placement.count_per_host or 1)
-            elif self.allow_colo and candidates:
-                candidates = _expand(candidates, 1 + (count - 1) // len(candidates))
-
-            existing_active, existing_standby, existing_slots, others, to_remove, ranks = \
-                self._keep_existing(candidates)
+        existing_active, existing_standby, existing_slots, others, to_remove, ranks = \
+            self._kept_and_candidates(count)
         existing = existing_active + existing_standby
 
         unreachable = {h.hostname for h in self.unreachable_hosts}
@@ -478,6 +451,39 @@ class HostAssignment:
         logger.debug('%s: keep %s, add %s', self.service_name, existing, to_add)
         return self._place_per_host_daemons(existing_slots + to_add, to_add, to_remove,
                                             unreachable)
+
+    def _kept_and_candidates(self, count: Optional[int]) -> Tuple[
+            List['DaemonDescription'], List['DaemonDescription'], List[DaemonPlacement],
+            Iterable[DaemonPlacement], List['DaemonDescription'], List[int]]:
+        """The existing daemons kept (active, standby) with their slots, the candidate slots
+        left for new daemons, the daemons to remove and the ranks free (``_keep_existing``),
+        over the hosts the placement selects."""
+        reschedule = self.primary_daemon_type in RESCHEDULE_FROM_OFFLINE_HOSTS_TYPES
+
+        names = self._shuffled_hostnames()
+        if names is not None and reschedule:
+            gone = self._offline_not_in_maintenance()
+            if gone:
+                names = [n for n in names if n not in gone]
+        if (names is not None and count is not None and not self.related_service_daemons
+                and not (self.allow_colo and count > len(names))):
+            # one slot per host, and only the first `count` or so are ever needed: slots
+            # are made for the hosts kept or added (1,000 of 10,000), not for every host
+            return self._keep_existing_by_name(names)
+        if names is not None:
+            dtype, ports = self.primary_daemon_type, self.ports_start
+            candidates = [DaemonPlacement(dtype, name, ports=ports) for name in names]
+        else:
+            candidates = self.get_candidates()
+            if reschedule:
+                candidates = self.remove_non_maintenance_unreachable_candidates(candidates)
+
+        if count is None:
+            candidates = _expand(candidates, self.spec.placement.count_per_host or 1)
+        elif self.allow_colo and candidates:
+            candidates = _expand(candidates, 1 + (count - 1) // len(candidates))
+
+        return self._keep_existing(candidates)
 
     def _fill(self, others: Iterable[DaemonPlacement], need: int, unreachable: Set[str],
               blocking: Set[str]) -> List[DaemonPlacement]:

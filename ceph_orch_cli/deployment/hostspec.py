@@ -9,7 +9,7 @@ import errno as _errno
 import functools
 import re
 from enum import Enum
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 
 # Compiled once: hostname validation runs for every host of a 10k-host inventory.
 _HOST_COMPONENT_RE = re.compile(r'^[a-zA-Z0-9-]+$')
@@ -68,8 +68,15 @@ def _shown(text: str, limit: int = 64) -> str:
 LABEL_MAX = 255
 
 
+#: labels found valid (a pure function of the string: every placement with a label is
+#: checked when it is built and again when its spec validates); at most 4096
+KNOWN_GOOD_LABELS: Set[str] = set()
+
+
 def assert_valid_label(label: Any) -> None:
     """A label is one non-empty word: no whitespace or control characters."""
+    if label.__class__ is str and label in KNOWN_GOOD_LABELS:
+        return
     if not isinstance(label, str):
         raise SpecValidationError(f'label must be a string. Got {label!r}'[:120])
     if not label:
@@ -80,6 +87,8 @@ def assert_valid_label(label: Any) -> None:
     if any(c.isspace() or not c.isprintable() for c in label):
         raise SpecValidationError(f'Invalid label {_shown(label)}: a label must not contain '
                                   'spaces or control characters')
+    if label.__class__ is str and len(KNOWN_GOOD_LABELS) < 4096:
+        KNOWN_GOOD_LABELS.add(label)
 
 
 def assert_valid_addr(addr: Any) -> None:

@@ -7,7 +7,7 @@ is no longer offered to the next. Within a role, disks are considered in invento
 from __future__ import annotations
 
 import logging
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 from ceph_orch_cli.deployment.drive_group import (DeviceSelection, DriveGroupSpec,
                                                   DriveGroupValidationError)
@@ -98,13 +98,8 @@ class DriveSelection:
         by_path: Dict[str, List[Device]] = {}
         counted = 0  # selected disks that are not Ceph disks yet, for the limit
         for disk in self.disks:
-            if disk.being_replaced:
+            if not self._on_offer(disk):
                 continue
-            if not disk.available:
-                if not disk.ceph_device:
-                    continue
-                if disk.lvs and self._is_foreign_osd_disk(disk):
-                    continue
             if not disk.path:
                 raise ValueError("Disk {} doesn't have a 'path' identifier".format(disk))
             if limit > 0 and counted + existing >= limit:
@@ -112,12 +107,8 @@ class DriveSelection:
             same_path = by_path.get(disk.path)
             if same_path is not None and any(d is disk or d == disk for d in same_path):
                 continue
-            if logic == 'AND':
-                if not all(m.compare(disk) for m in matchers):
-                    continue
-            elif logic == 'OR':
-                if not any(m.compare(disk) for m in matchers):
-                    continue
+            if not _passes(disk, matchers, logic):
+                continue
             devices.append(disk)
             by_path.setdefault(disk.path, []).append(disk)
             if not disk.ceph_device:
@@ -126,6 +117,17 @@ class DriveSelection:
         if devices:
             self._withdraw(devices)
         return sorted(devices, key=lambda dev: dev.path)
+
+    def _on_offer(self, disk: Device) -> bool:
+        """Not being replaced, and available or already a Ceph disk of this spec."""
+        if disk.being_replaced:
+            return False
+        if not disk.available:
+            if not disk.ceph_device:
+                return False
+            if disk.lvs and self._is_foreign_osd_disk(disk):
+                return False
+        return True
 
     def _withdraw(self, taken: List[Device]) -> None:
         """Remove, for each taken disk, the first equal disk still on offer (Ceph's list.remove)."""
@@ -152,3 +154,12 @@ class DriveSelection:
         }
         return 'DeviceSelection({})'.format(
             ', '.join('{}={}'.format(key, value) for key, value in selection.items()))
+
+
+def _passes(disk: Device, matchers: List[Any], logic: str) -> bool:
+    """Whether the disk passes the filters: all of them (AND) or any (OR)."""
+    if logic == 'AND':
+        return all(m.compare(disk) for m in matchers)
+    if logic == 'OR':
+        return any(m.compare(disk) for m in matchers)
+    return True

@@ -14,14 +14,14 @@ import re
 from collections import OrderedDict
 from contextlib import contextmanager
 from ipaddress import ip_network
-from itertools import compress
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Type, TypeVar, cast
 
 from ceph_orch_cli.deployment.hostspec import SpecValidationError
 from ceph_orch_cli.deployment.service_spec.arguments import (ArgumentList, ArgumentSpec,
                                                              CustomConfig, GeneralArgList)
+from ceph_orch_cli.deployment.service_spec.codec import make_codec
 from ceph_orch_cli.deployment.service_spec.placement import PlacementSpec
+from ceph_orch_cli.deployment.service_spec.shapes import check_field_types, spec_block
 from ceph_orch_cli.deployment.service_spec.validators import type_error_text
 
 ServiceSpecT = TypeVar('ServiceSpecT', bound='ServiceSpec')
@@ -214,40 +214,18 @@ class ServiceSpec:
                    defaults: Optional[Dict[str, Any]] = None) -> None:
         """``ServiceSpec.__init__(self, service_type, service_id=service_id,
         placement=placement, **base)``, then the attributes ``defaults`` (a type's own
-        fields, each mutable one a fresh copy), from a template when it can be.
+        fields, each mutable one a fresh copy).
 
-        Given only the placement, the service id, the networks/targets lists and flags of
-        immutable value, ``__init__`` sets the same attributes for every spec of one class
-        and type: the placement, the id (kept for the types that have one), the lists
-        (``x or []``) and a copy of everything else. The first spec of each such kind runs
-        ``__init__`` itself, which records the template (and raises for a bad type).
+        Through the codec of this kind of spec (``codec.SpecCodec``) when it stores every
+        argument as ``__init__`` would; ``__init__`` itself otherwise.
         """
-        key: Optional[tuple] = None
-        if placement is None or placement.__class__ is PlacementSpec:
-            if not base:
-                key = (self.__class__, service_type, ())
-            elif _TEMPLATE_BASE.issuperset(base):
-                flags = base if _LIST_BASE_SET.isdisjoint(base) else \
-                    {k: v for k, v in base.items() if k not in _LIST_BASE_SET}
-                if _IMMUTABLE.issuperset(map(type, flags.values())):
-                    # the types too: True == 1, but a template keeps the value it saw
-                    key = (self.__class__, service_type, tuple(flags.items()),
-                           tuple(map(type, flags.values())))
-            template = _TEMPLATES.get(key) if key is not None else None
-            if template is not None:
-                values, mutable = template
-                fields = self.__dict__
-                fields.update(values)
-                for name, default in mutable:
-                    fields[name] = copy.deepcopy(default) if default else type(default)()
-                fields['placement'] = PlacementSpec() if placement is None else placement
-                if service_id is not None and service_type in _ID_TYPES:
-                    fields['service_id'] = service_id
-                if base:
-                    for name in _LIST_BASE:
-                        if name in base:
-                            fields[name] = base[name] or []
-                return
+        codec = _TEMPLATES.get((self.__class__, service_type, None))
+        if codec is None:
+            codec = _codec((self.__class__, service_type, None))
+        if codec and (placement is None or placement.__class__ is PlacementSpec) \
+                and codec.takes(base):
+            codec.fill(self, service_id, placement, base)
+            return
         ServiceSpec.__init__(self, service_type, service_id=service_id, placement=placement,
                              **base)
         if defaults:
@@ -256,15 +234,6 @@ class ServiceSpec:
             for name, default in defaults.items():
                 if isinstance(default, (list, dict, set)):
                     fields[name] = copy.deepcopy(default) if default else type(default)()
-        if key is not None and len(_TEMPLATES) < 512:
-            values = dict(self.__dict__)
-            values['service_id'] = None
-            for name in _LIST_BASE:
-                values[name] = []
-            mutable = tuple((n, copy.deepcopy(v)) for n, v in values.items()
-                            if isinstance(v, (list, dict, set)))
-            values.update(mutable)  # the template's own copies, whatever this spec does
-            _TEMPLATES[key] = (values, mutable)
 
     if TYPE_CHECKING:  # the values, as read from the instance
         extra_container_args: Optional[ArgumentList]
@@ -280,30 +249,48 @@ class ServiceSpec:
         unless ``service_spec_allow_invalid_from_json`` is active."""
         # handle_type_error, inline (one call less per spec)
         try:
-            if not isinstance(json_spec, dict):
-                raise SpecValidationError(
-                    f'Service Spec is not an (JSON or YAML) object. got "{str(json_spec)}"')
-            c = dict(json_spec)
-            networks = c.get('networks')
-            if (networks is not None and networks.__class__ is not list) or \
-                    cls.normalize_json is not _NORMALIZE_JSON:
-                c = cls.normalize_json(c)
-            # `service_name` is accepted so that ServiceDescription.to_json() round-trips
-            if 'service_name' in c:
-                if c['service_name']:
-                    service_type_id = str(c['service_name']).split('.', 1)
-                    if not c.get('service_type', ''):
-                        c['service_type'] = service_type_id[0]
-                    if not c.get('service_id', '') and len(service_type_id) > 1:
-                        c['service_id'] = service_type_id[1]
-                del c['service_name']
-            service_type = c.get('service_type', '')
-            _cls = cls._cls(service_type)
-            if 'status' in c:
-                del c['status']  # compatibility with ServiceDescription.to_json()
-            return _cls._from_json_impl(c)
+            if json_spec.__class__ is dict:
+                service_type = json_spec.get('service_type')
+                networks = json_spec.get('networks')
+                if service_type.__class__ is str and \
+                        (networks is None or networks.__class__ is list):
+                    codec = _TEMPLATES.get((cls, service_type))
+                    if codec is None:
+                        codec = _codec((cls, service_type))
+                    spec = codec.build(json_spec) if codec else None
+                    if spec is not None:
+                        if _service_spec_from_json_validate:
+                            spec.validate()
+                        return spec
+            return cls._from_json_long(json_spec)
         except (TypeError, AttributeError) as e:
             raise SpecValidationError(type_error_text(cls, e)) from None
+
+    @classmethod
+    def _from_json_long(cls: Type[ServiceSpecT], json_spec: Dict) -> ServiceSpecT:
+        """``from_json`` for every document: normalise it, pick the class, build."""
+        if not isinstance(json_spec, dict):
+            raise SpecValidationError(
+                f'Service Spec is not an (JSON or YAML) object. got "{str(json_spec)}"')
+        c = dict(json_spec)
+        networks = c.get('networks')
+        if (networks is not None and networks.__class__ is not list) or \
+                cls.normalize_json is not _NORMALIZE_JSON:
+            c = cls.normalize_json(c)
+        # `service_name` is accepted so that ServiceDescription.to_json() round-trips
+        if 'service_name' in c:
+            if c['service_name']:
+                service_type_id = str(c['service_name']).split('.', 1)
+                if not c.get('service_type', ''):
+                    c['service_type'] = service_type_id[0]
+                if not c.get('service_id', '') and len(service_type_id) > 1:
+                    c['service_id'] = service_type_id[1]
+            del c['service_name']
+        service_type = c.get('service_type', '')
+        _cls = cls._cls(service_type)
+        if 'status' in c:
+            del c['status']  # compatibility with ServiceDescription.to_json()
+        return _cls._from_json_impl(c)
 
     @staticmethod
     def normalize_json(json_spec: dict) -> dict:
@@ -327,15 +314,7 @@ class ServiceSpec:
                 args.update(v)
                 continue
             args[k] = v
-        service_type = args.get('service_type')
-        if (cls is ServiceSpec and service_type.__class__ is str and _PLAIN_ARGS.issuperset(args)
-                and service_type not in _SPEC_CLASSES and service_type != 'osd'):
-            # what ServiceSpec(**args) builds (see _init_base), without binding 20 arguments
-            spec = object.__new__(cls)
-            spec._init_base(service_type, args.get('service_id'), args.get('placement'),
-                            {k: v for k, v in args.items() if k not in _NOT_BASE})
-        else:
-            spec = cls(**args)
+        spec = cls(**args)
         if _service_spec_from_json_validate:
             spec.validate()
         return spec
@@ -363,7 +342,12 @@ class ServiceSpec:
         ret['service_type'] = self.service_type
         if self.service_id:
             ret['service_id'] = self.service_id
-        ret['service_name'] = self.service_name()
+        stype = self.service_type
+        if self.__class__.service_name is _SERVICE_NAME and stype.__class__ is str:
+            # service_name(), inline (no type overrides it)
+            ret['service_name'] = stype + '.' + self.service_id if self.service_id else stype
+        else:
+            ret['service_name'] = self.service_name()
         placement = self.placement.to_json()
         if placement:
             ret['placement'] = placement
@@ -378,20 +362,7 @@ class ServiceSpec:
         if self.custom_configs:
             ret['custom_configs'] = [c.to_json() for c in self.custom_configs]
 
-        c: Dict[str, Any] = {}
-        fields = self.__dict__
-        keys, values_of = _spec_keys(tuple(fields))
-        values = values_of(fields)
-        if _PLAIN.issuperset(map(type, values)):
-            # no value converts (no to_json): only the set ones matter, picked in C
-            for key, val in zip(compress(keys, values), compress(values, values)):
-                c[key] = val
-        else:
-            for key, val in zip(keys, values):
-                if val.__class__ not in _PLAIN and hasattr(val, 'to_json'):
-                    val = val.to_json()
-                if val:
-                    c[key] = val
+        c = spec_block(self)
         if getattr(self, 'termination_grace_period_seconds', None) is not None:
             c['termination_grace_period_seconds'] = self.termination_grace_period_seconds
         if self.service_type in self.REQUIRES_CERTIFICATES:
@@ -467,7 +438,7 @@ class ServiceSpec:
                                           'only [a-zA-Z0-9_.-] allowed')
         if self.placement is not None:
             self.placement.validate()
-        self._validate_field_types()
+        check_field_types(self)  # _validate_field_types, one call less
         if self.config:
             for k in self.config:
                 if k in self.MANAGED_CONFIG_OPTIONS:
@@ -494,18 +465,8 @@ class ServiceSpec:
         types no service checks (``port: [0]``), which would otherwise pass validation, be
         stored, and break the scheduler that collects the ports.
         """
-        fields = self.__dict__
-        for name, is_port in _typed_fields(tuple(fields)):
-            value = fields[name]
-            if value is None:
-                continue
-            if is_port:
-                if isinstance(value, bool) or not isinstance(value, int):
-                    raise SpecValidationError(
-                        f'Invalid {name}: {value!r}. Must be an integer between 1 and 65535.')
-            # names of other services and addresses are looked up, split and compared
-            elif not isinstance(value, str):
-                raise SpecValidationError(f'Invalid {name}: {value!r}. Must be a string.')
+        # names of other services and addresses are looked up, split and compared
+        check_field_types(self)
 
     def __repr__(self) -> str:
         from ceph_orch_cli.deployment.loader import dump_specs
@@ -539,60 +500,40 @@ def _network_problem(network: str) -> Optional[str]:
 
 
 _NORMALIZE_JSON = ServiceSpec.normalize_json
+_SERVICE_NAME = ServiceSpec.service_name
+_FROM_JSON_IMPL = ServiceSpec._from_json_impl.__func__  # type: ignore[attr-defined]
 
-#: ``_init_base``: the arguments a template covers; the lists among them; the value types
-#: of the others; the templates ((class, type, flags) -> attributes, their mutable ones)
-_LIST_BASE = ('networks', 'targets')
-_LIST_BASE_SET = frozenset(_LIST_BASE)
-_TEMPLATE_BASE = frozenset({'unmanaged', 'preview_only', 'ssl', 'certificate_source'}
-                           | set(_LIST_BASE))
-_IMMUTABLE = frozenset({type(None), bool, int, str})
-_TEMPLATES: Dict[tuple, tuple] = {}
-_NOT_BASE = frozenset({'service_type', 'service_id', 'placement'})
-_PLAIN_ARGS = _TEMPLATE_BASE | _NOT_BASE
+#: The codecs (``codec.SpecCodec``, False for a kind without one): ``(class, type, None)``
+#: -> the codec of ``class(service_type=type)``, ``(class, type)`` -> the one of the specs
+#: ``class.from_json`` builds for that type (``_cls`` may choose a subclass).
+_TEMPLATES: Dict[tuple, Any] = {}
 
 
-#: the attributes ``to_json`` writes at the top level (when set) rather than under ``spec``
-_TOP_LEVEL = frozenset({'service_type', 'service_id', 'placement', 'unmanaged', 'networks',
-                        'extra_container_args', 'extra_entrypoint_args', 'custom_configs'})
-#: types of values that have no ``to_json``
-_PLAIN = frozenset({type(None), bool, int, float, str, list, dict})
-#: attribute names of a spec -> the ones under ``spec``, sorted (see ``_typed_fields``)
-_SPEC_KEYS: Dict[tuple, tuple] = {}
-
-
-def _spec_keys(names: tuple) -> tuple:
-    """The attributes ``to_json`` puts under ``spec`` when set, in sorted order (all but the
-    top-level ones, each of those is either written at the top or empty, and private ones),
-    and a function of the attribute dict giving their values as a tuple."""
-    found = _SPEC_KEYS.get(names)
-    if found is None:
-        keys = tuple(sorted(n for n in names if n not in _TOP_LEVEL and not n.startswith('_')))
-        if len(keys) > 1:
-            values_of: Any = itemgetter(*keys)
-        elif keys:
-            values_of = lambda fields, _k=keys[0]: (fields[_k],)  # noqa: E731
+def _codec(key: tuple) -> Any:
+    """Make and keep the codec of ``key`` (see ``_TEMPLATES``); None, the long way, when
+    there is no room to keep it."""
+    if len(_TEMPLATES) >= 512:
+        return None
+    cls, service_type = key[0], key[1]
+    if len(key) == 3:
+        found = make_codec(cls, service_type)
+    elif cls.normalize_json is not _NORMALIZE_JSON:
+        found = False
+    else:
+        try:
+            target = cls._cls(service_type)
+        except SpecValidationError:
+            found = False
         else:
-            values_of = lambda fields: ()  # noqa: E731
-        found = (keys, values_of)
-        if len(_SPEC_KEYS) < 512:
-            _SPEC_KEYS[names] = found
+            impl = getattr(target._from_json_impl, '__func__', None)
+            found = impl is _FROM_JSON_IMPL and _TEMPLATES.get((target, service_type, None))
+            if found is None:
+                found = _codec((target, service_type, None))
+                if found is None:
+                    return None
+    _TEMPLATES[key] = found
     return found
 
-#: attribute names of a spec -> its (name, is_port) fields whose types are checked; an
-#: instance's attribute names depend only on its class and type, so this stays small
-_TYPED_FIELDS: Dict[tuple, tuple] = {}
 
-
-def _typed_fields(names: tuple) -> tuple:
-    """The ``port``/``*_port`` (True) and ``*_service``/``virtual_ip`` (False) names, in
-    attribute order."""
-    found = _TYPED_FIELDS.get(names)
-    if found is None:
-        found = tuple((n, n == 'port' or n.endswith('_port')) for n in names
-                      if n == 'port' or n.endswith(('_port', '_service')) or n == 'virtual_ip')
-        if len(_TYPED_FIELDS) < 512:
-            _TYPED_FIELDS[names] = found
-    return found
 
 _SPEC_CLASSES: Dict[str, Type[ServiceSpec]] = {}

@@ -101,7 +101,7 @@ class CustomContainerSpec(_FieldSpec):
     files: Dict[str, Any] = {}
     init_containers: Optional[List[InitContainerSpec]] = None
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         # Ceph asserts both; here they are spec errors a user can read.
         if self.service_id is None:
             raise SpecValidationError('Cannot add Service: id required')

@@ -23,7 +23,7 @@ class MONSpec(_FieldSpec):
     #: host -> ``bucket=location`` strings, for stretch clusters
     crush_locations: Optional[Dict[str, List[str]]] = None
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         self.validate()
 
     def validate(self) -> None:

@@ -95,11 +95,11 @@ class _FieldSpec(ServiceSpec):
         self._init_base(service_type, service_id, placement, base, self._FIELDS)
         fields = self.__dict__
         fields.update(own)
-        self._post_init(base)
+        self._post_init()
 
     def _derive_service_id(self, service_id: Optional[str], own: Dict[str, Any]
                            ) -> Optional[str]:
         return service_id
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         """Hook for defaults that depend on other fields."""

@@ -43,7 +43,7 @@ class NFSServiceSpec(_FieldSpec):
     tls_ciphers: Optional[str] = None
     enable_nfsv3: bool = False
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         hosts: List[Dict[str, Any]] = []
         for host_obj in self.kmip_host_list or []:
             if isinstance(host_obj, str):
@@ -71,15 +71,8 @@ class NFSServiceSpec(_FieldSpec):
             raise SpecValidationError(
                 f'NFS spec has invalid {what}value: {port}. Port must be between 0 and 65535')
 
-    def validate(self) -> None:
-        super().validate()
-        if self.placement is not None and self.placement.count_per_host is not None:
-            raise SpecValidationError(
-                "Placement 'count_per_host' is not supported for nfs service.")
-        if self.virtual_ip and (self.ip_addrs or self.networks):
-            raise SpecValidationError(
-                'Invalid NFS spec: Cannot set virtual_ip and '
-                f"{'ip_addrs' if self.ip_addrs else 'networks'} fields")
+    def _validate_kmip(self) -> None:
+        """The KMIP key server: all four settings or none, each host with an address."""
         kmip_names = ['kmip_cert', 'kmip_key', 'kmip_ca_cert', 'kmip_host_list']
         kmip = [getattr(self, n) for n in kmip_names]
         if any(kmip) and not all(kmip):
@@ -93,25 +86,41 @@ class NFSServiceSpec(_FieldSpec):
             if 'port' in kmip_host and not isinstance(kmip_host['port'], int):
                 raise SpecValidationError(
                     f'Provided port is not valid for {kmip_host} in kmip_host_list.')
+
+    @staticmethod
+    def _validate_cluster_qos(qos: Any) -> None:
+        """Cluster-level QoS: boolean switches, and a known ``qos_type`` when bandwidth or
+        IOPS control is on."""
+        if not isinstance(qos, dict):
+            raise SpecValidationError('Invalid NFS spec: cluster_qos_config is not correct')
+        flags = [qos.get('enable_qos', True), qos.get('enable_bw_control', False),
+                 qos.get('combined_rw_bw_control', False),
+                 qos.get('enable_iops_control', False)]
+        if any(not isinstance(f, bool) for f in flags):
+            raise SpecValidationError('Invalid NFS spec: cluster_qos_config is not correct')
+        if flags[0] and (flags[1] or flags[3]):
+            valid_qos_types = ['PerShare', 'PerClient', 'PerShare_PerClient']
+            qos_type = qos.get('qos_type')
+            if not qos_type:
+                raise SpecValidationError(
+                    'Invalid NFS spec: to set cluster-level QoS, "qos_type" must be provided.')
+            if qos_type not in valid_qos_types:
+                raise SpecValidationError(
+                    f'Invalid NFS spec: "{qos_type}" is not a valid qos_type. '
+                    f'Valid types are: {"|".join(valid_qos_types)}.')
+
+    def validate(self) -> None:
+        super().validate()
+        if self.placement is not None and self.placement.count_per_host is not None:
+            raise SpecValidationError(
+                "Placement 'count_per_host' is not supported for nfs service.")
+        if self.virtual_ip and (self.ip_addrs or self.networks):
+            raise SpecValidationError(
+                'Invalid NFS spec: Cannot set virtual_ip and '
+                f"{'ip_addrs' if self.ip_addrs else 'networks'} fields")
+        self._validate_kmip()
         if self.cluster_qos_config:
-            qos = self.cluster_qos_config
-            if not isinstance(qos, dict):
-                raise SpecValidationError('Invalid NFS spec: cluster_qos_config is not correct')
-            flags = [qos.get('enable_qos', True), qos.get('enable_bw_control', False),
-                     qos.get('combined_rw_bw_control', False),
-                     qos.get('enable_iops_control', False)]
-            if any(not isinstance(f, bool) for f in flags):
-                raise SpecValidationError('Invalid NFS spec: cluster_qos_config is not correct')
-            if flags[0] and (flags[1] or flags[3]):
-                valid_qos_types = ['PerShare', 'PerClient', 'PerShare_PerClient']
-                qos_type = qos.get('qos_type')
-                if not qos_type:
-                    raise SpecValidationError(
-                        'Invalid NFS spec: to set cluster-level QoS, "qos_type" must be provided.')
-                if qos_type not in valid_qos_types:
-                    raise SpecValidationError(
-                        f'Invalid NFS spec: "{qos_type}" is not a valid qos_type. '
-                        f'Valid types are: {"|".join(valid_qos_types)}.')
+            self._validate_cluster_qos(self.cluster_qos_config)
         if self.certificate_source == CertificateSource.INLINE.value:
             names = ['ssl_cert', 'ssl_key', 'ssl_ca_cert']
             vals = [getattr(self, n) for n in names]
@@ -183,7 +192,7 @@ class RGWSpec(_FieldSpec):
             return f'{realm}.{zone}'
         return service_id
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         self.d3n_cache = self.d3n_cache or {}
         self.qat = self.qat or {}
         if self.concentrator == 'haproxy':
@@ -214,14 +223,7 @@ class RGWSpec(_FieldSpec):
 
     def validate(self) -> None:
         if self.ssl and not self.ssl_cert and self.rgw_frontend_ssl_certificate:
-            combined = self.rgw_frontend_ssl_certificate
-            if isinstance(combined, list):
-                combined = '\n'.join(combined)
-            self.certificate_source = CertificateSource.INLINE.value
-            self.ssl_cert, self.ssl_key = parse_combined_pem_file(combined)
-            self.rgw_frontend_ssl_certificate = None
-            if not (self.ssl_cert and self.ssl_key):
-                raise SpecValidationError('Failed to parse rgw_frontend_ssl_certificate field.')
+            self._split_combined_certificate()
         super().validate()
         if self.rgw_realm and not self.rgw_zone:
             raise SpecValidationError('Cannot add RGW: Realm specified but no zone specified')
@@ -241,15 +243,40 @@ class RGWSpec(_FieldSpec):
             raise SpecValidationError('"generate_cert" field and "rgw_frontend_ssl_certificate" '
                                       'field are mutually exclusive')
         if self.data_pool_attributes:
-            if self.data_pool_attributes.get('type', 'ec') == 'ec':
-                if any(a not in self.data_pool_attributes for a in ['k', 'm']):
-                    raise SpecValidationError(
-                        '"k" and "m" are required parameters for ec pool (defaults to ec pool)')
-                if 'erasure_code_profile' in self.data_pool_attributes:
-                    raise SpecValidationError(
-                        'invalid option in data_pool_attribues "erasure_code_profile"'
-                        'ec profile will be generated automatically based on provided '
-                        'attributes')
+            self._validate_data_pool(self.data_pool_attributes)
+        self._validate_concentrator()
+        if self.qat:
+            compression = self.qat.get('compression')
+            if compression and compression not in ('sw', 'hw'):
+                raise SpecValidationError(
+                    f"Invalid compression mode {compression}. Only 'sw' and 'hw' are allowed")
+
+    def _split_combined_certificate(self) -> None:
+        """The legacy combined PEM becomes the inline certificate and key."""
+        combined = self.rgw_frontend_ssl_certificate or ''  # set: the caller checked
+        if isinstance(combined, list):
+            combined = '\n'.join(combined)
+        self.certificate_source = CertificateSource.INLINE.value
+        self.ssl_cert, self.ssl_key = parse_combined_pem_file(combined)
+        self.rgw_frontend_ssl_certificate = None
+        if not (self.ssl_cert and self.ssl_key):
+            raise SpecValidationError('Failed to parse rgw_frontend_ssl_certificate field.')
+
+    @staticmethod
+    def _validate_data_pool(attributes: Dict[str, Any]) -> None:
+        """An erasure-coded data pool (the default) needs ``k`` and ``m``, and no profile."""
+        if attributes.get('type', 'ec') == 'ec':
+            if any(a not in attributes for a in ['k', 'm']):
+                raise SpecValidationError(
+                    '"k" and "m" are required parameters for ec pool (defaults to ec pool)')
+            if 'erasure_code_profile' in attributes:
+                raise SpecValidationError(
+                    'invalid option in data_pool_attribues "erasure_code_profile"'
+                    'ec profile will be generated automatically based on provided '
+                    'attributes')
+
+    def _validate_concentrator(self) -> None:
+        """``haproxy`` or none; its settings only with it."""
         valid_concentrators = ['haproxy']
         if self.concentrator is not None and self.concentrator not in valid_concentrators:
             raise SpecValidationError(f'Invalid concentrator {self.concentrator}. Valid '
@@ -262,11 +289,6 @@ class RGWSpec(_FieldSpec):
             if set_attrs:
                 raise SpecValidationError(f'Parameter(s) {set_attrs} cannot be set '
                                           'without setting "concentrator" parameter')
-        if self.qat:
-            compression = self.qat.get('compression')
-            if compression and compression not in ('sw', 'hw'):
-                raise SpecValidationError(
-                    f"Invalid compression mode {compression}. Only 'sw' and 'hw' are allowed")
 
 
 class NvmeofServiceSpec(_FieldSpec):
@@ -320,7 +342,7 @@ class NvmeofServiceSpec(_FieldSpec):
     flat_bdevs_per_cluster: Optional[int] = None
     cluster_connections: Optional[int] = None
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         self.pool = self.pool or '.nvmeof'
         self.port = self.port or 5500
         self.group = self.group or ''
@@ -393,7 +415,7 @@ class IscsiServiceSpec(_FieldSpec):
     #: the API over TLS (old specs' way of enabling ``ssl``)
     api_secure: Optional[bool] = None
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         if not self.api_secure and self.ssl_cert and self.ssl_key:
             self.api_secure = True
         # old specs enabled TLS through api_secure only

@@ -52,7 +52,7 @@ class IngressSpec(_FieldSpec):
     #: haproxy peers' port (nfs backends only; 1024 when unset)
     haproxy_peer_communication_port: Optional[int] = None
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         self.virtual_interface_networks = self.virtual_interface_networks or []
         if isinstance(self.health_check_interval, str):
             self.health_check_interval = self.health_check_interval.strip() or None

@@ -91,7 +91,7 @@ class OAuth2ProxySpec(_FieldSpec):
     allowlist_domains: Optional[List[str]] = None
     ssl_insecure_skip_verify: bool = False
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         if not self.cookie_secret:
             import base64
             self.cookie_secret = base64.urlsafe_b64encode(os.urandom(32)).decode('utf-8')

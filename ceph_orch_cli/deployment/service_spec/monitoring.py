@@ -44,7 +44,7 @@ class AlertManagerSpec(MonitoringSpec):
     secure: bool = False
     only_bind_port_on_networks: bool = False
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         self.user_data = self.user_data or {}
 
     def get_port_start(self) -> List[int]:
@@ -96,7 +96,7 @@ class PrometheusSpec(MonitoringSpec):
     retention_time: Optional[str] = None
     retention_size: Optional[str] = None
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         for name in ('retention_time', 'retention_size'):
             val = getattr(self, name)
             if isinstance(val, str):
@@ -238,7 +238,7 @@ class CephExporterSpec(_FieldSpec):
     prio_limit: Optional[int] = 5
     stats_period: Optional[int] = 5
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         self._sock_dir_given = self.sock_dir
         self.sock_dir = None  # deprecated in Ceph: always the default socket dir
 

@@ -11,10 +11,10 @@ import fnmatch
 import functools
 import re
 from ipaddress import ip_address, ip_network
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Set, Union
 
-from ceph_orch_cli.deployment.hostspec import (HostSpec, SpecValidationError, assert_valid_host,
-                                              assert_valid_label)
+from ceph_orch_cli.deployment.hostspec import (KNOWN_GOOD_LABELS, HostSpec, SpecValidationError,
+                                              assert_valid_host, assert_valid_label)
 from ceph_orch_cli.deployment.service_spec.validators import (handle_type_error, type_error_text,
                                                           unwrap_ipv6)
 
@@ -26,6 +26,7 @@ _PATTERN_CHARS = frozenset('[]?*:=')
 _HOST_RE = re.compile(r'^(.*?)(:|=|$)')
 _IP_RE = re.compile(r':(.*?)(=|$)')
 _NAME_RE = re.compile(r'=(.*?)$')
+_new_instance = object.__new__
 
 
 class HostPlacementSpec(NamedTuple):
@@ -87,6 +88,14 @@ class HostPlacementSpec(NamedTuple):
     def validate(self) -> None:
         """The host name, and the network part: an IP, a CIDR or an address vector (Ceph
         raises ``ValueError``; here it is the spec's error, naming the host)."""
+        self._validate()
+        if self.__class__ is HostPlacementSpec and len(_VALID_HOSTS) < 16384:
+            try:
+                _VALID_HOSTS.add(self)
+            except TypeError:  # a part that is not a string (the checks took it)
+                pass
+
+    def _validate(self) -> None:
         assert_valid_host(self.hostname)
         network = self.network
         networks = network.split(',') if ',' in network else ([network] if network else [])
@@ -124,6 +133,43 @@ def _compiled_fnmatch(pattern: str) -> 're.Pattern[str]':
 @functools.lru_cache(maxsize=16384)
 def _parse_host(host: str, require_network: bool) -> HostPlacementSpec:
     return HostPlacementSpec._parse(host, require_network)
+
+
+#: hosts of placements found valid (immutable, and the checks are a pure function of the
+#: three strings; the network part costs an ``ipaddress`` parse each time otherwise)
+_VALID_HOSTS: Set[HostPlacementSpec] = set()
+
+
+def _known_valid(host: Any) -> bool:
+    try:
+        return host.__class__ is HostPlacementSpec and host in _VALID_HOSTS
+    except TypeError:  # unhashable parts: the checks say what is wrong
+        return False
+
+
+def _no_pattern() -> 'HostPattern':
+    """``HostPattern()``: no pattern (a fresh one each time: a placement's own)."""
+    pattern = _new_instance(HostPattern)
+    pattern.pattern = None
+    pattern.pattern_type = PatternType.fnmatch
+    pattern.compiled_regex = None
+    return pattern
+
+
+def _placement_words(arg: Optional[str]) -> List[str]:
+    """The words of a ``--placement`` string: split at spaces, else at semicolons, else at
+    commas (except inside address vectors, ``[v2:..,v1:..]``)."""
+    if arg is None or not arg:
+        return []
+    if not isinstance(arg, str):
+        raise SpecValidationError('invalid placement %s' % arg)
+    if ' ' in arg:
+        return arg.split(' ')
+    if ';' in arg:
+        return arg.split(';')
+    if ',' in arg and '[' not in arg:
+        return arg.split(',')
+    return [arg]
 
 
 def _pop_prefixed_int(words: List[str], prefix: str) -> Optional[int]:
@@ -262,7 +308,7 @@ class PlacementSpec:
         self.count = count
         self.count_per_host = count_per_host
         #: fnmatch patterns to select hosts. Can also be a single host.
-        self.host_pattern: HostPattern = (HostPattern() if host_pattern is None
+        self.host_pattern: HostPattern = (_no_pattern() if host_pattern is None
                                           else HostPattern.to_host_pattern(host_pattern))
         self.validate()
 
@@ -355,9 +401,17 @@ class PlacementSpec:
         try:
             if cls is PlacementSpec and data.__class__ is dict and \
                     _SIMPLE_PLACEMENT.issuperset(data):
-                # what cls(**data) does, without binding keyword arguments
-                return cls._new(data.get('label'), None, data.get('count'),
-                                data.get('count_per_host'), data.get('host_pattern'))
+                # what cls(**data) does (see _set), without binding keyword arguments
+                ps = _new_instance(cls)
+                ps.label = data.get('label')
+                ps.hosts = []
+                ps.count = data.get('count')
+                ps.count_per_host = data.get('count_per_host')
+                pattern = data.get('host_pattern')
+                ps.host_pattern = _no_pattern() if pattern is None else \
+                    HostPattern.to_host_pattern(pattern)
+                ps.validate()
+                return ps
             c = data.copy()
             hosts = c.get('hosts', [])
             if isinstance(hosts, str):
@@ -379,8 +433,9 @@ class PlacementSpec:
             r['count'] = self.count
         if self.count_per_host:
             r['count_per_host'] = self.count_per_host
-        if self.host_pattern:
-            r['host_pattern'] = self.host_pattern.to_json()
+        pattern = self.host_pattern
+        if pattern.pattern if pattern.__class__ is HostPattern else pattern:
+            r['host_pattern'] = pattern.to_json()
         return r
 
     @staticmethod
@@ -397,28 +452,34 @@ class PlacementSpec:
             raise SpecValidationError(f'{name} must be >= 1')
 
     def validate(self) -> None:
-        if self.hosts and self.label:
+        hosts = self.hosts
+        label = self.label
+        if hosts and label:
             raise SpecValidationError('Host and label are mutually exclusive')
-        if self.label is not None:
-            assert_valid_label(self.label)
-        if self.count is not None:
-            self._check_int(self.count, 'num/count')
+        if label is not None and not (label.__class__ is str and label in KNOWN_GOOD_LABELS):
+            assert_valid_label(label)
+        count = self.count
+        if count is not None and (count.__class__ is not int or count < 1):
+            self._check_int(count, 'num/count')
         if self.count_per_host is not None:
-            self._check_int(self.count_per_host, 'count-per-host')
-        if self.count_per_host is not None and not (
-                self.label or self.hosts or self.host_pattern):
+            self._validate_count_per_host()
+        if hosts:
+            if self.host_pattern:
+                raise SpecValidationError('cannot combine host patterns and hosts')
+            for h in hosts:
+                if not _known_valid(h):
+                    h.validate()
+
+    def _validate_count_per_host(self) -> None:
+        self._check_int(self.count_per_host, 'count-per-host')
+        if not (self.label or self.hosts or self.host_pattern):
             raise SpecValidationError(
                 'count-per-host must be combined with label or hosts or host_pattern')
-        if self.count is not None and self.count_per_host is not None:
+        if self.count is not None:
             raise SpecValidationError('cannot combine count and count-per-host')
-        if (self.count_per_host is not None and self.hosts
-                and any(hs.network or hs.name for hs in self.hosts)):
+        if self.hosts and any(hs.network or hs.name for hs in self.hosts):
             raise SpecValidationError(
                 'count-per-host cannot be combined explicit placement with names or networks')
-        if self.host_pattern and self.hosts:
-            raise SpecValidationError('cannot combine host patterns and hosts')
-        for h in self.hosts:
-            h.validate()
 
     @classmethod
     def from_string(cls, arg: Optional[str]) -> 'PlacementSpec':
@@ -466,21 +527,7 @@ pattern_type=PatternType.fnmatch))
         >>> PlacementSpec.from_string(None)
         PlacementSpec()
         """
-        if arg is None or not arg:
-            strings: List[str] = []
-        elif isinstance(arg, str):
-            if ' ' in arg:
-                strings = arg.split(' ')
-            elif ';' in arg:
-                strings = arg.split(';')
-            elif ',' in arg and '[' not in arg:
-                # commas separate hosts, except inside address vectors ([v2:..,v1:..])
-                strings = arg.split(',')
-            else:
-                strings = [arg]
-        else:
-            raise SpecValidationError('invalid placement %s' % arg)
-
+        strings = _placement_words(arg)
         count = None
         count_per_host = None
         if strings:

@@ -107,7 +107,7 @@ class SMBSpec(_FieldSpec):
     #: service name (``smb``, ``smbmetrics``, ``ctdb``, ``remote-control``) -> port
     custom_ports: Optional[Dict[str, int]] = None
 
-    def _post_init(self, base: Dict[str, Any]) -> None:
+    def _post_init(self) -> None:
         self.features = self.features or []
         self.join_sources = self.join_sources or []
         self.user_sources = self.user_sources or []
