@@ -75,7 +75,7 @@ class DaemonPlacement(NamedTuple):
         """The n-th colocated copy of this slot listens n ports higher."""
         return self._replace(ports=[p + n for p in self.ports])
 
-    def assign_rank(self, rank: int, gen: int) -> 'DaemonPlacement':
+    def assign_rank(self, rank: int, gen: Optional[int]) -> 'DaemonPlacement':
         return self._replace(rank=rank, rank_generation=gen)
 
     def assign_name(self, name: str) -> 'DaemonPlacement':
@@ -529,7 +529,7 @@ class HostAssignment:
                 for i, name in enumerate(names):
                     by_host.setdefault(name, []).append(i)
         kept = self._match_existing(
-            daemons, len(names), lambda dd: by_host.get(dd.hostname, ()),
+            daemons, len(names), lambda dd: by_host.get(dd.hostname or '', ()),
             lambda i: DaemonPlacement(dtype, names[i], ports=ports))
         used = kept[4]
         others = (DaemonPlacement(dtype, name, ports=ports)
@@ -550,7 +550,8 @@ class HostAssignment:
             for i, dp in enumerate(candidates):
                 by_host.setdefault((dp.daemon_type, dp.hostname), []).append(i)
         kept = self._match_existing(
-            daemons, len(candidates), lambda dd: by_host.get((dd.daemon_type, dd.hostname), ()),
+            daemons, len(candidates),
+            lambda dd: by_host.get((dd.daemon_type or '', dd.hostname or ''), ()),
             candidates.__getitem__)
         used = kept[4]
         others = [dp for i, dp in enumerate(candidates) if i not in used]
@@ -619,9 +620,10 @@ class HostAssignment:
             for dd in self.daemons:
                 if dd.daemon_type != ptype:
                     continue
-                dp = unmatched.get(dd.hostname)
+                host = dd.hostname or ''
+                dp = unmatched.get(host)
                 if dp is not None and dp.matches_daemon(dd, self.upgrade_in_progress):
-                    del unmatched[dd.hostname]
+                    del unmatched[host]
                 else:
                     to_remove.append(dd)
             to_add = to_add + list(unmatched.values())

@@ -19,18 +19,6 @@ MAX_LINES = 800
 LONG_MODULES = {'backends/ssh/agent.py', 'orchestrator/interface.py'}
 MAX_BASES = 2
 MAX_COMPLEXITY = 25
-#: Functions over the limit that other open work is splitting (issue 11's remaining parts in
-#: cli.py, deployment/, scheduling.py and the SSH backend). The lead empties this list at
-#: merge; nothing may be added to it.
-COMPLEXITY_ALLOWED = {
-    'to_ceph_volume.run': 'deployment/translate.py',
-    'RGWSpec.validate': 'deployment/service_spec/gateways.py',
-    'HostAssignment.place': 'cluster/scheduling.py',
-    'ServiceSpec._init_base': 'deployment/service_spec/base.py',
-    'PlacementSpec.from_string': 'deployment/service_spec/placement.py',
-    'NFSServiceSpec.validate': 'deployment/service_spec/gateways.py',
-    'DriveSelection.assign_devices': 'deployment/drive_selection/selector.py',
-}
 
 
 def _modules() -> Iterator[Tuple[str, Path]]:
@@ -71,16 +59,9 @@ def test_no_class_in_the_engine_has_more_than_two_bases() -> None:
 
 
 def test_no_function_is_over_complexity_25() -> None:
-    seen: Dict[str, int] = {}
     over: Dict[str, int] = {}
     for name, path in _modules():
         for function in _functions(cc_visit(path.read_text())):
-            key = function.fullname
             if function.complexity > MAX_COMPLEXITY:
-                if COMPLEXITY_ALLOWED.get(key) == name:
-                    seen[key] = function.complexity
-                else:
-                    over[f'{name}:{key}'] = function.complexity
+                over[f'{name}:{function.fullname}'] = function.complexity
     assert over == {}
-    # an entry whose function got simpler (or moved) leaves the list
-    assert set(COMPLEXITY_ALLOWED) == set(seen), sorted(set(COMPLEXITY_ALLOWED) - set(seen))
