@@ -157,9 +157,14 @@ def _read_line(sock: socket.socket) -> bytes:
             return b"".join(chunks)
 
 
+_said: List[str] = []
+
+
 def _debug(text: str) -> None:
-    """At most one line on stderr, and only when debugging (``--debug``/``ORCH_DEBUG``)."""
-    if os.environ.get("ORCH_DEBUG") == "1":
+    """At most one line on stderr per command, and only when debugging (``ORCH_DEBUG=1``):
+    a master not used is no failure of the command."""
+    if os.environ.get("ORCH_DEBUG") == "1" and not _said:
+        _said.append(text)
         print(f"orch: {text}", file=sys.stderr)
 
 
