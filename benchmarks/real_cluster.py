@@ -6,7 +6,9 @@ Three SSH test hosts (``tests/realceph``'s machinery: real sshd in their own nam
 - ``orch bootstrap`` to HEALTH_OK with 3 mons, 1 mgr and 3 OSDs (bootstrap, two ``host
   add``, one ``apply -i``, then the wait for the daemons); the note splits the time into
   those phases so that a miss says where the time went;
-- ``orch ps`` from the cache (a new process each run: what an operator waits for);
+- ``orch ps`` from the cache (a new process each run: what an operator waits for), with the
+  state dir's control master running, beside the same without it and without the version
+  question;
 - ``orch ps --refresh`` of the three hosts (end to end, a new process each run);
 - one cluster question (``status``) through the rados path (the agent's librados session
   over the pooled SSH connection, what orch uses) against the ``ceph`` CLI on the host.
@@ -24,7 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from cases import Context, Row
 from measure import Figure
@@ -32,6 +34,8 @@ from measure import Figure
 HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.append(str(HERE.parent))
+if str(HERE.parent / "tests") not in sys.path:
+    sys.path.append(str(HERE.parent / "tests"))  # testhosts, as tests/realceph imports it
 
 GB = 1024 ** 3
 #: the mgr of this cluster: one (the tests' cluster file has two)
@@ -145,28 +149,61 @@ def _measure(ctx: Context, conftest: Any, hosts: Any, work: Path, rows: List[Row
     boot.runs_shown = 1
     boot.note = "; ".join(f"{k} {v:.1f} s" for k, v in phases.items() if k != "total")
     ctx.log(f"  real cluster up: {boot.note}, total {phases['total']:.1f} s")
-    ps.figure = Figure(seconds=_timed(ctx.fast_runs, lambda: cluster.orch("ps")),
-                       memory_kind="n/a")
-    ps.note = _without_version_check(ctx, conftest, cluster, work)
-    refresh.figure = Figure(seconds=_timed(ctx.runs, lambda: cluster.orch("ps", "--refresh")),
-                            memory_kind="n/a")
+    ps.figure, ps.note = _ps_three_ways(ctx, conftest, cluster, work)
+    refresh.figure, refresh.note = _refresh_both_ways(ctx, cluster)
     _question(ctx, cluster, question)
 
 
-def _without_version_check(ctx: Context, conftest: Any, cluster: Any, work: Path) -> str:
-    """`orch ps` on a copy of the state dir that does not know it caches a cluster (as
-    before the cluster kept the state): what the one question for the state's version costs
-    a read command (a new process: paramiko's import, the SSH handshake, the agent)."""
+def _ps_three_ways(ctx: Context, conftest: Any, cluster: Any, work: Path) -> Tuple[Figure, str]:
+    """`orch ps` from the cache as it runs (the version asked through the state dir's control
+    master, ``control.py``), alternated run by run with the same command without the master
+    (``ORCH_SSH_CONTROL_PERSIST=0``: a new SSH session per command, as before it) and on a
+    copy of the state dir not marked bootstrapped (no version question at all, as before
+    issue 14), so the machine's load weighs on the three alike."""
     import shutil
     import sqlite3
+    cluster.orch("ps")  # a first read starts the master
+    conftest.wait_until("the control master", (cluster.state_dir / "ssh" / "control.sock").exists,
+                        30, every=0.1)
     copy = work / "state-copy"
-    shutil.copytree(cluster.state_dir, copy)
+    shutil.copytree(cluster.state_dir, copy, ignore=shutil.ignore_patterns("control.*"))
     with sqlite3.connect(copy / "orch.db") as db:
         db.execute("UPDATE settings SET value = 'false' WHERE key = 'bootstrapped'")
     alone = conftest.RealCluster(cluster.hosts, copy, work)
-    plain = statistics.median(_timed(ctx.fast_runs, lambda: alone.orch("ps")))
-    return (f"the same `orch ps` without the cluster's version check (a copy of the state dir "
-            f"not marked bootstrapped, as before issue 14): {plain * 1000:.0f} ms")
+    master: List[float] = []
+    direct: List[float] = []
+    plain: List[float] = []
+    for _ in range(ctx.fast_runs):
+        master += _timed(1, lambda: cluster.orch("ps"))
+        os.environ["ORCH_SSH_CONTROL_PERSIST"] = "0"
+        try:
+            direct += _timed(1, lambda: cluster.orch("ps"))
+        finally:
+            del os.environ["ORCH_SSH_CONTROL_PERSIST"]
+        plain += _timed(1, lambda: alone.orch("ps"))
+    note = (f"alternated run by run (medians): without the control master "
+            f"(ORCH_SSH_CONTROL_PERSIST=0, a new SSH session per command) "
+            f"{statistics.median(direct) * 1000:.0f} ms; without the cluster's version "
+            f"check (a copy of the state dir not marked bootstrapped, as before issue 14) "
+            f"{statistics.median(plain) * 1000:.0f} ms")
+    return Figure(seconds=master, memory_kind="n/a"), note
+
+
+def _refresh_both_ways(ctx: Context, cluster: Any) -> Tuple[Figure, str]:
+    """`orch ps --refresh` through the control master (the refresh fan-out and the writer
+    lock on its kept sessions), alternated with the same without it."""
+    master: List[float] = []
+    direct: List[float] = []
+    for _ in range(ctx.runs):
+        master += _timed(1, lambda: cluster.orch("ps", "--refresh"))
+        os.environ["ORCH_SSH_CONTROL_PERSIST"] = "0"
+        try:
+            direct += _timed(1, lambda: cluster.orch("ps", "--refresh"))
+        finally:
+            del os.environ["ORCH_SSH_CONTROL_PERSIST"]
+    return Figure(seconds=master, memory_kind="n/a"), (
+        f"alternated run by run: without the control master (ORCH_SSH_CONTROL_PERSIST=0) "
+        f"{statistics.median(direct) * 1000:.0f} ms (median)")
 
 
 def _timed(runs: int, call: Any) -> List[float]:

@@ -449,8 +449,11 @@ class SSHTestHosts:
     """Start, stop and restart N sshd test hosts under one base directory."""
 
     def __init__(self, base: Path, count: int, disks: Optional[List[int]] = None,
-                 first: int = 11, ceph_shim: bool = True) -> None:
+                 first: int = 11, ceph_shim: bool = True,
+                 env: Optional[Dict[str, str]] = None) -> None:
         self.base = Path(base)
+        #: more variables every session on the hosts gets (e.g. PYTHONPATH for a shim)
+        self.env = dict(env or {})
         self.count = count
         self.disk_sizes = list(disks or [])
         self.hosts: List[TestHost] = []
@@ -515,7 +518,8 @@ class SSHTestHosts:
         env = [f"ORCH_AGENT_ROOT={host.root}",
                f"PATH={self.shim_dir}:/usr/bin:/bin:/usr/sbin:/sbin",
                f"ORCH_CONTAINER_ENGINE={self.shim_dir / 'podman'}",
-               f"ORCH_AGENT_DEVICES={':'.join(host.devices)}"]
+               f"ORCH_AGENT_DEVICES={':'.join(host.devices)}"] + \
+            [f"{k}={v}" for k, v in self.env.items()]
         config = host.dir / "sshd_config"
         config.write_text("\n".join([
             f"ListenAddress {host.addr}",

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 
 from ceph_orch_cli.backends.ssh.ceph_cli import CephCLICluster, CephCommandError
 from ceph_orch_cli.backends.ssh.cluster_files import ClusterFiles
-from ceph_orch_cli.backends.ssh.driver import SSHHostDriver
+from ceph_orch_cli.backends.ssh.control import ControlClient, ControlledDriver
 from ceph_orch_cli.backends.ssh import keys
 from ceph_orch_cli.backends.ssh.keys import SSHFiles
 from ceph_orch_cli.backends.ssh.pool import DEFAULT_WORKERS, ConnectionPool
@@ -81,8 +81,12 @@ class SSHOrchestrator(ClusterOrchestrator):
         store = ClusterStore(self.state_dir)
         self.pool = ConnectionPool(self.ssh_files.private_key, KnownHosts(self.ssh_files.known_hosts),
                                    self.ssh_files.config_path(), _workers(store), self.ssh_files.user())
-        driver = SSHHostDriver(self.pool, fsid=self._stored_fsid, image=self._image,
-                               runtime=self.runtime)
+        # read-only agent calls go through the state dir's control master (control.py)
+        # once the cluster keeps the state: no paramiko import or handshake per command
+        self.control = ControlClient(self.state_dir)
+        driver = ControlledDriver(self.pool, fsid=self._stored_fsid, image=self._image,
+                                  runtime=self.runtime, control=self.control,
+                                  enabled=store.mirroring)
         cluster = CephCLICluster(self.pool, self._admin_host, fsid_source=self._stored_fsid,
                                  known_osd_ids=self._known_osd_ids, driver=driver)
         driver.cluster_files = ClusterFiles(cluster, self._bootstrapped, self._extra_conf)
@@ -90,7 +94,7 @@ class SSHOrchestrator(ClusterOrchestrator):
         #: the driver with its SSH-only calls (``self.driver`` is typed as the engine's seam)
         self.ssh_driver = driver
         # once bootstrapped, the cluster's config-key store is the home of the state
-        store.attach_remote(AgentStateRemote(driver, self._admin_host))
+        store.attach_remote(AgentStateRemote(driver, self._admin_host, call=driver.state_call))
         store.first_read = self._attach_from_env
         self._workflow_steps.append(self.client_files_step)
         self.client_keyrings.files = SSHKeyringFiles(self)

@@ -267,15 +267,19 @@ class AgentStateRemote(StateRemote):
     """The records and the lock through the agent's ``state-keys``/``state-lock`` on an
     admin host (``admin_host()``, or the one ``pinned`` by ``orch cephadm attach``)."""
 
-    def __init__(self, driver: Any, admin_host: Callable[[], Tuple[str, Optional[str]]]) -> None:
+    def __init__(self, driver: Any, admin_host: Callable[[], Tuple[str, Optional[str]]],
+                 call: Optional[Callable[[Any, str, Dict[str, Any]], Any]] = None) -> None:
         self.driver = driver
         self.admin_host = admin_host
+        #: how a call reaches the agent (the SSH backend's ``ControlledDriver.state_call``:
+        #: through the state dir's control master when one runs), else ``driver.call``
+        self.agent_call = call or driver.call
         self.pinned: Optional[Tuple[str, Optional[str]]] = None
 
     def _call(self, sub: str, request: Dict[str, Any]) -> Dict[str, Any]:
         from ceph_orch_cli.deployment.hostspec import HostSpec
         host, addr = self.pinned or self.admin_host()
-        return self.driver.call(HostSpec(host, addr=addr or ""), sub, request)
+        return self.agent_call(HostSpec(host, addr=addr or ""), sub, request)
 
     def get_version(self) -> Optional[str]:
         return self._call("state-keys", {"op": "get", "key": VERSION_KEY}).get("value")
