@@ -85,7 +85,8 @@ def _apply_help() -> List[HelpSection]:
     return [
         ('Service types', f"SERVICE_TYPE [PLACEMENT]: {', '.join(DAEMON_ADD_TYPES)}. The "
                           f"commands above take the arguments of osd, mds, rgw, nfs, iscsi, "
-                          f"nvmeof and snmp-gateway. A spec file (-i) may hold: "
+                          f"nvmeof, snmp-gateway, jaeger, mgmt-gateway, oauth2-proxy and "
+                          f"smb. A spec file (-i) may hold: "
                           f"{', '.join(service_type_names())}, and host."),
         ('Placement (PLACEMENT or --placement)', PLACEMENT_SYNTAX),
         ('Examples', (('orch apply mon 3', 'three monitors'),
