@@ -341,19 +341,22 @@ def apply_jaeger(ctx: click.Context, es_nodes: Optional[str], without_query: boo
 
 @apply.command('mgmt-gateway')
 @option('--port', type=int, default=None, help='Port nginx listens on (443 when unset)')
-@flag('--disable-https', help='Serve plain HTTP instead of HTTPS')
 @flag('--enable-auth', help='Single sign-on through oauth2-proxy')
 @option('--placement', 'placement_opt', default=None, help='Placement string')
 @common_options
 @click.pass_context
-def apply_mgmt_gateway(ctx: click.Context, port: Optional[int], disable_https: bool,
-                       enable_auth: bool, placement_opt: Optional[str], dry_run: bool,
-                       fmt: str, unmanaged: bool, no_overwrite: bool) -> None:
-    """Add a cluster gateway service (cephadm only)."""
+def apply_mgmt_gateway(ctx: click.Context, port: Optional[int], enable_auth: bool,
+                       placement_opt: Optional[str], dry_run: bool, fmt: str, unmanaged: bool,
+                       no_overwrite: bool) -> None:
+    """Add a cluster gateway service (cephadm only).
+
+    Ceph's --disable-https is not offered: a stored spec drops ``ssl: false`` (its JSON
+    keeps only set values, as Ceph's does, and the type's default is on), so it would be
+    accepted and then lost.
+    """
     from ceph_orch_cli.deployment.service_spec.mgmt import MgmtGatewaySpec
     spec = MgmtGatewaySpec(placement=_placement(None, placement_opt), unmanaged=unmanaged,
-                           port=port, ssl=not disable_https, enable_auth=enable_auth,
-                           preview_only=dry_run)
+                           port=port, enable_auth=enable_auth, preview_only=dry_run)
     spec.validate()
     apply_specs(ctx, [spec], dry_run, fmt, no_overwrite)
 

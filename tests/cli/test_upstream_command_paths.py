@@ -191,6 +191,15 @@ CEPHADM: Dict[str, Entry] = {
     'systemd-unit ls': ([], ['format']),
 }
 
+#: Ceph's options orch does not offer, and why (each is left out rather than accepted and
+#: ignored); the test checks they stay out until they can do what Ceph does
+NOT_OFFERED: Dict[str, Dict[str, str]] = {
+    'apply mgmt-gateway': {
+        'disable_https': "a stored spec drops `ssl: false` (the type's default is on), so the "
+                         "stored gateway would serve HTTPS anyway",
+    },
+}
+
 PATHS: List[Tuple[str, Entry]] = sorted(ORCH.items()) + sorted(
     (f'cephadm {path}', entry) for path, entry in CEPHADM.items())
 
@@ -225,7 +234,12 @@ def test_path_answers_help_with_cephs_options(orch: Orch, path: str, entry: Entr
         else:
             # any other shows its name in upper case
             assert re.search(rf'\b{name.upper()}\b', usage), (path, argument, usage)
+    missing = NOT_OFFERED.get(path, {})
     for name in options:
+        if name in missing:
+            listed = rf"^\s+--{re.escape(name.replace('_', '-'))}\b"
+            assert not re.search(listed, usage, re.M), (path, name, 'now offered')
+            continue
         for spelling in _option_spellings(name):
             assert re.search(rf'(^|[\s,\[]){re.escape(spelling)}\b', usage, re.M), \
                 (path, spelling, usage)
