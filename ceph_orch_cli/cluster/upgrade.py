@@ -21,9 +21,10 @@ Where this deliberately differs from cephadm (the field notes' pain points):
 - ``upgrade stop`` always clears the state, so "already in progress" is only ever said while
   an upgrade really is in progress.
 Daemons are compared by image name (cephadm with ``use_repo_digest=false``). Once the Ceph
-daemons are done, the monitoring stack moves to the default images of the target's release
-(``service_types/release_images.py``), as cephadm moves it to the upgraded mgr's defaults;
-an image chosen with ``orch update service`` and a custom container's own stay.
+daemons are done, the upgrade-ordered types of other images (nvmeof, smb, the monitoring
+stack) move to the default images of the target's release (``service_types/
+release_images.py``), as cephadm moves them to the upgraded mgr's defaults; an image chosen
+with ``orch update service`` and a custom container's own stay.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ from ceph_orch_cli.cluster.driver import DeployRequest, HostActionError, HostUnr
 from ceph_orch_cli.cluster.store import EventRow, now_str
 from ceph_orch_cli.cluster.upgrade_targets import (  # noqa: F401 (re-exported for importers)
     CEPH_IMAGE_TYPES, CEPH_TYPES, CEPH_UPGRADE_ORDER, CONTAINER_IMAGE_BASE, GATEWAY_TYPES,
-    KNOWN_CEPH_TAGS, MONITORING_STACK_TYPES, NON_CEPH_IMAGE_TYPES, UPGRADE_BATCH,
+    KNOWN_CEPH_TAGS, NON_CEPH_IMAGE_TYPES, UPGRADE_BATCH,
     check_target_version, earlier_daemons, image_tag_version, latest_type,
     normalize_image_digest, on_target, pending_and_skipped, unconfirmed, version_tuple)
 from ceph_orch_cli.orchestrator import (DaemonDescription, DaemonDescriptionStatus,
@@ -580,14 +581,15 @@ class Upgrade:
         req.reconfig = False
         return req
 
-    # -- the monitoring stack, after the Ceph daemons ---------------------------------------
+    # -- the daemons of other images (monitoring, nvmeof, smb), after the Ceph daemons -----
     def _stale_non_ceph(self, state: Dict[str, Any], hosts: Dict[str, "HostSpec"]
                         ) -> List[Tuple[DaemonDescription, str]]:
-        """Monitoring daemons not on the default image of the target's release (cephadm
+        """Daemons of the upgrade-ordered types that do not run the Ceph image (nvmeof, smb,
+        the monitoring stack) not on the default image of the target's release: cephadm
         moves them to the upgraded mgr's ``container_image_<type>`` once the Ceph daemons
-        are done); an image chosen with ``orch update service`` or a spec's own stays."""
+        are done. An image chosen with ``orch update service`` or a spec's own stays."""
         from ceph_orch_cli.cluster import reconcile
-        types = MONITORING_STACK_TYPES
+        types = NON_CEPH_IMAGE_TYPES
         if state.get("daemon_types") is not None:
             types = [t for t in types if t in state["daemon_types"]]
         chosen = self.core.service_images()
@@ -605,11 +607,13 @@ class Upgrade:
             image = reconcile.image_for(d.daemon_type or "", state["target_name"], spec, chosen)
             if d.container_image_name != image:
                 stale.append((d, image))
-        return stale
+        order = {t: i for i, t in enumerate(types)}
+        return sorted(stale, key=lambda item: (order[item[0].daemon_type or ""],
+                                               item[0].hostname or "", item[0].name()))
 
     def _move_non_ceph_images(self, state: Dict[str, Any],
                               hosts: Dict[str, "HostSpec"]) -> Optional[Dict[str, Any]]:
-        """Redeploy a batch of stale monitoring daemons; None when none is left."""
+        """Redeploy a batch of them, in upgrade order; None when none is left."""
         stale = self._stale_non_ceph(state, hosts)
         if not stale:
             return None
@@ -620,13 +624,13 @@ class Upgrade:
                 return {"upgraded": upgraded, "paused": d.name()}
             if outcome == "ok":
                 upgraded.append(d.name())
-        self._update_upgrade(message=f"Upgrade: updating the monitoring stack "
-                                     f"({len(stale) - len(upgraded)} daemon(s) left)")
+        self._update_upgrade(message=f"Upgrade: moving daemons to the release's default "
+                                     f"images ({len(stale) - len(upgraded)} left)")
         return {"upgraded": upgraded}
 
     def _redeploy(self, state: Dict[str, Any], d: DaemonDescription, host: "HostSpec",
                   image: Optional[str] = None) -> str:
-        """Redeploy one daemon on the target image (or, for the monitoring stack, on
+        """Redeploy one daemon on the target image (or, for a type of another image, on
         ``image``): 'ok', 'offline' or 'paused'."""
         from ceph_orch_cli.cluster.daemon_cache import ls_entry_to_cache
         target = image or state["target_name"]

@@ -1,7 +1,7 @@
 """cephadm's default images follow the release of the cluster's Ceph image.
 
 A Reef cluster runs Reef's monitoring images; `orch upgrade start` to Squid moves the Ceph
-daemons and then the monitoring stack to Squid's defaults (as cephadm moves it to the
+daemons and then nvmeof, smb and the monitoring stack to Squid's defaults (as cephadm moves it to the
 upgraded mgr's `container_image_<type>` defaults), while an image chosen with `orch update
 service` stays; a custom container runs its spec's `image:`.
 """
@@ -21,7 +21,8 @@ SQUID = {'prometheus': 'quay.io/prometheus/prometheus:v2.51.0',
          'node-exporter': 'quay.io/prometheus/node-exporter:v1.7.0',
          'alertmanager': 'quay.io/prometheus/alertmanager:v0.27.0',
          'grafana': 'quay.io/ceph/grafana:10.4.0',
-         'loki': 'docker.io/grafana/loki:3.0.0'}
+         'loki': 'docker.io/grafana/loki:3.0.0',
+         'nvmeof': 'quay.io/ceph/nvmeof:1.3.5'}
 
 
 def _images(orch: Orch) -> Dict[str, set]:
@@ -52,11 +53,13 @@ def test_a_reef_cluster_runs_reefs_monitoring_images(orch: Orch, demo: object) -
 
 def test_upgrade_to_squid_moves_the_monitoring_stack_after_the_ceph_daemons(
         orch: Orch, demo: object) -> None:
+    assert orch('apply', 'nvmeof', 'rbd', 'gw', '1').exit_code == 0
     assert orch('serve', '--once').exit_code == 0
+    assert _images(orch)['nvmeof'] == {'quay.io/ceph/nvmeof:1.2.5'}
     _upgrade(orch, 'quay.io/ceph/ceph:v19.2.2')
     images = _images(orch)
     assert images['mgr'] == images['mon'] == images['osd'] == {'quay.io/ceph/ceph:v19.2.2'}
-    for dtype in ('prometheus', 'node-exporter', 'alertmanager', 'grafana'):
+    for dtype in ('prometheus', 'node-exporter', 'alertmanager', 'grafana', 'nvmeof'):
         assert images[dtype] == {SQUID[dtype]}, dtype
     # haproxy's default did not change in Squid
     assert images['haproxy'] == {'quay.io/ceph/haproxy:2.3'}
