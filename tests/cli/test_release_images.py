@@ -20,9 +20,9 @@ REEF = {'prometheus': 'quay.io/prometheus/prometheus:v2.43.0',
 SQUID = {'prometheus': 'quay.io/prometheus/prometheus:v2.51.0',
          'node-exporter': 'quay.io/prometheus/node-exporter:v1.7.0',
          'alertmanager': 'quay.io/prometheus/alertmanager:v0.27.0',
-         'grafana': 'quay.io/ceph/grafana:10.4.0',
+         'grafana': 'quay.io/ceph/grafana:10.4.8',
          'loki': 'docker.io/grafana/loki:3.0.0',
-         'nvmeof': 'quay.io/ceph/nvmeof:1.3.5'}
+         'nvmeof': 'quay.io/ceph/nvmeof:1.2.17'}
 
 
 def _images(orch: Orch) -> Dict[str, set]:
@@ -124,3 +124,19 @@ def test_a_custom_container_runs_its_specs_image(orch: Orch, demo: object,
     # an upgrade leaves it on its own image
     _upgrade(orch, 'quay.io/ceph/ceph:v19.2.2')
     assert _images(orch)['container'] == {'docker.io/library/nginx:1.27'}
+
+
+def test_upgrade_to_tentacle_takes_tentacles_and_keeps_squids_where_unchanged(
+        orch: Orch, demo: object) -> None:
+    assert orch('apply', 'smb', 'c1', 'rados://pool/c1/config.json', '1').exit_code == 0
+    assert orch('serve', '--once').exit_code == 0
+    assert _images(orch)['smb'] == {'quay.io/samba.org/samba-server:devbuilds-centos-amd64'}
+    _upgrade(orch, 'quay.io/ceph/ceph:v20.2.0')
+    images = _images(orch)
+    assert images['prometheus'] == {'quay.io/prometheus/prometheus:v3.6.0'}
+    assert images['grafana'] == {'quay.io/ceph/grafana:12.3.1'}
+    assert images['smb'] == {'quay.io/samba.org/samba-server:ceph20-centos-amd64'}
+    # loki did not change in Tentacle: a new one gets Squid's
+    assert orch('apply', 'loki', '1').exit_code == 0
+    assert orch('serve', '--once').exit_code == 0
+    assert _images(orch)['loki'] == {SQUID['loki']}

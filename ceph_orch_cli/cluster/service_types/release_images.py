@@ -7,9 +7,12 @@ cluster's Ceph image: ``quay.io/ceph/ceph:v19.2.2`` gets Squid's, ``:v20.2.0`` T
 anything whose tag names no version Reef's. A type that did not change (or did not exist yet)
 in a release keeps the previous release's image.
 
-Sources: Reef's from cephadm 18.2's ``DEFAULT_*_IMAGE`` constants (the stored index); Squid's
-and Tentacle's from their release branches' default-image tables (``ceph/cephadm/images.py``,
-not in the stored index: recalled, so each is named here to be checked against a release).
+Sources: Reef's are cephadm 18.2's ``DEFAULT_*_IMAGE`` constants (what the records held
+already). Squid's and Tentacle's are ``src/python-common/ceph/cephadm/images.py``
+(``DefaultImages``) as stored in the index: Squid's the table of the Squid era (no alloy yet,
+samba's ``devbuilds`` tag, grafana 10.4.8), Tentacle's the one whose samba images carry the
+``ceph20`` tag (a ceph/ceph-ci commit of the 20.2 line; its grafana and nvmeof tags may be a
+later 20.2.x point release's than 20.2.0's).
 """
 from __future__ import annotations
 
@@ -22,17 +25,17 @@ RELEASE_IMAGES: Dict[int, Dict[str, str]] = {
         "prometheus": "quay.io/prometheus/prometheus:v2.51.0",
         "node-exporter": "quay.io/prometheus/node-exporter:v1.7.0",
         "alertmanager": "quay.io/prometheus/alertmanager:v0.27.0",
-        "grafana": "quay.io/ceph/grafana:10.4.0",
+        "grafana": "quay.io/ceph/grafana:10.4.8",
         "loki": "docker.io/grafana/loki:3.0.0",
         "promtail": "docker.io/grafana/promtail:3.0.0",
-        "nvmeof": "quay.io/ceph/nvmeof:1.3.5",
+        "nvmeof": "quay.io/ceph/nvmeof:1.2.17",
     },
     20: {  # Tentacle
         "prometheus": "quay.io/prometheus/prometheus:v3.6.0",
         "node-exporter": "quay.io/prometheus/node-exporter:v1.9.1",
         "alertmanager": "quay.io/prometheus/alertmanager:v0.28.1",
-        "grafana": "quay.io/ceph/grafana:12.2.0",
-        "nvmeof": "quay.io/ceph/nvmeof:1.5",
+        "grafana": "quay.io/ceph/grafana:12.3.1",
+        "nvmeof": "quay.io/ceph/nvmeof:1.6",
         "smb": "quay.io/samba.org/samba-server:ceph20-centos-amd64",
     },
 }
