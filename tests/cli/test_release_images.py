@@ -1,9 +1,9 @@
 """cephadm's default images follow the release of the cluster's Ceph image.
 
 A Reef cluster runs Reef's monitoring images; `orch upgrade start` to Squid moves the Ceph
-daemons and then nvmeof, smb and the monitoring stack to Squid's defaults (as cephadm moves it to the
-upgraded mgr's `container_image_<type>` defaults), while an image chosen with `orch update
-service` stays; a custom container runs its spec's `image:`.
+daemons and then nvmeof, smb and the monitoring stack to Squid's defaults (as cephadm moves
+them to the upgraded mgr's `container_image_<type>` defaults), while an image chosen with
+`orch update service` stays; a custom container runs its spec's `image:`.
 """
 from __future__ import annotations
 
@@ -34,6 +34,14 @@ def _images(orch: Orch) -> Dict[str, set]:
     return out
 
 
+def _deploy(orch: Orch, *apply_words: str) -> Dict[str, set]:
+    """`orch apply ...`, a pass, and the images every daemon type then runs."""
+    applied = orch('apply', *apply_words)
+    assert applied.exit_code == 0, applied.stderr
+    assert orch('serve', '--once').exit_code == 0
+    return _images(orch)
+
+
 def _upgrade(orch: Orch, image: str) -> None:
     started = orch('upgrade', 'start', '--image', image)
     assert started.exit_code == 0, started.stderr
@@ -53,9 +61,7 @@ def test_a_reef_cluster_runs_reefs_monitoring_images(orch: Orch, demo: object) -
 
 def test_upgrade_to_squid_moves_the_monitoring_stack_after_the_ceph_daemons(
         orch: Orch, demo: object) -> None:
-    assert orch('apply', 'nvmeof', 'rbd', 'gw', '1').exit_code == 0
-    assert orch('serve', '--once').exit_code == 0
-    assert _images(orch)['nvmeof'] == {'quay.io/ceph/nvmeof:1.2.5'}
+    assert _deploy(orch, 'nvmeof', 'rbd', 'gw', '1')['nvmeof'] == {'quay.io/ceph/nvmeof:1.2.5'}
     _upgrade(orch, 'quay.io/ceph/ceph:v19.2.2')
     images = _images(orch)
     assert images['mgr'] == images['mon'] == images['osd'] == {'quay.io/ceph/ceph:v19.2.2'}
@@ -71,9 +77,7 @@ def test_upgrade_to_squid_moves_the_monitoring_stack_after_the_ceph_daemons(
 def test_after_the_upgrade_new_daemons_get_squids_defaults(orch: Orch, demo: object) -> None:
     assert orch('serve', '--once').exit_code == 0
     _upgrade(orch, 'quay.io/ceph/ceph:v19.2.2')
-    assert orch('apply', 'loki', '1').exit_code == 0
-    assert orch('serve', '--once').exit_code == 0
-    assert _images(orch)['loki'] == {SQUID['loki']}
+    assert _deploy(orch, 'loki', '1')['loki'] == {SQUID['loki']}
 
 
 def test_an_image_chosen_with_update_service_stays_through_the_upgrade(
@@ -128,15 +132,12 @@ def test_a_custom_container_runs_its_specs_image(orch: Orch, demo: object,
 
 def test_upgrade_to_tentacle_takes_tentacles_and_keeps_squids_where_unchanged(
         orch: Orch, demo: object) -> None:
-    assert orch('apply', 'smb', 'c1', 'rados://pool/c1/config.json', '1').exit_code == 0
-    assert orch('serve', '--once').exit_code == 0
-    assert _images(orch)['smb'] == {'quay.io/samba.org/samba-server:devbuilds-centos-amd64'}
+    assert _deploy(orch, 'smb', 'c1', 'rados://pool/c1/config.json', '1')['smb'] == {
+        'quay.io/samba.org/samba-server:devbuilds-centos-amd64'}
     _upgrade(orch, 'quay.io/ceph/ceph:v20.2.0')
     images = _images(orch)
     assert images['prometheus'] == {'quay.io/prometheus/prometheus:v3.6.0'}
     assert images['grafana'] == {'quay.io/ceph/grafana:12.3.1'}
     assert images['smb'] == {'quay.io/samba.org/samba-server:ceph20-centos-amd64'}
     # loki did not change in Tentacle: a new one gets Squid's
-    assert orch('apply', 'loki', '1').exit_code == 0
-    assert orch('serve', '--once').exit_code == 0
-    assert _images(orch)['loki'] == {SQUID['loki']}
+    assert _deploy(orch, 'loki', '1')['loki'] == {SQUID['loki']}
