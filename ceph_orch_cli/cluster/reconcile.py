@@ -68,8 +68,8 @@ def service_order(spec: "ServiceSpec") -> Tuple[int, str]:
 def image_for(daemon_type: str, ceph_image: str, spec: Optional["ServiceSpec"] = None,
               service_images: Optional[Dict[str, str]] = None) -> str:
     """A daemon's image: a custom container's own, the one `orch update service` set for
-    the type (cephadm's ``container_image_<type>`` option), the type's default, else the
-    Ceph image."""
+    the type (cephadm's ``container_image_<type>`` option), the type's default in the release
+    of the Ceph image, else the Ceph image."""
     record = service_types.for_daemon(daemon_type)
     own = getattr(spec, "image", None) if record.image_from_spec else None
     if isinstance(own, str) and own:
@@ -77,7 +77,7 @@ def image_for(daemon_type: str, ceph_image: str, spec: Optional["ServiceSpec"] =
     chosen = (service_images or {}).get(daemon_type)
     if chosen:
         return chosen
-    return record.image_of(daemon_type) or ceph_image
+    return record.image_of(daemon_type, ceph_image) or ceph_image
 
 
 def config_digest(spec_json: Dict[str, Any]) -> str:

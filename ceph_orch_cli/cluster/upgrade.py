@@ -20,8 +20,11 @@ Where this deliberately differs from cephadm (the field notes' pain points):
   ``UPGRADE_REDEPLOY_DAEMON`` error instead of moving on;
 - ``upgrade stop`` always clears the state, so "already in progress" is only ever said while
   an upgrade really is in progress.
-Daemons are compared by image name (cephadm with ``use_repo_digest=false``); monitoring
-daemons, which do not run the Ceph image, are left alone.
+Daemons are compared by image name (cephadm with ``use_repo_digest=false``). Once the Ceph
+daemons are done, the upgrade-ordered types of other images (nvmeof, smb, the monitoring
+stack) move to the default images of the target's release (``service_types/
+release_images.py``), as cephadm moves them to the upgraded mgr's defaults; an image chosen
+with ``orch update service`` and a custom container's own stay.
 """
 from __future__ import annotations
 
@@ -33,9 +36,9 @@ from ceph_orch_cli.cluster.driver import DeployRequest, HostActionError, HostUnr
 from ceph_orch_cli.cluster.store import EventRow, now_str
 from ceph_orch_cli.cluster.upgrade_targets import (  # noqa: F401 (re-exported for importers)
     CEPH_IMAGE_TYPES, CEPH_TYPES, CEPH_UPGRADE_ORDER, CONTAINER_IMAGE_BASE, GATEWAY_TYPES,
-    KNOWN_CEPH_TAGS, NON_CEPH_IMAGE_TYPES, UPGRADE_BATCH, check_target_version, earlier_daemons,
-    image_tag_version, latest_type, normalize_image_digest, on_target, pending_and_skipped,
-    unconfirmed, version_tuple)
+    KNOWN_CEPH_TAGS, NON_CEPH_IMAGE_TYPES, UPGRADE_BATCH,
+    check_target_version, earlier_daemons, image_tag_version, latest_type,
+    normalize_image_digest, on_target, pending_and_skipped, unconfirmed, version_tuple)
 from ceph_orch_cli.orchestrator import (DaemonDescription, DaemonDescriptionStatus,
                                         UpgradeStatusSpec, handle_orch_error,
                                         service_to_daemon_types)
@@ -474,6 +477,9 @@ class Upgrade:
                            f"to report version {version}")
                 self._update_upgrade(message=message)
                 return {"waiting": message}
+            moved = self._move_non_ceph_images(state, hosts)
+            if moved is not None:
+                return moved
             return self._finish_upgrade(state, skipped)
 
         dtype = pending[0].daemon_type
@@ -575,10 +581,59 @@ class Upgrade:
         req.reconfig = False
         return req
 
-    def _redeploy(self, state: Dict[str, Any], d: DaemonDescription, host: "HostSpec") -> str:
-        """Redeploy one daemon on the target image: 'ok', 'offline' or 'paused'."""
+    # -- the daemons of other images (monitoring, nvmeof, smb), after the Ceph daemons -----
+    def _stale_non_ceph(self, state: Dict[str, Any], hosts: Dict[str, "HostSpec"]
+                        ) -> List[Tuple[DaemonDescription, str]]:
+        """Daemons of the upgrade-ordered types that do not run the Ceph image (nvmeof, smb,
+        the monitoring stack) not on the default image of the target's release: cephadm
+        moves them to the upgraded mgr's ``container_image_<type>`` once the Ceph daemons
+        are done. An image chosen with ``orch update service`` or a spec's own stays."""
+        from ceph_orch_cli.cluster import reconcile
+        types = NON_CEPH_IMAGE_TYPES
+        if state.get("daemon_types") is not None:
+            types = [t for t in types if t in state["daemon_types"]]
+        chosen = self.core.service_images()
+        stale: List[Tuple[DaemonDescription, str]] = []
+        for d in self.core.daemons():
+            if d.daemon_type not in types or d.hostname not in hosts or \
+                    (hosts[d.hostname].status or "") != "":
+                continue
+            if state.get("services") is not None and d.service_name() not in state["services"]:
+                continue
+            if state.get("hosts") is not None and d.hostname not in state["hosts"]:
+                continue
+            row = self.store.get_spec(d.service_name())
+            spec = self.core.spec_from_json(row.spec) if row is not None else None
+            image = reconcile.image_for(d.daemon_type or "", state["target_name"], spec, chosen)
+            if d.container_image_name != image:
+                stale.append((d, image))
+        order = {t: i for i, t in enumerate(types)}
+        return sorted(stale, key=lambda item: (order[item[0].daemon_type or ""],
+                                               item[0].hostname or "", item[0].name()))
+
+    def _move_non_ceph_images(self, state: Dict[str, Any],
+                              hosts: Dict[str, "HostSpec"]) -> Optional[Dict[str, Any]]:
+        """Redeploy a batch of them, in upgrade order; None when none is left."""
+        stale = self._stale_non_ceph(state, hosts)
+        if not stale:
+            return None
+        upgraded: List[str] = []
+        for d, image in stale[:UPGRADE_BATCH]:
+            outcome = self._redeploy(state, d, hosts[d.hostname or ""], image)
+            if outcome == "paused":
+                return {"upgraded": upgraded, "paused": d.name()}
+            if outcome == "ok":
+                upgraded.append(d.name())
+        self._update_upgrade(message=f"Upgrade: moving daemons to the release's default "
+                                     f"images ({len(stale) - len(upgraded)} left)")
+        return {"upgraded": upgraded}
+
+    def _redeploy(self, state: Dict[str, Any], d: DaemonDescription, host: "HostSpec",
+                  image: Optional[str] = None) -> str:
+        """Redeploy one daemon on the target image (or, for a type of another image, on
+        ``image``): 'ok', 'offline' or 'paused'."""
         from ceph_orch_cli.cluster.daemon_cache import ls_entry_to_cache
-        target = state["target_name"]
+        target = image or state["target_name"]
         name = d.name()
         # recorded first: a crash during the redeploy is checked by the next pass
         if self._update_upgrade(in_flight=[name]) is None:

@@ -2,7 +2,7 @@
 
 `orch apply -i FILE` and `orch apply <service_type> [<placement>]` are the group's default
 command; the service types with their own arguments (osd, mds, rgw, nfs, iscsi, snmp-gateway,
-nvmeof) are subcommands, as in Ceph.
+nvmeof, jaeger, mgmt-gateway, oauth2-proxy, smb) are subcommands, as in Ceph.
 """
 from __future__ import annotations
 
@@ -85,7 +85,8 @@ def _apply_help() -> List[HelpSection]:
     return [
         ('Service types', f"SERVICE_TYPE [PLACEMENT]: {', '.join(DAEMON_ADD_TYPES)}. The "
                           f"commands above take the arguments of osd, mds, rgw, nfs, iscsi, "
-                          f"nvmeof and snmp-gateway. A spec file (-i) may hold: "
+                          f"nvmeof, snmp-gateway, jaeger, mgmt-gateway, oauth2-proxy and "
+                          f"smb. A spec file (-i) may hold: "
                           f"{', '.join(service_type_names())}, and host."),
         ('Placement (PLACEMENT or --placement)', PLACEMENT_SYNTAX),
         ('Examples', (('orch apply mon 3', 'three monitors'),
@@ -313,7 +314,106 @@ def apply_nvmeof(ctx: click.Context, pool: str, group: str, placement: Optional[
     apply_specs(ctx, [spec], dry_run, fmt, no_overwrite)
 
 
-refuse_inbuf(apply_mds, apply_rgw, apply_nfs, apply_iscsi, apply_nvmeof)
+@apply.command('jaeger')
+@click.argument('es_nodes', required=False)
+@flag('--without-query', help='Deploy no jaeger-query (an existing one is used)')
+@option('--placement', 'placement_opt', default=None, help='Placement of the collectors')
+@common_options
+@click.pass_context
+def apply_jaeger(ctx: click.Context, es_nodes: Optional[str], without_query: bool,
+                 placement_opt: Optional[str], dry_run: bool, fmt: str, unmanaged: bool,
+                 no_overwrite: bool) -> None:
+    """Apply jaeger tracing services.
+
+    One command stands for four services, as in Ceph: elasticsearch (left out when
+    ES_NODES names an existing one), jaeger-collector (on the placement), jaeger-query
+    (left out with --without-query) and a jaeger-agent on every host.
+    """
+    from ceph_orch_cli.deployment.service_spec import PlacementSpec
+    from ceph_orch_cli.deployment.service_spec.tracing import TracingSpec
+    spec = TracingSpec(service_type='jaeger-tracing', es_nodes=es_nodes,
+                       without_query=without_query,
+                       placement=PlacementSpec.from_string(placement_opt)
+                       if placement_opt else None,
+                       unmanaged=unmanaged, preview_only=dry_run)
+    apply_specs(ctx, spec.get_tracing_specs(), dry_run, fmt, no_overwrite)
+
+
+@apply.command('mgmt-gateway')
+@option('--port', type=int, default=None, help='Port nginx listens on (443 when unset)')
+@flag('--enable-auth', help='Single sign-on through oauth2-proxy')
+@option('--placement', 'placement_opt', default=None, help='Placement string')
+@common_options
+@click.pass_context
+def apply_mgmt_gateway(ctx: click.Context, port: Optional[int], enable_auth: bool,
+                       placement_opt: Optional[str], dry_run: bool, fmt: str, unmanaged: bool,
+                       no_overwrite: bool) -> None:
+    """Add a cluster gateway service (cephadm only).
+
+    Ceph's --disable-https is not offered: a stored spec drops ``ssl: false`` (its JSON
+    keeps only set values, as Ceph's does, and the type's default is on), so it would be
+    accepted and then lost.
+    """
+    from ceph_orch_cli.deployment.service_spec.mgmt import MgmtGatewaySpec
+    spec = MgmtGatewaySpec(placement=_placement(None, placement_opt), unmanaged=unmanaged,
+                           port=port, enable_auth=enable_auth, preview_only=dry_run)
+    spec.validate()
+    apply_specs(ctx, [spec], dry_run, fmt, no_overwrite)
+
+
+@apply.command('oauth2-proxy')
+@option('--https-address', default=None, help='[IP|hostname]:port oauth2-proxy listens on')
+@option('--placement', 'placement_opt', default=None, help='Placement string')
+@common_options
+@click.pass_context
+def apply_oauth2_proxy(ctx: click.Context, https_address: Optional[str],
+                       placement_opt: Optional[str], dry_run: bool, fmt: str, unmanaged: bool,
+                       no_overwrite: bool) -> None:
+    """Add an oauth2-proxy service (cephadm only).
+
+    The identity provider (provider_display_name, client_id, client_secret,
+    oidc_issuer_url) has no option, as in Ceph: the spec is refused until a spec file
+    (`orch apply -i`) gives them.
+    """
+    from ceph_orch_cli.deployment.service_spec.mgmt import OAuth2ProxySpec
+    spec = OAuth2ProxySpec(placement=_placement(None, placement_opt), unmanaged=unmanaged,
+                           https_address=https_address)
+    spec.validate()
+    apply_specs(ctx, [spec], dry_run, fmt, no_overwrite)
+
+
+def _words(values: Sequence[str]) -> List[str]:
+    """Ceph splits a list option's values on commas as well as taking it many times."""
+    return [w for v in values for w in v.replace(',', ' ').split()]
+
+
+@apply.command('smb')
+@click.argument('cluster_id')
+@click.argument('config_uri')
+@click.argument('placement', required=False)
+@option('--features', default='', help='Comma-separated: domain, clustered, cephfs-proxy')
+@option('--join-sources', multiple=True, help='URI of a domain join source (repeatable)')
+@option('--custom-dns', multiple=True, help='DNS server address (repeatable)')
+@option('--include-ceph-users', multiple=True, help='Ceph user keyring to include (repeatable)')
+@option('--placement', 'placement_opt', default=None, help='Placement string')
+@common_options
+@click.pass_context
+def apply_smb(ctx: click.Context, cluster_id: str, config_uri: str, placement: Optional[str],
+              features: str, join_sources: Sequence[str], custom_dns: Sequence[str],
+              include_ceph_users: Sequence[str], placement_opt: Optional[str], dry_run: bool,
+              fmt: str, unmanaged: bool, no_overwrite: bool) -> None:
+    """Apply an SMB network file system gateway service configuration."""
+    from ceph_orch_cli.deployment.service_spec.smb import SMBSpec
+    spec = SMBSpec(service_id=cluster_id, cluster_id=cluster_id, config_uri=config_uri,
+                   features=_words([features]), join_sources=_words(join_sources),
+                   custom_dns=_words(custom_dns),
+                   include_ceph_users=_words(include_ceph_users),
+                   placement=_placement(placement, placement_opt), unmanaged=unmanaged,
+                   preview_only=dry_run)
+    apply_specs(ctx, [spec], dry_run, fmt, no_overwrite)
+
+
+refuse_inbuf(apply_mds, apply_rgw, apply_nfs, apply_iscsi, apply_nvmeof, apply_jaeger)
 
 
 def _snmp_enum(attr: str, value: Optional[str]) -> Any:

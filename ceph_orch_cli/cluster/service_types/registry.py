@@ -39,7 +39,8 @@ class ServiceType:
     name: str
     #: the placement an apply without one gets (cephadm's ``default_placement``)
     placement: Optional[Mapping[str, object]] = None
-    #: images of daemon types that do not run the Ceph image (cephadm's defaults of Reef's era)
+    #: images of daemon types that do not run the Ceph image: cephadm's defaults of Reef's era
+    #: (later releases' changes: ``release_images.py``)
     images: Mapping[str, str] = field(default_factory=dict)
     #: position in converge (the cluster's core first, ingress after its backends); None:
     #: after every ordered type
@@ -76,9 +77,14 @@ class ServiceType:
     implied_ports: Mapping[str, List[int]] = field(default_factory=dict)
     hooks: ServiceHooks = DEFAULT_HOOKS
 
-    def image_of(self, daemon_type: str) -> Optional[str]:
-        """The daemon type's own default image, None when it runs the Ceph image."""
-        return self.images.get(daemon_type)
+    def image_of(self, daemon_type: str, ceph_image: Optional[str] = None) -> Optional[str]:
+        """The daemon type's own default image in the release of ``ceph_image`` (the first
+        release's when it is not given), None when the type runs the Ceph image."""
+        first = self.images.get(daemon_type)
+        if first is None or ceph_image is None:
+            return first
+        from ceph_orch_cli.cluster.service_types.release_images import release_default
+        return release_default(daemon_type, first, ceph_image)
 
 
 _GIB = 1024 ** 3
