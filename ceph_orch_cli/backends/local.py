@@ -591,5 +591,5 @@ class LocalOrchestrator(ClusterOrchestrator):
         super().__init__(store, driver, cluster,
                          node_proxy=SimulatedNodeProxy(lambda: driver.fleet))
         self.core.commit_hooks.extend([driver.flush, cluster.flush])
-        driver.tls_files = self.certmgr.files_for
+        driver.tls_files = self.tls_files_for
         self.core.reload_hooks.extend([driver.reload, cluster.reload])

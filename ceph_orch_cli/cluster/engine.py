@@ -30,13 +30,11 @@ method to the part that owns it; it holds no logic of its own beyond ``available
 """
 from __future__ import annotations
 
+import functools
 from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Set,
                     Tuple)
 
 from ceph_orch_cli.cluster.ceph import CephCluster
-from ceph_orch_cli.cluster.certmgr import CertMgr
-from ceph_orch_cli.cluster.cephadm_ops import CephadmOps
-from ceph_orch_cli.cluster.client_keyrings import ClientKeyrings
 from ceph_orch_cli.cluster.core import (BATCH_HOSTS, CRASH_AFTER_ENV, DEVICE_CACHE_TIMEOUT,
                                         FACTS_CACHE_TIMEOUT, EngineCore)
 from ceph_orch_cli.cluster.devices_replace import DeviceReplace
@@ -57,6 +55,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ceph_orch_cli.deployment.drive_group import DriveGroupSpec
     from ceph_orch_cli.deployment.hostspec import HostSpec
     from ceph_orch_cli.deployment.service_spec import ServiceSpec
+    from ceph_orch_cli.cluster.certmgr import CertMgr
+    from ceph_orch_cli.cluster.cephadm_ops import CephadmOps
+    from ceph_orch_cli.cluster.client_keyrings import ClientKeyrings
     from ceph_orch_cli.deployment.tuned_profile import TunedProfileSpec
     from ceph_orch_cli.orchestrator import (DaemonDescription, DeviceLightLoc, InventoryFilter,
                                             InventoryHost, OrchResult, ServiceDescription,
@@ -85,22 +86,60 @@ class ClusterOrchestrator(Orchestrator):
         self.monitoring = MonitoringAccess(core, services)
         self.hardware = Hardware(core, node_proxy, self.backend_name)
         self.devices = DeviceReplace(core, osd_queue)
-        self.client_keyrings = ClientKeyrings(core)
-        self.cephadm = CephadmOps(core)
-        self.certmgr = CertMgr(core, services)
+        # client_keyrings, cephadm and certmgr are built on first use (properties below):
+        # a read such as `orch host ls` never needs them, nor the ~8 ms their imports cost
         core.workflow_steps.extend([osd_queue.osd_removal_step, self.maintenance.drain_step,
-                                    self.upgrade.upgrade_step, self.client_keyrings.sync,
-                                    self.cephadm.extra_conf_step,
-                                    self.certmgr.certificates_step])
+                                    self.upgrade.upgrade_step, self._client_keyrings_step,
+                                    self._extra_conf_step, self._certificates_step])
         # the cephadm-signed pairs deploys were handed, written with the batch that deployed
-        core.commit_hooks.append(self.certmgr.signed.flush)
+        core.commit_hooks.append(self._flush_signed_certificates)
         #: where `orch status` finds raised health checks: one mechanism for every source
         self.health_sources: List[Callable[[], Dict[str, Dict[str, Any]]]] = [
-            self.cephadm.raised_checks, self.certmgr.raised_checks]
+            self._config_check_health, self._certificate_health]
         # the core's hook lists, under the names backends and tests use
         self._workflow_steps = core.workflow_steps
         self._commit_hooks = core.commit_hooks
         self._reload_hooks = core.reload_hooks
+
+    # -- the parts built on first use ---------------------------------------------------------
+    @functools.cached_property
+    def client_keyrings(self) -> "ClientKeyrings":
+        from ceph_orch_cli.cluster.client_keyrings import ClientKeyrings
+        return ClientKeyrings(self.core)
+
+    @functools.cached_property
+    def cephadm(self) -> "CephadmOps":
+        from ceph_orch_cli.cluster.cephadm_ops import CephadmOps
+        return CephadmOps(self.core)
+
+    @functools.cached_property
+    def certmgr(self) -> "CertMgr":
+        from ceph_orch_cli.cluster.certmgr import CertMgr
+        return CertMgr(self.core, self.services)
+
+    def _client_keyrings_step(self) -> Any:
+        return self.client_keyrings.sync()
+
+    def _extra_conf_step(self) -> Any:
+        return self.cephadm.extra_conf_step()
+
+    def _certificates_step(self) -> Any:
+        return self.certmgr.certificates_step()
+
+    def _flush_signed_certificates(self) -> None:
+        if "certmgr" in self.__dict__:  # no deploy asked for a pair unless it was built
+            self.certmgr.signed.flush()
+
+    def _config_check_health(self) -> Dict[str, Dict[str, Any]]:
+        return self.cephadm.raised_checks()
+
+    def _certificate_health(self) -> Dict[str, Dict[str, Any]]:
+        return self.certmgr.raised_checks()
+
+    def tls_files_for(self, daemon_type: str, service_name: str,
+                      hostname: str) -> Dict[str, str]:
+        """The TLS files a daemon gets at deploy (the drivers' ``tls_files`` hook)."""
+        return self.certmgr.files_for(daemon_type, service_name, hostname)
 
     # -- the core ------------------------------------------------------------------------------
     def set_progress(self, callback: Optional[Callable[[str, int, int], None]]) -> None:

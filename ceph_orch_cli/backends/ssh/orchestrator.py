@@ -98,7 +98,7 @@ class SSHOrchestrator(ClusterOrchestrator):
         store.first_read = self._attach_from_env
         self._workflow_steps.append(self.client_files_step)
         self.client_keyrings.files = SSHKeyringFiles(self)
-        driver.tls_files = self.certmgr.files_for
+        driver.tls_files = self.tls_files_for
 
     # -- what the driver and the cluster need from the store (called after __init__) --------
     def _stored_fsid(self) -> str:
