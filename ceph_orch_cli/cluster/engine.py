@@ -89,8 +89,10 @@ class ClusterOrchestrator(Orchestrator):
         # client_keyrings, cephadm and certmgr are built on first use (properties below):
         # a read such as `orch host ls` never needs them, nor the ~8 ms their imports cost
         core.workflow_steps.extend([osd_queue.osd_removal_step, self.maintenance.drain_step,
-                                    self.upgrade.upgrade_step, self._client_keyrings_step,
-                                    self._extra_conf_step, self._certificates_step])
+                                    self.upgrade.upgrade_step,
+                                    self._step_of("client_keyrings", "sync"),
+                                    self._step_of("cephadm", "extra_conf_step"),
+                                    self._step_of("certmgr", "certificates_step")])
         # the cephadm-signed pairs deploys were handed, written with the batch that deployed
         core.commit_hooks.append(self._flush_signed_certificates)
         #: where `orch status` finds raised health checks: one mechanism for every source
@@ -117,14 +119,15 @@ class ClusterOrchestrator(Orchestrator):
         from ceph_orch_cli.cluster.certmgr import CertMgr
         return CertMgr(self.core, self.services)
 
-    def _client_keyrings_step(self) -> Any:
-        return self.client_keyrings.sync()
+    def _step_of(self, part: str, step: str) -> Callable[[], Any]:
+        """A part's serve-pass step that builds the part only when the pass runs; it keeps
+        the step's name (a pass reports each step's result under it)."""
 
-    def _extra_conf_step(self) -> Any:
-        return self.cephadm.extra_conf_step()
+        def run() -> Any:
+            return getattr(getattr(self, part), step)()
 
-    def _certificates_step(self) -> Any:
-        return self.certmgr.certificates_step()
+        run.__name__ = step
+        return run
 
     def _flush_signed_certificates(self) -> None:
         if "certmgr" in self.__dict__:  # no deploy asked for a pair unless it was built
