@@ -322,6 +322,16 @@ def _describe_failure(e: Exception, args: List[str]) -> Tuple[str, int, bool]:
     return f'{type(e).__name__}: {first}', -errno.EIO, True
 
 
+def _show_debug_log() -> None:
+    """``--debug``/``ORCH_DEBUG``: orch's own debug log on stderr (not the libraries')."""
+    import logging
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter('orch: %(message)s'))
+    log = logging.getLogger('ceph_orch_cli')
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+
+
 def _print_traceback() -> None:
     """``--debug``/``ORCH_DEBUG``: the traceback (``traceback`` is imported only here: with
     linecache and tokenize it is ~2 ms of every command's start-up)."""
@@ -375,6 +385,8 @@ class OrchRootGroup(LazyGroup):
             return super().main(args=args, prog_name='orch', complete_var=complete_var,
                                 standalone_mode=True, **extra)
         debug = '--debug' in args or os.environ.get('ORCH_DEBUG') == '1'
+        if debug:
+            _show_debug_log()
         code = run(args, debug)
         try:
             sys.stdout.flush()

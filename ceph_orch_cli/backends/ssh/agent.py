@@ -2814,10 +2814,11 @@ def _state_forget():
     _state.pop("ioctx", None)
     _state.pop("ready", None)
     if handle is not None:
+        import rados
         try:
             handle.shutdown()
-        except Exception:
-            pass
+        except rados.Error:
+            pass  # a dead handle: nothing left to shut down
 
 
 def _state_mon(cmd, inbuf=b""):
@@ -2892,10 +2893,11 @@ def _state_ready(pool):
         if rc:
             return "osd stat failed: %s" % err
         up = int(json.loads(out.decode() or "{}").get("num_up_osds") or 0)
+        import rados
         try:
             size = max(1, int(handle.conf_get("osd_pool_default_size") or 3))
-        except Exception:
-            size = 3
+        except (rados.Error, ValueError):
+            size = 3  # unreadable or not a number: Ceph's own default
         if up < size:
             return "only %d OSDs up (the lock pool needs %d)" % (up, size)
         rc, _, err = _state_mon({"prefix": "osd pool create", "pool": pool, "pg_num": 1,
@@ -2966,10 +2968,11 @@ def cmd_state_lock(request):
 
 
 def _state_holder(ioctx, obj):
+    import rados
     try:
         return json.loads(ioctx.get_xattr(obj, "orch.holder").decode() or "{}")
-    except Exception:
-        return {}
+    except (rados.Error, ValueError):
+        return {}  # no holder recorded (or a torn record): the lock names nobody
 
 
 COMMANDS = {

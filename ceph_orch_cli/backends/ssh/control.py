@@ -161,11 +161,11 @@ _said: List[str] = []
 
 
 def _debug(text: str) -> None:
-    """At most one line on stderr per command, and only when debugging (``ORCH_DEBUG=1``):
-    a master not used is no failure of the command."""
-    if os.environ.get("ORCH_DEBUG") == "1" and not _said:
+    """At most one debug line per command (``--debug``/``ORCH_DEBUG=1`` shows orch's debug
+    log): a master not used is no failure of the command."""
+    if not _said:
         _said.append(text)
-        print(f"orch: {text}", file=sys.stderr)
+        logger.debug(text)
 
 
 # ==================================================================== the command's side
@@ -402,7 +402,7 @@ class ControlMaster:
 
         from ceph_orch_cli.cluster.state_dir import open_private
         if not _private_dir(self.dir):
-            print(f"control master: {self.dir} is not a private directory", file=sys.stderr)
+            logger.error("refused: %s is not a private directory", self.dir)
             return 1
         lock = open_private(self.dir / LOCK_NAME, os.O_RDWR)
         try:
@@ -416,7 +416,7 @@ class ControlMaster:
         try:
             server.bind(str(self.path))  # never follows a link: an existing name fails it
         except OSError as exc:
-            print(f"control master: cannot bind {self.path}: {exc.strerror}", file=sys.stderr)
+            logger.error("refused: cannot bind %s: %s", self.path, exc.strerror)
             os.close(lock)
             return 1
         finally:
@@ -425,8 +425,7 @@ class ControlMaster:
         mine = os.lstat(self.path).st_ino
         server.listen(64)
         server.settimeout(CHECK_EVERY)
-        print(f"control master {os.getpid()} for {self.state_dir}, persist {self.persist:g}s",
-              file=sys.stderr, flush=True)
+        logger.info("for %s, persist %gs", self.state_dir, self.persist)
         try:
             while not self.done.is_set() and not self._should_exit(mine):
                 try:
@@ -460,7 +459,7 @@ class ControlMaster:
 
     @staticmethod
     def _bye(why: str) -> bool:
-        print(f"control master {os.getpid()} exits: {why}", file=sys.stderr, flush=True)
+        logger.info("exits: %s", why)
         return True
 
     def _serve_one(self, conn: socket.socket) -> None:
@@ -476,7 +475,7 @@ class ControlMaster:
                 reply = self.answer(json.loads(line.decode()))
                 conn.sendall((json.dumps(reply) + "\n").encode())
         except (OSError, ValueError) as exc:
-            logger.warning("control master: a request failed: %s", exc)
+            logger.warning("request failed: %s", exc)
         finally:
             with self._mutex:
                 self.busy -= 1
@@ -511,6 +510,9 @@ def main(argv: List[str]) -> int:
     persist = persist_seconds()
     if persist <= 0:
         return 0
+    # the master's own process: its stderr is control.log in the state dir (spawn_master)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+                        format="%(asctime)s control master %(process)d %(message)s")
     return ControlMaster(Path(argv[0]), persist).run()
 
 
